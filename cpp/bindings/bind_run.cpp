@@ -1,0 +1,147 @@
+// bind_run.cpp — Scenario construction from model specs, memory estimates and the run itself.
+#include <optional>
+#include <stdexcept>
+
+#include "aicast/engine.hpp"
+#include "pybind11.hpp"
+
+namespace aicast::bindings {
+
+namespace {
+
+ModelSpec to_spec(const py::dict& d) {
+  ModelSpec s;
+  for (const char* key : {"kind", "name", "params"})
+    if (!d.contains(key)) throw std::invalid_argument(std::string("model spec is missing '") + key + "'");
+  s.kind = py::cast<std::string>(d["kind"]);
+  s.name = py::cast<std::string>(d["name"]);
+  s.params = py::cast<std::map<std::string, Prior>>(d["params"]);
+  if (d.contains("links")) s.links = py::cast<std::map<std::string, std::string>>(d["links"]);
+  if (d.contains("labels")) s.labels = py::cast<std::vector<std::string>>(d["labels"]);
+  return s;
+}
+
+Comparison to_comparison(const std::string& op) {
+  if (op == "<") return Comparison::less;
+  if (op == "<=") return Comparison::less_equal;
+  if (op == ">") return Comparison::greater;
+  if (op == ">=") return Comparison::greater_equal;
+  throw std::invalid_argument("event operator must be one of <, <=, >, >=, got '" + op + "'");
+}
+
+RunConfig to_config(std::uint64_t seed, std::int64_t paths, int threads, std::int64_t chunk_size,
+                    std::vector<double> levels, bool keep_paths,
+                    const std::vector<std::tuple<std::string, std::string, double>>& events, double memory_limit) {
+  RunConfig c;
+  c.seed = seed;
+  c.paths = paths;
+  c.threads = threads;
+  c.chunk_size = chunk_size;
+  c.levels = std::move(levels);
+  c.keep_paths = keep_paths;
+  for (const auto& [series, op, threshold] : events) c.events.push_back({series, to_comparison(op), threshold});
+  c.memory_limit_bytes = memory_limit;
+  return c;
+}
+
+py::dict to_dict(RunSummary&& r, std::size_t nevents) {
+  const auto S = static_cast<py::ssize_t>(r.series.size());
+  const auto L = static_cast<py::ssize_t>(r.levels.size());
+  const auto M = static_cast<py::ssize_t>(r.months);
+  const auto E = static_cast<py::ssize_t>(nevents);
+  py::dict d;
+  d["series"] = r.series;
+  d["paths"] = r.paths;
+  d["months"] = r.months;
+  d["levels"] = to_numpy(std::move(r.levels), {L});
+  d["quantiles"] = to_numpy(std::move(r.quantiles), {S, L, M});
+  d["mean"] = to_numpy(std::move(r.mean), {S, M});
+  d["sd"] = to_numpy(std::move(r.sd), {S, M});
+  d["first_hit"] = to_numpy(std::move(r.first_hit), {E, M + 1});
+  d["holds"] = to_numpy(std::move(r.holds), {E, M});
+  if (!r.paths_data.empty())
+    d["paths_data"] = to_numpy(std::move(r.paths_data), {S, static_cast<py::ssize_t>(r.paths), M});
+  d["threads"] = r.threads;
+  d["seconds"] = r.seconds;
+  return d;
+}
+
+}  // namespace
+
+void bind_run(py::module_& m) {
+  py::class_<Scenario>(m, "Scenario", "A validated set of models on one monthly grid")
+      .def(py::init([](const py::list& specs, int months) {
+             std::vector<ModelSpec> v;
+             for (const auto& item : specs) v.push_back(to_spec(py::cast<py::dict>(item)));
+             return std::make_unique<Scenario>(v, months);
+           }),
+           "specs"_a, "months"_a)
+      .def_property_readonly("series", &Scenario::series)
+      .def_property_readonly("months", &Scenario::months);
+
+  m.def("model_kinds", &model_kinds);
+  m.def(
+      "describe_model",
+      [](const py::dict& spec) {
+        const auto model = make_model(to_spec(spec));
+        return py::make_tuple(model->outputs(), model->inputs());
+      },
+      "spec"_a, "Build (and so validate) one model; returns (outputs, inputs)");
+
+  m.def(
+      "estimate_memory",
+      [](const Scenario& sc, std::int64_t paths, int threads, std::vector<double> levels, bool keep_paths, std::size_t nevents) {
+        RunConfig c = to_config(0, paths, threads, 1024, std::move(levels), keep_paths, {}, 0);
+        c.events.resize(nevents);
+        const MemoryEstimate e = estimate_memory(sc, c);
+        py::dict parts;
+        for (const auto& [k, v] : e.parts) parts[py::str(k)] = v;
+        return py::dict("bytes"_a = e.bytes, "available"_a = e.available, "parts"_a = parts);
+      },
+      "scenario"_a, "paths"_a, "threads"_a = 0, "levels"_a = std::vector<double>{}, "keep_paths"_a = false,
+      "nevents"_a = 0);
+
+  m.def(
+      "run",
+      [](const Scenario& sc, std::uint64_t seed, std::int64_t paths, int threads, std::int64_t chunk_size,
+         std::vector<double> levels, bool keep_paths, const std::vector<std::tuple<std::string, std::string, double>>& events,
+         double memory_limit, const py::object& progress) {
+        const RunConfig cfg = to_config(seed, paths, threads, chunk_size, std::move(levels), keep_paths, events, memory_limit);
+        validate(sc, cfg);  // every input error before any work, with the GIL held
+        std::optional<py::error_already_set> pending;
+        const bool has_progress = !progress.is_none();
+        ProgressFn cb = [&](std::int64_t done, std::int64_t total) -> bool {
+          py::gil_scoped_acquire gil;
+          try {
+            if (PyErr_CheckSignals() != 0) throw py::error_already_set();  // Ctrl-C
+            if (has_progress) progress(done, total);
+            return true;
+          } catch (py::error_already_set& e) {
+            pending.emplace(std::move(e));
+            return false;
+          }
+        };
+        RunSummary r;
+        bool cancelled = false;
+        {
+          // releasing the GIL is safe: the engine touches no Python object; callbacks re-acquire it
+          py::gil_scoped_release release;
+          try {
+            r = run(sc, cfg, cb);
+          } catch (const Cancelled&) {
+            cancelled = true;
+          }
+        }
+        if (pending) throw *pending;
+        if (cancelled) {
+          PyErr_SetNone(PyExc_KeyboardInterrupt);
+          throw py::error_already_set();
+        }
+        return to_dict(std::move(r), cfg.events.size());
+      },
+      "scenario"_a, "seed"_a, "paths"_a, "threads"_a = 0, "chunk_size"_a = 1024, "levels"_a = std::vector<double>{},
+      "keep_paths"_a = false, "events"_a = std::vector<std::tuple<std::string, std::string, double>>{},
+      "memory_limit"_a = 0.0, "progress"_a = py::none());
+}
+
+}  // namespace aicast::bindings

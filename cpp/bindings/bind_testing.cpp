@@ -1,0 +1,92 @@
+// bind_testing.cpp — low-level kernels (generator, samplers, math, selection) for the tests.
+#include "aicast/fastmath.hpp"
+#include "aicast/rng.hpp"
+#include "aicast/samplers.hpp"
+#include "aicast/stats.hpp"
+#include "pybind11.hpp"
+
+namespace aicast::bindings {
+
+namespace {
+
+using Array = py::array_t<double, py::array::c_style | py::array::forcecast>;
+
+template <class F>
+py::array_t<double> map(const Array& x, F&& f) {
+  py::array_t<double> out(x.request().shape);
+  for (py::ssize_t i = 0; i < x.size(); ++i) out.mutable_data()[i] = f(x.data()[i]);
+  return out;
+}
+
+template <class F>
+py::array_t<std::int64_t> draw_ints(std::int64_t count, std::uint64_t seed, F&& f) {
+  std::vector<std::int64_t> v(static_cast<std::size_t>(count));
+  const Key key = key_from_seed(seed);
+  for (std::int64_t i = 0; i < count; ++i) {
+    Stream s(key, static_cast<std::uint64_t>(i), 0u, 7u);
+    v[static_cast<std::size_t>(i)] = f(s);
+  }
+  return to_numpy(std::move(v), {static_cast<py::ssize_t>(count)});
+}
+
+}  // namespace
+
+void bind_testing(py::module_& m) {
+  m.def("philox4x32", [](std::array<std::uint32_t, 4> c, std::array<std::uint32_t, 2> k) { return philox4x32(c, k); },
+        "counter"_a, "key"_a);
+  m.def("fast_log", [](const Array& x) { return map(x, [](double v) { return fastmath::log(v); }); }, "x"_a);
+  m.def("fast_exp", [](const Array& x) { return map(x, [](double v) { return fastmath::exp(v); }); }, "x"_a);
+  m.def(
+      "cos_sin_turn",
+      [](const py::array_t<std::uint32_t>& w) {
+        py::array_t<double> c(w.size()), s(w.size());
+        for (py::ssize_t i = 0; i < w.size(); ++i)
+          fastmath::cos_sin_turn(w.data()[i], c.mutable_data()[i], s.mutable_data()[i]);
+        return py::make_tuple(c, s);
+      },
+      "w"_a);
+  m.def(
+      "normal_block",
+      [](std::uint64_t seed, std::uint64_t first, std::size_t n, std::uint32_t month, std::uint32_t stream) {
+        std::vector<double> z0(n), z1(n), u(n);
+        normal_block(key_from_seed(seed), first, n, month, stream, z0.data(), z1.data(), u.data());
+        const auto sz = static_cast<py::ssize_t>(n);
+        return py::make_tuple(to_numpy(std::move(z0), {sz}), to_numpy(std::move(z1), {sz}), to_numpy(std::move(u), {sz}));
+      },
+      "seed"_a, "first"_a, "n"_a, "month"_a, "stream"_a);
+  m.def(
+      "stream_normals",
+      [](std::uint64_t seed, std::uint64_t path, std::uint32_t month, std::uint32_t stream, std::size_t n) {
+        Stream s(key_from_seed(seed), path, month, stream);
+        std::vector<double> v(n);
+        for (auto& x : v) x = s.normal();
+        return to_numpy(std::move(v), {static_cast<py::ssize_t>(n)});
+      },
+      "seed"_a, "path"_a, "month"_a, "stream"_a, "n"_a);
+  m.def("poisson", [](double mu, std::int64_t count, std::uint64_t seed) {
+    return draw_ints(count, seed, [mu](Stream& s) { return sample_poisson(s, mu); });
+  }, "mu"_a, "count"_a, "seed"_a = 0);
+  m.def("binomial", [](std::int64_t n, double p, std::int64_t count, std::uint64_t seed) {
+    return draw_ints(count, seed, [n, p](Stream& s) { return sample_binomial(s, n, p); });
+  }, "n"_a, "p"_a, "count"_a, "seed"_a = 0);
+  m.def("gamma", [](double shape, std::int64_t count, std::uint64_t seed) {
+    std::vector<double> v(static_cast<std::size_t>(count));
+    const Key key = key_from_seed(seed);
+    for (std::int64_t i = 0; i < count; ++i) {
+      Stream s(key, static_cast<std::uint64_t>(i), 0u, 7u);
+      v[static_cast<std::size_t>(i)] = sample_gamma(s, shape);
+    }
+    return to_numpy(std::move(v), {static_cast<py::ssize_t>(count)});
+  }, "shape"_a, "count"_a, "seed"_a = 0);
+  m.def(
+      "exact_quantiles",
+      [](const Array& data, std::vector<double> levels) {
+        std::vector<double> out(levels.size());
+        std::vector<std::uint64_t> scratch;
+        exact_quantiles(std::span<const double>(data.data(), static_cast<std::size_t>(data.size())), levels, out, scratch);
+        return out;
+      },
+      "data"_a, "levels"_a);
+}
+
+}  // namespace aicast::bindings

@@ -1,0 +1,90 @@
+// engine.hpp — a scenario (models on one monthly grid) and the Monte Carlo run that summarizes it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "aicast/model.hpp"
+
+namespace aicast {
+
+enum class Comparison { less, less_equal, greater, greater_equal };
+
+// "series op threshold", e.g. frontier.price < 0.5: the engine counts, per month, the paths
+// where it holds and the month each path first satisfies it (first passage / hitting time).
+struct EventSpec {
+  std::string series;
+  Comparison op = Comparison::less;
+  double threshold = 0.0;
+};
+
+struct RunConfig {
+  std::uint64_t seed = 0;
+  std::int64_t paths = 0;
+  int threads = 0;                // 0: all cores
+  std::int64_t chunk_size = 1024;  // paths per block; results do not depend on it
+  std::vector<double> levels;      // quantile levels in [0, 1]
+  bool keep_paths = false;
+  std::vector<EventSpec> events;
+  double memory_limit_bytes = 0;  // 0: what the machine has available
+};
+
+struct RunSummary {
+  std::vector<std::string> series;
+  std::int64_t paths = 0;
+  int months = 0;
+  std::vector<double> levels;
+  std::vector<double> quantiles;        // [series][level][month]
+  std::vector<double> mean, sd;         // [series][month]
+  std::vector<std::int64_t> first_hit;  // [event][month + 1]: paths first satisfying it at month m; last: never
+  std::vector<std::int64_t> holds;      // [event][month]: paths satisfying it at month m
+  std::vector<double> paths_data;       // [series][path][month], only with keep_paths
+  int threads = 0;
+  double seconds = 0;
+};
+
+struct MemoryEstimate {
+  double bytes = 0;
+  double available = 0;
+  std::vector<std::pair<std::string, double>> parts;
+  std::string describe() const;
+};
+
+// Thrown by run() when the progress callback asks to stop.
+struct Cancelled : std::runtime_error {
+  Cancelled() : std::runtime_error("run cancelled") {}
+};
+
+// Called between pieces of work with (path-months done, total); return false to cancel.
+using ProgressFn = std::function<bool(std::int64_t, std::int64_t)>;
+
+class Scenario {
+ public:
+  // Builds and validates every model and link; throws std::invalid_argument before any work.
+  Scenario(const std::vector<ModelSpec>& specs, int months);
+
+  int months() const noexcept { return months_; }
+  const std::vector<std::string>& series() const noexcept { return series_; }
+  int series_index(const std::string& name) const;  // -1 if absent
+  const std::vector<std::unique_ptr<Model>>& models() const noexcept { return models_; }
+  std::size_t state_doubles() const;
+
+ private:
+  friend RunSummary run(const Scenario&, const RunConfig&, const ProgressFn&);
+  int months_;
+  std::vector<std::unique_ptr<Model>> models_;  // in the order given (stream ids)
+  std::vector<std::size_t> order_;              // topological order of evaluation
+  std::vector<std::vector<int>> inputs_, outputs_;
+  std::vector<std::string> series_;
+  std::vector<const CopulaGroup*> copulas_;  // in order of first appearance
+};
+
+MemoryEstimate estimate_memory(const Scenario& scenario, const RunConfig& config);
+void validate(const Scenario& scenario, const RunConfig& config);
+RunSummary run(const Scenario& scenario, const RunConfig& config, const ProgressFn& progress = {});
+
+}  // namespace aicast

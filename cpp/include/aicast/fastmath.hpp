@@ -1,0 +1,117 @@
+// fastmath.hpp — portable log, exp and sin/cos of a turn, written with plain IEEE double arithmetic.
+// They auto-vectorize and, compiled with -ffp-contract=off, give the same bits on every x86-64
+// instruction set (vendor vector libms may differ in the last bit), so results are reproducible.
+#pragma once
+
+#include <bit>
+#include <cstdint>
+
+// Compile a hot loop once per instruction set and pick at load time. None of the clones enables
+// FMA, so with -ffp-contract=off every clone computes the same bits.
+#define AICAST_SIMD_CLONES __attribute__((target_clones("default", "avx2", "arch=x86-64-v4")))
+
+namespace aicast::fastmath {
+
+inline constexpr double kLn2Hi = 6.93147180369123816490e-01;  // fdlibm split of ln 2
+inline constexpr double kLn2Lo = 1.90821492927058770002e-10;
+inline constexpr double kInvLn2 = 1.44269504088896338700e+00;
+inline constexpr double kRoundShift = 6755399441055744.0;  // 1.5 * 2^52: x + shift rounds x to an integer
+inline constexpr double kTwoPow52Plus1023 = 4503599627370496.0 + 1023.0;
+
+// Natural log for positive normal finite x (what the engine feeds it); about 1 ulp.
+inline double log(double x) noexcept {
+  const std::uint64_t b = std::bit_cast<std::uint64_t>(x);
+  double m = std::bit_cast<double>((b & 0x000FFFFFFFFFFFFFull) | 0x3FF0000000000000ull);  // [1, 2)
+  // exponent as a double without int->double conversion
+  double e = std::bit_cast<double>(0x4330000000000000ull | (b >> 52)) - kTwoPow52Plus1023;
+  const bool big = m > 1.4142135623730951;
+  m = big ? m * 0.5 : m;
+  e = big ? e + 1.0 : e;
+  const double s = (m - 1.0) / (m + 1.0);  // |s| <= 0.1716
+  const double s2 = s * s;
+  // log m = 2 atanh(s) = 2 s (1 + s^2/3 + s^4/5 + ...); truncation error < 1e-20
+  double p = 1.0 / 25.0;
+  p = p * s2 + 1.0 / 23.0;
+  p = p * s2 + 1.0 / 21.0;
+  p = p * s2 + 1.0 / 19.0;
+  p = p * s2 + 1.0 / 17.0;
+  p = p * s2 + 1.0 / 15.0;
+  p = p * s2 + 1.0 / 13.0;
+  p = p * s2 + 1.0 / 11.0;
+  p = p * s2 + 1.0 / 9.0;
+  p = p * s2 + 1.0 / 7.0;
+  p = p * s2 + 1.0 / 5.0;
+  p = p * s2 + 1.0 / 3.0;
+  const double logm = 2.0 * s + 2.0 * s * (s2 * p);
+  return e * kLn2Hi + (e * kLn2Lo + logm);
+}
+
+// exp(x); 0 below -708, +inf above 709.78. About 1 ulp.
+inline double exp(double x) noexcept {
+  const double xc = x < -708.0 ? -708.0 : (x > 709.0 ? 709.0 : x);
+  const double kd_shifted = xc * kInvLn2 + kRoundShift;
+  const std::uint64_t kbits = std::bit_cast<std::uint64_t>(kd_shifted);
+  const double kd = kd_shifted - kRoundShift;
+  const double r = (xc - kd * kLn2Hi) - kd * kLn2Lo;  // |r| <= ln2/2
+  // Taylor series to r^13: truncation error < 5e-18
+  double p = 1.0 / 6227020800.0;
+  p = p * r + 1.0 / 479001600.0;
+  p = p * r + 1.0 / 39916800.0;
+  p = p * r + 1.0 / 3628800.0;
+  p = p * r + 1.0 / 362880.0;
+  p = p * r + 1.0 / 40320.0;
+  p = p * r + 1.0 / 5040.0;
+  p = p * r + 1.0 / 720.0;
+  p = p * r + 1.0 / 120.0;
+  p = p * r + 1.0 / 24.0;
+  p = p * r + 1.0 / 6.0;
+  p = p * r + 0.5;
+  p = p * r * r + r;
+  const std::uint64_t k = kbits - std::bit_cast<std::uint64_t>(kRoundShift);  // two's complement k
+  const double scale = std::bit_cast<double>((k + 1023ull) << 52);
+  const double y = (1.0 + p) * scale;
+  return x < -708.0 ? 0.0 : (x > 709.782712893384 ? __builtin_inf() : y);
+}
+
+// cos and sin of 2*pi*w/2^32 for a 32-bit angle word w (a uniform angle for Box-Muller).
+inline void cos_sin_turn(std::uint64_t w, double& c, double& s) noexcept {
+  const std::uint64_t q = (w >> 30) & 3u;  // quadrant
+  const double f = std::bit_cast<double>(0x3FF0000000000000ull | ((w & 0x3FFFFFFFull) << 22)) - 1.0;
+  const double x = f * 1.5707963267948966;  // [0, pi/2)
+  const double x2 = x * x;
+  // Taylor series; terms past x^21 are below 2e-18 on [0, pi/2)
+  double ps = -1.0 / 51090942171709440000.0;
+  ps = ps * x2 + 1.0 / 121645100408832000.0;
+  ps = ps * x2 - 1.0 / 355687428096000.0;
+  ps = ps * x2 + 1.0 / 1307674368000.0;
+  ps = ps * x2 - 1.0 / 6227020800.0;
+  ps = ps * x2 + 1.0 / 39916800.0;
+  ps = ps * x2 - 1.0 / 362880.0;
+  ps = ps * x2 + 1.0 / 5040.0;
+  ps = ps * x2 - 1.0 / 120.0;
+  ps = ps * x2 + 1.0 / 6.0;
+  const double sx = x - x * (x2 * ps);
+  double pc = 1.0 / 2432902008176640000.0;
+  pc = pc * x2 - 1.0 / 6402373705728000.0;
+  pc = pc * x2 + 1.0 / 20922789888000.0;
+  pc = pc * x2 - 1.0 / 87178291200.0;
+  pc = pc * x2 + 1.0 / 479001600.0;
+  pc = pc * x2 - 1.0 / 3628800.0;
+  pc = pc * x2 + 1.0 / 40320.0;
+  pc = pc * x2 - 1.0 / 720.0;
+  pc = pc * x2 + 1.0 / 24.0;
+  pc = pc * x2 - 0.5;
+  const double cx = 1.0 + x2 * pc;
+  // rotate by the quadrant with integer selects (branch-free, vectorizes)
+  const std::uint64_t sb = std::bit_cast<std::uint64_t>(sx);
+  const std::uint64_t cb = std::bit_cast<std::uint64_t>(cx);
+  const std::uint64_t odd = 0 - (q & 1u);
+  const std::uint64_t cos_bits = (sb & odd) | (cb & ~odd);
+  const std::uint64_t sin_bits = (cb & odd) | (sb & ~odd);
+  const std::uint64_t cos_sign = (((q + 1u) >> 1) & 1u) << 63;
+  const std::uint64_t sin_sign = ((q >> 1) & 1u) << 63;
+  c = std::bit_cast<double>(cos_bits ^ cos_sign);
+  s = std::bit_cast<double>(sin_bits ^ sin_sign);
+}
+
+}  // namespace aicast::fastmath

@@ -1,0 +1,36 @@
+// price_model.hpp — price per million tokens of a capability tier: a falling floor plus a
+// jump-diffusion excess.
+//
+//   P(t) = F(t) + E(t),                         t in years since the start month
+//   F(t) = floor * floor_annual_decline^(-t)
+//   log E(t) = log(start_price - floor) - ln(annual_decline) t + volatility W(t) + sum_{k<=N(t)} J_k
+//   N(t) Poisson with jump_rate per year; J_k iid from jump_log_size (< 0: price war, > 0: subsidy end)
+//
+// Monthly steps (dt = 1/12) are exact in distribution:
+//   log E(m+1) = log E(m) - ln(annual_decline)/12 + volatility sqrt(1/12) Z + (K jumps), K ~ Poisson(jump_rate/12)
+// Every prior except jump_log_size is drawn once per path; jump_log_size is drawn once per jump.
+// A path that draws floor >= start_price has no excess: its price is the floor.
+#pragma once
+
+#include "aicast/model.hpp"
+
+namespace aicast {
+
+class PriceDecline final : public Model {
+ public:
+  explicit PriceDecline(const ModelSpec& spec);
+  std::string kind() const override { return "price_decline"; }
+  std::vector<std::string> outputs() const override { return {"price"}; }
+  std::size_t state_doubles() const override { return 9; }
+  std::unique_ptr<ModelState> new_state(std::size_t n) const override;
+  void start(ModelState& state, const BlockContext& ctx, std::span<const std::span<const double>> in,
+             std::span<const std::span<double>> out) const override;
+  void step(ModelState& state, const BlockContext& ctx, std::uint32_t month, std::span<const std::span<const double>> in,
+            std::span<const std::span<double>> out) const override;
+
+ private:
+  Prior start_price_, annual_decline_, volatility_, jump_rate_, jump_log_size_, floor_, floor_annual_decline_;
+  bool jumps_;
+};
+
+}  // namespace aicast

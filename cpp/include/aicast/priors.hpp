@@ -1,0 +1,103 @@
+// priors.hpp — numbers with uncertainty: distributions with quantile, CDF, mean and sampling,
+// truncation, mixtures, and Gaussian-copula correlation between priors.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include "aicast/rng.hpp"
+
+namespace aicast {
+
+class Prior;
+
+// A correlation structure shared by the priors that `correlate` returns: every path draws the
+// group's correlated normals once, and each member maps its coordinate through its marginal.
+struct CopulaGroup {
+  Eigen::MatrixXd correlation;
+  Eigen::MatrixXd cholesky;  // lower triangular L with L L^T = correlation
+  std::size_t size() const { return static_cast<std::size_t>(correlation.rows()); }
+};
+
+class Prior {
+ public:
+  enum class Kind : int {
+    point,
+    normal,
+    lognormal,
+    uniform,
+    triangular,
+    pert,
+    beta,
+    gamma,
+    student_t,
+    truncated,
+    mixture,
+    empirical
+  };
+
+  Prior() : p_{0.0} {}  // the point value 0
+
+  // Constructors validate their arguments and throw std::invalid_argument naming the bad one.
+  static Prior point(double value);
+  static Prior normal(double mu, double sigma);
+  static Prior lognormal(double mu, double sigma);  // log X ~ normal(mu, sigma)
+  static Prior uniform(double lo, double hi);
+  static Prior triangular(double lo, double mode, double hi);
+  static Prior pert(double lo, double mode, double hi, double lambda = 4.0);
+  static Prior beta(double a, double b);
+  static Prior gamma(double shape, double scale);
+  static Prior student_t(double df, double loc, double scale);
+  static Prior truncated(const Prior& base, double lo, double hi);
+  static Prior mixture(const std::vector<Prior>& components, const std::vector<double>& weights);
+  static Prior empirical(const std::vector<double>& values);
+  // Central credible interval [lo, hi] with the given mass: lognormal if lo > 0, else normal.
+  static Prior from_interval(double lo, double hi, double credibility = 0.9);
+
+  Kind kind() const noexcept { return kind_; }
+  std::string kind_name() const;
+  const std::vector<double>& params() const noexcept { return p_; }
+  const std::vector<Prior>& components() const noexcept { return children_; }
+  const std::vector<double>& weights() const noexcept { return weights_; }
+
+  double ppf(double q) const;  // quantile function, q in [0, 1]
+  double cdf(double x) const;
+  double mean() const;
+  double lower() const noexcept { return lo_; }  // support
+  double upper() const noexcept { return hi_; }
+  bool is_point() const noexcept { return kind_ == Kind::point; }
+  std::string describe() const;
+
+  double sample(Stream& s) const;  // one draw from its own stream
+  std::vector<double> sample_n(std::int64_t n, std::uint64_t seed) const;
+
+  // Correlation link (set by `correlate`): the copula group and this prior's coordinate in it.
+  const std::shared_ptr<const CopulaGroup>& copula() const noexcept { return copula_; }
+  int copula_index() const noexcept { return copula_index_; }
+  Prior marginal() const;  // the same prior without its correlation link
+
+ private:
+  double cdf_inside(double x) const;
+  Kind kind_ = Kind::point;
+  std::vector<double> p_;
+  std::vector<Prior> children_;
+  std::vector<double> weights_;  // mixture weights (normalized) or sorted empirical values
+  double lo_ = 0.0, hi_ = 0.0;
+  std::shared_ptr<const CopulaGroup> copula_;
+  int copula_index_ = -1;
+  friend std::vector<Prior> correlate(const std::vector<Prior>&, const Eigen::MatrixXd&);
+};
+
+// Returns copies of `marginals` linked through a Gaussian copula with the given correlation
+// matrix (Eigen Cholesky). Throws if the matrix is not a valid, positive definite correlation.
+std::vector<Prior> correlate(const std::vector<Prior>& marginals, const Eigen::MatrixXd& correlation);
+
+// Standard normal CDF and quantile (Boost.Math).
+double normal_cdf(double z);
+double normal_ppf(double q);
+
+}  // namespace aicast

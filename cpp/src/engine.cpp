@@ -1,0 +1,391 @@
+// engine.cpp — runs a scenario: paths in blocks over threads, months in slabs, exact summaries.
+#include "aicast/engine.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <exception>
+#include <fstream>
+#include <limits>
+#include <mutex>
+#include <sstream>
+#include <thread>
+#include <unistd.h>
+
+#include "aicast/stats.hpp"
+
+namespace aicast {
+
+namespace {
+
+constexpr std::int64_t kMaxPaths = std::numeric_limits<std::uint32_t>::max();  // path index is a 32-bit counter word
+constexpr std::int64_t kSlabPathMonths = 4'000'000;  // path-months per slab: ~40 ms of work, bounds the buffer
+constexpr double kProgressSeconds = 0.2;
+
+std::string gib(double bytes) {
+  std::ostringstream os;
+  os.precision(3);
+  if (bytes >= 1024.0 * 1024 * 1024)
+    os << bytes / (1024.0 * 1024 * 1024) << " GiB";
+  else
+    os << bytes / (1024.0 * 1024) << " MiB";
+  return os.str();
+}
+
+double available_memory_bytes() {
+  std::ifstream f("/proc/meminfo");
+  std::string key;
+  double kb = 0;
+  std::string unit;
+  while (f >> key >> kb >> unit)
+    if (key == "MemAvailable:") return kb * 1024.0;
+  const long pages = sysconf(_SC_AVPHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && page > 0 ? static_cast<double>(pages) * static_cast<double>(page) : 8.0 * (1ull << 30);
+}
+
+int resolve_threads(int threads) {
+  if (threads > 0) return threads;
+  const unsigned hc = std::thread::hardware_concurrency();
+  return hc > 0 ? static_cast<int>(hc) : 1;
+}
+
+int slab_months(std::int64_t paths, int months) {
+  return static_cast<int>(std::clamp<std::int64_t>(kSlabPathMonths / std::max<std::int64_t>(paths, 1), 1, months));
+}
+
+inline bool holds(Comparison op, double v, double t) noexcept {
+  switch (op) {
+    case Comparison::less:
+      return v < t;
+    case Comparison::less_equal:
+      return v <= t;
+    case Comparison::greater:
+      return v > t;
+    case Comparison::greater_equal:
+      return v >= t;
+  }
+  return false;
+}
+
+// Runs fn(task, worker) for tasks [0, count) on `threads` threads (the caller is worker 0); the caller
+// also calls poll() about every kProgressSeconds and stops handing out tasks when it says stop.
+template <class Fn, class Poll>
+void parallel_for(std::size_t count, int threads, Fn&& fn, Poll&& poll) {
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> stop{false};
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  auto worker = [&](int id) {
+    const bool caller = id == 0;
+    auto last = std::chrono::steady_clock::now();
+    for (;;) {
+      if (stop.load(std::memory_order_relaxed)) return;
+      const std::size_t t = next.fetch_add(1);
+      if (t >= count) return;
+      try {
+        fn(t, id);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(error_mutex);
+        if (!error) error = std::current_exception();
+        stop = true;
+        return;
+      }
+      if (caller) {
+        const auto now = std::chrono::steady_clock::now();
+        if (std::chrono::duration<double>(now - last).count() >= kProgressSeconds) {
+          last = now;
+          bool go = false;
+          try {
+            go = poll(std::min(next.load(), count));
+          } catch (...) {
+            std::lock_guard<std::mutex> lock(error_mutex);
+            if (!error) error = std::current_exception();
+          }
+          if (!go) {
+            stop = true;
+            return;
+          }
+        }
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  const int extra = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(std::max(threads, 1)), count)) - 1;
+  pool.reserve(static_cast<std::size_t>(std::max(extra, 0)));
+  try {
+    for (int i = 0; i < extra; ++i) pool.emplace_back(worker, i + 1);
+  } catch (...) {
+    stop = true;
+    for (auto& t : pool) t.join();
+    throw;
+  }
+  worker(0);
+  for (auto& t : pool) t.join();
+  if (error) std::rethrow_exception(error);
+  if (stop) throw Cancelled();
+}
+
+}  // namespace
+
+Scenario::Scenario(const std::vector<ModelSpec>& specs, int months) : months_(months) {
+  if (months < 1) throw std::invalid_argument("months must be at least 1, got " + std::to_string(months));
+  if (months > 12 * 1000) throw std::invalid_argument("months must be at most 12000, got " + std::to_string(months));
+  if (specs.empty()) throw std::invalid_argument("a scenario needs at least one model, got none");
+  for (const auto& spec : specs) {
+    for (const auto& m : models_)
+      if (m->name() == spec.name) throw std::invalid_argument("model name '" + spec.name + "' is used twice");
+    models_.push_back(make_model(spec));
+    outputs_.emplace_back();
+    for (const auto& o : models_.back()->outputs()) {
+      outputs_.back().push_back(static_cast<int>(series_.size()));
+      series_.push_back(spec.name + "." + o);
+    }
+  }
+  // links: every input must be a series of some other model; evaluate in dependency order
+  const std::size_t nm = models_.size();
+  std::vector<std::vector<std::size_t>> deps(nm);
+  for (std::size_t i = 0; i < nm; ++i) {
+    inputs_.emplace_back();
+    for (const auto& in : models_[i]->inputs()) {
+      const int s = series_index(in);
+      if (s < 0) {
+        std::string avail;
+        for (const auto& name : series_) avail += (avail.empty() ? "" : ", ") + name;
+        throw std::invalid_argument(models_[i]->kind() + " '" + models_[i]->name() + "' links to '" + in +
+                                    "', which is not a series of this scenario (series: " + avail + ")");
+      }
+      inputs_.back().push_back(s);
+      for (std::size_t j = 0; j < nm; ++j)
+        if (std::find(outputs_[j].begin(), outputs_[j].end(), s) != outputs_[j].end()) {
+          if (j == i) throw std::invalid_argument("model '" + models_[i]->name() + "' links to its own series '" + in + "'");
+          deps[i].push_back(j);
+        }
+    }
+  }
+  std::vector<int> mark(nm, 0);  // 0 new, 1 visiting, 2 done
+  std::function<void(std::size_t)> visit = [&](std::size_t i) {
+    if (mark[i] == 2) return;
+    if (mark[i] == 1) throw std::invalid_argument("links between models form a cycle through '" + models_[i]->name() + "'");
+    mark[i] = 1;
+    for (std::size_t j : deps[i]) visit(j);
+    mark[i] = 2;
+    order_.push_back(i);
+  };
+  for (std::size_t i = 0; i < nm; ++i) visit(i);
+  // copula groups in order of first appearance (stable stream ids)
+  for (const auto& spec : specs)
+    for (const auto& [k, p] : spec.params)
+      if (const CopulaGroup* g = p.copula().get())
+        if (std::find(copulas_.begin(), copulas_.end(), g) == copulas_.end()) copulas_.push_back(g);
+}
+
+int Scenario::series_index(const std::string& name) const {
+  const auto it = std::find(series_.begin(), series_.end(), name);
+  return it == series_.end() ? -1 : static_cast<int>(it - series_.begin());
+}
+
+std::size_t Scenario::state_doubles() const {
+  std::size_t d = 0;
+  for (const auto& m : models_) d += m->state_doubles();
+  return d;
+}
+
+std::string MemoryEstimate::describe() const {
+  std::string s;
+  for (const auto& [what, b] : parts) s += (s.empty() ? "" : ", ") + what + " " + gib(b);
+  return s;
+}
+
+void validate(const Scenario& sc, const RunConfig& cfg) {
+  if (cfg.paths < 1) throw std::invalid_argument("paths must be positive, got " + std::to_string(cfg.paths));
+  if (cfg.paths > kMaxPaths)
+    throw std::invalid_argument("paths must be at most " + std::to_string(kMaxPaths) + ", got " + std::to_string(cfg.paths));
+  if (cfg.threads < 0) throw std::invalid_argument("threads must be positive, got " + std::to_string(cfg.threads));
+  if (cfg.chunk_size < 1) throw std::invalid_argument("chunk_size must be positive, got " + std::to_string(cfg.chunk_size));
+  for (double q : cfg.levels)
+    if (!(q >= 0.0 && q <= 1.0)) {
+      std::ostringstream os;
+      os << "quantile levels must be in [0, 1], got " << q;
+      throw std::invalid_argument(os.str());
+    }
+  for (const auto& e : cfg.events) {
+    if (sc.series_index(e.series) < 0) {
+      std::string avail;
+      for (const auto& name : sc.series()) avail += (avail.empty() ? "" : ", ") + name;
+      throw std::invalid_argument("unknown series '" + e.series + "' (series: " + avail + ")");
+    }
+    if (std::isnan(e.threshold)) throw std::invalid_argument("event threshold for '" + e.series + "' must not be NaN");
+  }
+  const MemoryEstimate est = estimate_memory(sc, cfg);
+  const double limit = cfg.memory_limit_bytes > 0 ? cfg.memory_limit_bytes : 0.9 * est.available;
+  if (est.bytes > limit) {
+    std::ostringstream os;
+    os << "this run needs about " << gib(est.bytes) << " of memory (paths=" << cfg.paths << ", months=" << sc.months()
+       << ", series=" << sc.series().size() << (cfg.keep_paths ? ", keep_paths=True" : "") << ": " << est.describe()
+       << ") but only " << gib(limit) << " is available; use fewer paths or months"
+       << (cfg.keep_paths ? ", or do not keep paths" : "");
+    throw std::invalid_argument(os.str());
+  }
+}
+
+MemoryEstimate estimate_memory(const Scenario& sc, const RunConfig& cfg) {
+  MemoryEstimate e;
+  const double n = static_cast<double>(std::max<std::int64_t>(cfg.paths, 0));
+  const double s = static_cast<double>(sc.series().size());
+  const double m = sc.months();
+  const double k = slab_months(cfg.paths, sc.months());
+  const double threads = resolve_threads(cfg.threads);
+  e.parts.emplace_back("model state", 8.0 * n * static_cast<double>(sc.state_doubles()));
+  e.parts.emplace_back("month buffers", 8.0 * n * s * k);
+  e.parts.emplace_back("quantile scratch", 16.0 * n * std::min(threads, s * k));
+  e.parts.emplace_back("events", 4.0 * n * static_cast<double>(cfg.events.size()));
+  e.parts.emplace_back("summaries", 8.0 * s * m * (static_cast<double>(cfg.levels.size()) + 2.0));
+  if (cfg.keep_paths) e.parts.emplace_back("kept paths", 8.0 * n * s * m);
+  for (const auto& [what, b] : e.parts) e.bytes += b;
+  e.available = available_memory_bytes();
+  return e;
+}
+
+RunSummary run(const Scenario& sc, const RunConfig& cfg, const ProgressFn& progress) {
+  validate(sc, cfg);
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto N = static_cast<std::size_t>(cfg.paths);
+  const auto M = static_cast<std::size_t>(sc.months());
+  const std::size_t S = sc.series().size();
+  const std::size_t L = cfg.levels.size();
+  const std::size_t E = cfg.events.size();
+  const auto B = static_cast<std::size_t>(std::min<std::int64_t>(cfg.chunk_size, cfg.paths));
+  const std::size_t nblocks = (N + B - 1) / B;
+  const auto K = static_cast<std::size_t>(slab_months(cfg.paths, sc.months()));
+  const int threads = resolve_threads(cfg.threads);
+  const Key key = key_from_seed(cfg.seed);
+  const std::size_t nmodels = sc.models_.size();
+
+  RunSummary out;
+  out.series = sc.series();
+  out.paths = cfg.paths;
+  out.months = sc.months();
+  out.levels = cfg.levels;
+  out.threads = threads;
+  out.quantiles.assign(S * L * M, 0.0);
+  out.mean.assign(S * M, 0.0);
+  out.sd.assign(S * M, 0.0);
+  out.first_hit.assign(E * (M + 1), 0);
+  out.holds.assign(E * M, 0);
+  if (cfg.keep_paths) out.paths_data.assign(S * N * M, 0.0);
+
+  std::vector<int> event_series(E);
+  for (std::size_t e = 0; e < E; ++e) event_series[e] = sc.series_index(cfg.events[e].series);
+  std::vector<std::int32_t> hit(E * N, -1);
+  std::vector<double> slab(S * K * N);
+  auto slab_at = [&](std::size_t s, std::size_t k) { return slab.data() + (s * K + k) * N; };
+  std::vector<std::vector<std::unique_ptr<ModelState>>> states(nmodels);
+  for (auto& v : states) v.resize(nblocks);
+
+  std::vector<std::vector<std::uint64_t>> scratch(static_cast<std::size_t>(threads));  // per worker, reused
+  const std::int64_t total = cfg.paths * static_cast<std::int64_t>(M);
+  std::int64_t done_before = 0;
+  auto report = [&](std::int64_t done) { return !progress || progress(std::min(done, total), total); };
+
+  for (std::size_t m0 = 0; m0 < M; m0 += K) {
+    const std::size_t klen = std::min(K, M - m0);
+    // simulate: every block advances through the slab's months
+    parallel_for(
+        nblocks, threads,
+        [&](std::size_t b, int) {
+          BlockContext ctx;
+          ctx.key = key;
+          ctx.first_path = b * B;
+          ctx.n = std::min(B, N - b * B);
+          std::vector<std::pair<const CopulaGroup*, Eigen::MatrixXd>> copula_normals;
+          if (m0 == 0) {
+            // correlated normals, drawn once per path and group, shared by all its members
+            for (std::size_t g = 0; g < sc.copulas_.size(); ++g) {
+              const CopulaGroup* grp = sc.copulas_[g];
+              const auto d = static_cast<Eigen::Index>(grp->size());
+              Eigen::MatrixXd z(static_cast<Eigen::Index>(ctx.n), d);
+              Eigen::VectorXd eps(d);
+              for (std::size_t i = 0; i < ctx.n; ++i) {
+                Stream st(key, ctx.first_path + i, 0u, 0xFFFF0000u | static_cast<std::uint32_t>(g));
+                for (Eigen::Index j = 0; j < d; ++j) eps(j) = st.normal();
+                z.row(static_cast<Eigen::Index>(i)) = (grp->cholesky * eps).transpose();
+              }
+              copula_normals.emplace_back(grp, std::move(z));
+            }
+            ctx.copula_normals = &copula_normals;
+          }
+          std::vector<std::span<const double>> in;
+          std::vector<std::span<double>> outs;
+          for (std::size_t k = 0; k < klen; ++k) {
+            const std::size_t m = m0 + k;
+            for (std::size_t oi : sc.order_) {
+              const Model& model = *sc.models_[oi];
+              ctx.model_index = static_cast<std::uint32_t>(oi);
+              in.clear();
+              outs.clear();
+              for (int s : sc.inputs_[oi]) in.emplace_back(slab_at(static_cast<std::size_t>(s), k) + ctx.first_path, ctx.n);
+              for (int s : sc.outputs_[oi]) outs.emplace_back(slab_at(static_cast<std::size_t>(s), k) + ctx.first_path, ctx.n);
+              auto& st = states[oi][b];
+              if (m == 0) {
+                st = model.new_state(ctx.n);
+                model.start(*st, ctx, in, outs);
+              } else {
+                model.step(*st, ctx, static_cast<std::uint32_t>(m), in, outs);
+              }
+            }
+            for (std::size_t e = 0; e < E; ++e) {
+              const double* v = slab_at(static_cast<std::size_t>(event_series[e]), k) + ctx.first_path;
+              std::int32_t* h = hit.data() + e * N + ctx.first_path;
+              const Comparison op = cfg.events[e].op;
+              const double t = cfg.events[e].threshold;
+              for (std::size_t i = 0; i < ctx.n; ++i)
+                if (h[i] < 0 && holds(op, v[i], t)) h[i] = static_cast<std::int32_t>(m);
+            }
+            if (cfg.keep_paths)
+              for (std::size_t s = 0; s < S; ++s) {
+                const double* v = slab_at(s, k) + ctx.first_path;
+                double* dst = out.paths_data.data() + (s * N + ctx.first_path) * M + m;
+                for (std::size_t i = 0; i < ctx.n; ++i) dst[i * M] = v[i];
+              }
+          }
+        },
+        [&](std::size_t blocks_done) {
+          return report(done_before + static_cast<std::int64_t>(blocks_done * B * klen));
+        });
+    // summarize each (series, month) of the slab over all paths, in a fixed order
+    parallel_for(
+        S * klen, threads,
+        [&](std::size_t task, int worker) {
+          const std::size_t s = task / klen, k = task % klen, m = m0 + k;
+          const std::span<const double> v(slab_at(s, k), N);
+          double mu = 0, sd = 0;
+          mean_sd(v, mu, sd);
+          out.mean[s * M + m] = mu;
+          out.sd[s * M + m] = sd;
+          if (L > 0) {
+            std::vector<double> q(L);
+            exact_quantiles(v, cfg.levels, q, scratch[static_cast<std::size_t>(worker)]);
+            for (std::size_t l = 0; l < L; ++l) out.quantiles[(s * L + l) * M + m] = q[l];
+          }
+          for (std::size_t e = 0; e < E; ++e) {
+            if (static_cast<std::size_t>(event_series[e]) != s) continue;
+            std::int64_t c = 0;
+            for (double x : v) c += holds(cfg.events[e].op, x, cfg.events[e].threshold) ? 1 : 0;
+            out.holds[e * M + m] = c;
+          }
+        },
+        [&](std::size_t) { return true; });
+    done_before += static_cast<std::int64_t>(N * klen);
+    if (!report(done_before)) throw Cancelled();
+  }
+  for (std::size_t e = 0; e < E; ++e)
+    for (std::size_t i = 0; i < N; ++i) {
+      const std::int32_t h = hit[e * N + i];
+      ++out.first_hit[e * (M + 1) + (h < 0 ? M : static_cast<std::size_t>(h))];
+    }
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return out;
+}
+
+}  // namespace aicast

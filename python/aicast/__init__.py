@@ -1,0 +1,67 @@
+"""aicast: Monte Carlo forecasts of the AI economy, with uncertainty.
+
+How fast LLM inference prices fall, when open models catch up, how fast incidents grow, and
+when self-hosting beats paying an API: every answer is a distribution, computed by a C++
+engine (counter-based random numbers, threads, exact quantiles) behind a small Python API.
+
+>>> import aicast as ac
+>>> sc = ac.Scenario(start="2026-02", horizon="2030-12", seed=7)
+>>> _ = sc.add(ac.PriceDecline("frontier", start_price=10.0, annual_decline=ac.to(3, 30)))
+>>> res = sc.run(paths=20_000, progress=False)
+>>> p = res.prob("frontier.price < 0.5", by="2028-12")
+>>> 0.0 < p.p < 1.0
+True
+"""
+
+from __future__ import annotations
+
+from . import _engine, data
+from .models import Model, PriceDecline
+from .priors import (
+    Prior,
+    beta,
+    correlate,
+    empirical,
+    gamma,
+    lognormal,
+    mixture,
+    normal,
+    pert,
+    point,
+    student_t,
+    to,
+    triangular,
+    truncate,
+    uniform,
+)
+from .result import EventProbability, HittingTime, Result
+from .scenario import DEFAULT_QUANTILES, Scenario
+
+__version__: str = _engine.__version__
+
+__all__ = [
+    "DEFAULT_QUANTILES",
+    "EventProbability",
+    "HittingTime",
+    "Model",
+    "PriceDecline",
+    "Prior",
+    "Result",
+    "Scenario",
+    "__version__",
+    "beta",
+    "correlate",
+    "data",
+    "empirical",
+    "gamma",
+    "lognormal",
+    "mixture",
+    "normal",
+    "pert",
+    "point",
+    "student_t",
+    "to",
+    "triangular",
+    "truncate",
+    "uniform",
+]

@@ -1,0 +1,333 @@
+"""Priors: numbers with uncertainty.
+
+Every model parameter accepts a plain number or a :class:`Prior`. The constructors here
+mirror what forecasters say: ``to(3, 30)`` is "90% sure it lies between 3 and 30".
+Quantile, distribution and sampling functions run in the C++ engine (Boost.Math).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from numbers import Real
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from . import _engine
+
+__all__ = [
+    "Prior",
+    "as_prior",
+    "beta",
+    "correlate",
+    "empirical",
+    "gamma",
+    "lognormal",
+    "mixture",
+    "normal",
+    "pert",
+    "point",
+    "student_t",
+    "to",
+    "triangular",
+    "truncate",
+    "uniform",
+]
+
+
+class Prior:
+    """A probability distribution for one uncertain input.
+
+    Build priors with the functions of this module (:func:`to`, :func:`normal`, ...),
+    not with this class directly.
+
+    Examples
+    --------
+    >>> import aicast as ac
+    >>> p = ac.to(3, 30)
+    >>> round(float(p.ppf(0.05)), 6), round(float(p.ppf(0.95)), 6)
+    (3.0, 30.0)
+    """
+
+    __slots__ = ("_core", "_text")
+
+    def __init__(self, core: _engine.Prior, text: str | None = None) -> None:
+        self._core = core
+        self._text = text
+
+    # --- what it is -------------------------------------------------------------------
+    @property
+    def kind(self) -> str:
+        """Family name: ``"normal"``, ``"lognormal"``, ``"truncated"``, ..."""
+        return self._core.kind
+
+    @property
+    def params(self) -> tuple[float, ...]:
+        """The family's parameters, in the order of its constructor."""
+        return tuple(self._core.params)
+
+    @property
+    def support(self) -> tuple[float, float]:
+        """Smallest and largest possible values (may be infinite)."""
+        return (self._core.lower, self._core.upper)
+
+    @property
+    def is_point(self) -> bool:
+        """True for a fixed value (no uncertainty)."""
+        return bool(self._core.is_point)
+
+    @property
+    def correlation(self) -> np.ndarray | None:
+        """The copula correlation matrix this prior belongs to, if it was correlated."""
+        return self._core.correlation
+
+    def __repr__(self) -> str:
+        desc = self._core.describe()
+        if self._text is None:
+            return desc
+        return f"{self._text}  # {desc}"
+
+    def _repr_html_(self) -> str:
+        lo, med, hi = (float(self.ppf(q)) for q in (0.05, 0.5, 0.95))
+        return (
+            f"<code>{_html_escape(repr(self))}</code><br>"
+            f"median {med:.4g}, 90% interval [{lo:.4g}, {hi:.4g}]"
+        )
+
+    # --- distribution functions ---------------------------------------------------------
+    def ppf(self, q: npt.ArrayLike) -> np.ndarray:
+        """Quantile function (inverse CDF) at probabilities ``q`` in [0, 1]."""
+        return self._core.ppf(np.asarray(q, dtype=float))
+
+    def cdf(self, x: npt.ArrayLike) -> np.ndarray:
+        """Cumulative distribution function at ``x``."""
+        return self._core.cdf(np.asarray(x, dtype=float))
+
+    def mean(self) -> float:
+        """Expected value."""
+        return float(self._core.mean())
+
+    def interval(self, credibility: float = 0.9) -> tuple[float, float]:
+        """Central credible interval holding ``credibility`` of the mass."""
+        _check_credibility(credibility)
+        a = (1.0 - credibility) / 2.0
+        return (float(self.ppf(a)), float(self.ppf(1.0 - a)))
+
+    def sample(self, n: int, seed: int = 0) -> np.ndarray:
+        """``n`` independent draws, reproducible for a given ``seed``.
+
+        Uses the engine's counter-based generator, so draw ``i`` does not depend on ``n``.
+        """
+        n = _check_count(n, "n")
+        seed = _check_seed(seed)
+        if self._core.correlation is not None:
+            raise ValueError(
+                "sample: this prior is correlated with others; sample the marginal with "
+                "prior.marginal().sample(...) or run a scenario to get joint draws"
+            )
+        return self._core.sample(n, seed)
+
+    def marginal(self) -> Prior:
+        """The same distribution without its correlation link."""
+        return Prior(self._core.marginal(), self._text)
+
+    def truncate(self, lo: float = -math.inf, hi: float = math.inf) -> Prior:
+        """This distribution conditioned to lie in [lo, hi]."""
+        return truncate(self, lo, hi)
+
+
+def _html_escape(s: str) -> str:
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _num(x: Any, field: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, Real):
+        raise TypeError(f"{field} must be a number, got {type(x).__name__} {x!r}")
+    return float(x)
+
+
+def _check_credibility(c: Any) -> float:
+    c = _num(c, "credibility")
+    if not (0.0 < c < 1.0):
+        raise ValueError(f"credibility must be in (0, 1), got {c!r}")
+    return c
+
+
+def _check_count(n: Any, field: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"{field} must be an integer, got {type(n).__name__} {n!r}")
+    if n < 0:
+        raise ValueError(f"{field} must be non-negative, got {n}")
+    return int(n)
+
+
+def _check_seed(seed: Any) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be an integer, got {type(seed).__name__} {seed!r}")
+    if not (0 <= seed < 2**64):
+        raise ValueError(f"seed must be in [0, 2**64), got {seed}")
+    return int(seed)
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+# --- constructors ---------------------------------------------------------------------------
+
+
+def point(value: float) -> Prior:
+    """A fixed value: no uncertainty."""
+    return Prior(_engine.Prior.point(_num(value, "value")))
+
+
+def normal(mu: float, sigma: float) -> Prior:
+    """Normal distribution with mean ``mu`` and standard deviation ``sigma``."""
+    return Prior(_engine.Prior.normal(_num(mu, "mu"), _num(sigma, "sigma")))
+
+
+def lognormal(mu: float, sigma: float) -> Prior:
+    """Lognormal: ``log X ~ normal(mu, sigma)``; the median is ``exp(mu)``.
+
+    Matches ``scipy.stats.lognorm(s=sigma, scale=exp(mu))``.
+    """
+    return Prior(_engine.Prior.lognormal(_num(mu, "mu"), _num(sigma, "sigma")))
+
+
+def uniform(lo: float, hi: float) -> Prior:
+    """Uniform on [lo, hi]."""
+    return Prior(_engine.Prior.uniform(_num(lo, "lo"), _num(hi, "hi")))
+
+
+def triangular(lo: float, mode: float, hi: float) -> Prior:
+    """Triangular on [lo, hi] with its peak at ``mode``."""
+    return Prior(_engine.Prior.triangular(_num(lo, "lo"), _num(mode, "mode"), _num(hi, "hi")))
+
+
+def pert(lo: float, mode: float, hi: float, lam: float = 4.0) -> Prior:
+    """PERT (a scaled beta) on [lo, hi] with most likely value ``mode``.
+
+    ``lam`` sets how peaked it is (4 is the classic PERT). Its mean is
+    ``(lo + lam * mode + hi) / (lam + 2)``.
+    """
+    return Prior(
+        _engine.Prior.pert(_num(lo, "lo"), _num(mode, "mode"), _num(hi, "hi"), _num(lam, "lam"))
+    )
+
+
+def beta(a: float, b: float) -> Prior:
+    """Beta(a, b) on [0, 1]."""
+    return Prior(_engine.Prior.beta(_num(a, "a"), _num(b, "b")))
+
+
+def gamma(shape: float, scale: float = 1.0) -> Prior:
+    """Gamma with ``shape`` and ``scale`` (mean ``shape * scale``)."""
+    return Prior(_engine.Prior.gamma(_num(shape, "shape"), _num(scale, "scale")))
+
+
+def student_t(df: float, loc: float = 0.0, scale: float = 1.0) -> Prior:
+    """Student's t with ``df`` degrees of freedom, shifted by ``loc`` and scaled by ``scale``."""
+    return Prior(_engine.Prior.student_t(_num(df, "df"), _num(loc, "loc"), _num(scale, "scale")))
+
+
+def truncate(prior: Prior | float, lo: float = -math.inf, hi: float = math.inf) -> Prior:
+    """``prior`` conditioned to lie in [lo, hi] (either bound may be infinite)."""
+    p = as_prior(prior, "prior")
+    core = _engine.Prior.truncated(p._core, _num(lo, "lo"), _num(hi, "hi"))
+    text = None if p._text is None else f"truncate({p._text}, {_fmt(lo)}, {_fmt(hi)})"
+    return Prior(core, text)
+
+
+def mixture(components: Sequence[Prior | float], weights: Sequence[float] | None = None) -> Prior:
+    """A mixture: with probability ``weights[i]`` draw from ``components[i]``.
+
+    Weights default to equal and are normalized to sum to 1.
+    """
+    comps = [as_prior(c, f"components[{i}]") for i, c in enumerate(components)]
+    if weights is None:
+        w = [1.0] * len(comps)
+    else:
+        w = [_num(x, f"weights[{i}]") for i, x in enumerate(weights)]
+    return Prior(_engine.Prior.mixture([c._core for c in comps], w))
+
+
+def empirical(values: npt.ArrayLike) -> Prior:
+    """Resample the given values (each equally likely), e.g. a bootstrap or posterior sample."""
+    arr = np.asarray(values, dtype=float).ravel()
+    return Prior(_engine.Prior.empirical(arr.tolist()))
+
+
+def to(lo: float, hi: float, credibility: float = 0.9) -> Prior:
+    """A prior from a central credible interval: ``credibility`` of the mass lies in [lo, hi].
+
+    Lognormal when ``lo > 0`` (a positive, multiplicative quantity), otherwise normal; as
+    squigglepy's and Squiggle's ``to``. With the default 0.9, 5% lies below ``lo`` and 5%
+    above ``hi``.
+
+    Raises
+    ------
+    ValueError
+        If ``lo >= hi``, a bound is not finite, or ``credibility`` is not in (0, 1).
+    """
+    lo_f, hi_f = _num(lo, "lo"), _num(hi, "hi")
+    cred = _check_credibility(credibility)
+    core = _engine.Prior.from_interval(lo_f, hi_f, cred)
+    text = f"to({_fmt(lo_f)}, {_fmt(hi_f)})"
+    if cred != 0.9:
+        text = f"to({_fmt(lo_f)}, {_fmt(hi_f)}, credibility={_fmt(cred)})"
+    return Prior(core, text)
+
+
+def correlate(*priors: Prior | Sequence[Prior], correlation: npt.ArrayLike) -> tuple[Prior, ...]:
+    """Correlate priors through a Gaussian copula.
+
+    Returns new priors with the same marginals whose draws in a scenario run are jointly
+    dependent with the given (rank) correlation structure. Each returned prior is one
+    random quantity per path: wherever it is used, it takes the same value on that path.
+
+    Parameters
+    ----------
+    *priors
+        Two or more priors (or one sequence of them).
+    correlation
+        A symmetric positive definite matrix with unit diagonal, or a single number for two
+        priors.
+
+    Raises
+    ------
+    ValueError
+        If the matrix has the wrong shape, is not symmetric, has entries outside [-1, 1], or
+        is not positive definite (the message gives its smallest eigenvalue).
+
+    Examples
+    --------
+    >>> import aicast as ac
+    >>> frontier, mid = ac.correlate(ac.to(3, 30), ac.to(2, 20), correlation=0.8)
+    """
+    if len(priors) == 1 and not isinstance(priors[0], Prior):
+        items = list(priors[0])  # type: ignore[arg-type]
+    else:
+        items = list(priors)
+    ps = [as_prior(p, f"priors[{i}]") for i, p in enumerate(items)]
+    c = np.asarray(correlation, dtype=float)
+    if c.ndim == 0:
+        if len(ps) != 2:
+            raise ValueError(
+                f"correlation: a single number correlates exactly two priors, got {len(ps)} priors"
+            )
+        c = np.array([[1.0, float(c)], [float(c), 1.0]])
+    cores = _engine.correlate([p._core for p in ps], c)
+    return tuple(Prior(core, p._text) for core, p in zip(cores, ps))
+
+
+def as_prior(x: Any, field: str) -> Prior:
+    """A :class:`Prior` from a prior or a plain number (a point value); errors name ``field``."""
+    if isinstance(x, Prior):
+        return x
+    if isinstance(x, bool) or not isinstance(x, Real):
+        raise TypeError(f"{field} must be a number or a prior, got {type(x).__name__} {x!r}")
+    if not math.isfinite(float(x)):
+        raise ValueError(f"{field} must be finite, got {float(x)!r}")
+    return point(float(x))

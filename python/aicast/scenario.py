@@ -1,0 +1,239 @@
+"""Scenario: models on one monthly grid, sharing one seed; ``run`` returns a :class:`Result`."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import _engine
+from ._months import parse_month
+from ._progress import progress_bar
+from .models import Model
+from .priors import _check_seed
+
+__all__ = ["DEFAULT_QUANTILES", "Event", "Scenario", "parse_event"]
+
+#: Quantile levels every run computes exactly; others are computed on request by replay.
+DEFAULT_QUANTILES: tuple[float, ...] = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.975, 0.99)
+
+_OPS = ("<=", ">=", "<", ">")
+_EVENT = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*(<=|>=|<|>)\s*(\S+)\s*$")
+
+Event = tuple[str, str, float]
+
+
+def parse_event(event: str | Sequence[Any], op: str | None = None, value: float | None = None) -> Event:
+    """``("frontier.price", "<", 0.5)`` from ``"frontier.price < 0.5"`` or its parts.
+
+    Raises
+    ------
+    ValueError
+        For an unknown operator, a threshold that is not a finite number, or a malformed string.
+    """
+    if isinstance(event, str) and op is None and value is None:
+        m = _EVENT.match(event)
+        if not m:
+            raise ValueError(
+                f"event must look like 'series < value' with one of {', '.join(_OPS)}, got {event!r}"
+            )
+        series, op, raw = m.group(1), m.group(2), m.group(3)
+        try:
+            threshold = float(raw)
+        except ValueError:
+            raise ValueError(f"event threshold must be a number, got {raw!r} in {event!r}") from None
+    elif isinstance(event, str):
+        series = event
+        if op not in _OPS:
+            raise ValueError(f"event operator must be one of {', '.join(_OPS)}, got {op!r}")
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise ValueError(f"event threshold must be a number, got {value!r}")
+        threshold = float(value)
+    else:
+        parts = tuple(event)
+        if len(parts) != 3:
+            raise ValueError(f"event must be 'series < value' or (series, op, value), got {event!r}")
+        return parse_event(str(parts[0]), parts[1], parts[2])
+    if not math.isfinite(threshold):
+        raise ValueError(f"event threshold must be finite, got {threshold!r} in '{series} {op} ...'")
+    return (series, op, threshold)
+
+
+def _check_positive_int(x: Any, field: str) -> int:
+    if isinstance(x, bool) or not isinstance(x, (int, np.integer)):
+        raise TypeError(f"{field} must be an integer, got {type(x).__name__} {x!r}")
+    if x <= 0:
+        raise ValueError(f"{field} must be positive, got {x}")
+    return int(x)
+
+
+class Scenario:
+    """Models on one monthly grid from ``start`` to ``horizon`` (both included), one seed.
+
+    Parameters
+    ----------
+    start, horizon
+        Months as ``"YYYY-MM"`` strings (or pandas Periods / dates).
+    seed
+        Seed of the counter-based generator: the same seed gives bit-identical results for
+        any thread count and chunk size.
+
+    Examples
+    --------
+    >>> import aicast as ac
+    >>> sc = ac.Scenario(start="2026-02", horizon="2030-12", seed=7)
+    >>> _ = sc.add(ac.PriceDecline("frontier", start_price=10.0, annual_decline=ac.to(3, 30)))
+    >>> res = sc.run(paths=10_000, progress=False)
+    >>> res.quantiles("frontier.price").shape
+    (59, 5)
+    """
+
+    def __init__(self, start: Any = "2026-02", horizon: Any = "2030-12", seed: int = 0) -> None:
+        self.start = parse_month(start, "start")
+        self.horizon = parse_month(horizon, "horizon")
+        if self.horizon < self.start:
+            raise ValueError(f"horizon must not be before start, got start={self.start}, horizon={self.horizon}")
+        self.seed = _check_seed(seed)
+        self.models: list[Model] = []
+
+    @property
+    def n_months(self) -> int:
+        """Number of months on the grid (start and horizon included)."""
+        return (self.horizon.year - self.start.year) * 12 + self.horizon.month - self.start.month + 1
+
+    @property
+    def months(self) -> pd.PeriodIndex:
+        """The monthly grid."""
+        return pd.period_range(self.start, self.horizon, freq="M", name="month")
+
+    @property
+    def series(self) -> list[str]:
+        """Every series the models publish."""
+        return [s for m in self.models for s in m.series]
+
+    def add(self, *models: Model) -> Scenario:
+        """Add models (returns the scenario, so calls can be chained)."""
+        for model in models:
+            if not isinstance(model, Model):
+                raise TypeError(f"add expects models, got {type(model).__name__} {model!r}")
+            if any(m.name == model.name for m in self.models):
+                raise ValueError(f"a model named {model.name!r} is already in the scenario")
+            self.models.append(model)
+        return self
+
+    def __getitem__(self, name: str) -> Model:
+        for m in self.models:
+            if m.name == name:
+                return m
+        raise KeyError(f"no model named {name!r} (models: {', '.join(m.name for m in self.models)})")
+
+    def _engine_scenario(self) -> _engine.Scenario:
+        if not self.models:
+            raise ValueError("the scenario has no models: add one with Scenario.add(...)")
+        return _engine.Scenario([m.spec() for m in self.models], self.n_months)
+
+    def estimate_memory(self, paths: int, keep_paths: bool = False, threads: int | None = None) -> dict[str, Any]:
+        """Bytes a run would need, by part, and what the machine has available."""
+        paths = _check_positive_int(paths, "paths")
+        return _engine.estimate_memory(
+            self._engine_scenario(), paths, threads or 0, list(DEFAULT_QUANTILES), keep_paths, 0
+        )
+
+    def run(
+        self,
+        paths: int = 100_000,
+        *,
+        threads: int | None = None,
+        keep_paths: bool = False,
+        progress: bool = True,
+        events: Iterable[str | Sequence[Any]] = (),
+        quantiles: Iterable[float] = (),
+        chunk_size: int = 1024,
+        memory_limit: float | None = None,
+    ) -> Result:
+        """Simulate ``paths`` paths and summarize them.
+
+        Parameters
+        ----------
+        paths
+            Number of Monte Carlo paths.
+        threads
+            Worker threads (default: all cores). Results do not depend on it.
+        keep_paths
+            Keep every path of every series (memory: 8 bytes x paths x months x series).
+        progress
+            Show a progress bar on runs longer than half a second.
+        events
+            Events whose probabilities and hitting times to compute in this run, e.g.
+            ``"frontier.price < 0.5"``. Others are computed on request by replaying the same
+            paths (same seed), which costs another run.
+        quantiles
+            Quantile levels to compute besides :data:`DEFAULT_QUANTILES`.
+        chunk_size
+            Paths per block of work. Results do not depend on it.
+        memory_limit
+            Refuse runs needing more bytes than this (default: 90% of available memory).
+
+        Returns
+        -------
+        Result
+
+        Raises
+        ------
+        ValueError
+            For a bad argument, a link to a missing model, or a run too large for memory,
+            before any simulation starts.
+        KeyboardInterrupt
+            When interrupted (Ctrl-C stops a run within about a second).
+        """
+        from .result import Result
+
+        paths = _check_positive_int(paths, "paths")
+        threads_n = 0 if threads is None else _check_positive_int(threads, "threads")
+        chunk = _check_positive_int(chunk_size, "chunk_size")
+        levels = _levels(quantiles)
+        evs = [parse_event(e) for e in events]
+        limit = 0.0 if memory_limit is None else float(memory_limit)
+        core = self._engine_scenario()
+        settings = dict(paths=paths, threads=threads_n, chunk_size=chunk, memory_limit=limit)
+        callback, bar = progress_bar(progress, desc="aicast run")
+        try:
+            raw = _engine.run(
+                core, self.seed, paths, threads_n, chunk, levels, bool(keep_paths), evs, limit, callback
+            )
+        finally:
+            if bar is not None:
+                bar.close()
+        return Result(self._snapshot(), core, raw, settings, evs)
+
+    def _snapshot(self) -> Scenario:
+        """A copy that later changes to this scenario do not affect (used for replays)."""
+        s = Scenario(self.start, self.horizon, self.seed)
+        s.models = list(self.models)
+        return s
+
+    def __repr__(self) -> str:
+        models = ", ".join(f"{type(m).__name__}({m.name!r})" for m in self.models)
+        return f"Scenario(start='{self.start}', horizon='{self.horizon}', seed={self.seed}, models=[{models}])"
+
+    def _repr_html_(self) -> str:
+        items = "".join(f"<li>{m._repr_html_()}</li>" for m in self.models)
+        return (
+            f"<b>Scenario</b> {self.start} &rarr; {self.horizon} ({self.n_months} months), "
+            f"seed {self.seed}<ul>{items}</ul>"
+        )
+
+
+def _levels(extra: Iterable[float]) -> list[float]:
+    out = set(DEFAULT_QUANTILES)
+    for q in extra:
+        if isinstance(q, bool) or not isinstance(q, (int, float, np.integer, np.floating)):
+            raise TypeError(f"quantile levels must be numbers, got {q!r}")
+        if not (0.0 <= float(q) <= 1.0):
+            raise ValueError(f"quantile levels must be in [0, 1], got {q!r}")
+        out.add(float(q))
+    return sorted(out)

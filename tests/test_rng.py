@@ -1,0 +1,125 @@
+"""The engine's generator, portable math and samplers, against references and closed forms."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from aicast._engine import testing as T
+
+
+def test_philox_known_answers():
+    # Random123 kat_vectors for philox4x32_10
+    assert T.philox4x32([0, 0, 0, 0], [0, 0]) == [0x6627E8D5, 0xE169C58D, 0xBC57AC4C, 0x9B00DBD8]
+    assert T.philox4x32([0xFFFFFFFF] * 4, [0xFFFFFFFF] * 2) == [0x408F276D, 0x41C83B0E, 0xA20BC7C6, 0x6D5451FD]
+    assert T.philox4x32([0x243F6A88, 0x85A308D3, 0x13198A2E, 0x03707344], [0xA4093822, 0x299F31D0]) == [
+        0xD16CFE09, 0x94FDCCEB, 0x5001E420, 0x24126EA1]
+
+
+def test_fast_log_exp_cos_sin_match_numpy_to_a_few_ulps():
+    rng = np.random.default_rng(1)
+    x = np.concatenate([rng.uniform(2.0**-52, 1.0, 200_000), rng.lognormal(0, 30, 200_000)])
+    np.testing.assert_allclose(T.fast_log(x), np.log(x), rtol=4e-16, atol=1e-300)
+    y = rng.uniform(-707, 709, 200_000)
+    np.testing.assert_allclose(T.fast_exp(y), np.exp(y), rtol=4e-16)
+    assert T.fast_exp(np.array([-800.0]))[0] == 0.0
+    assert np.isinf(T.fast_exp(np.array([800.0]))[0])
+    w = rng.integers(0, 2**32, 200_000, dtype=np.uint32)
+    c, s = T.cos_sin_turn(w)
+    angle = 2 * np.pi * w.astype(float) / 2**32
+    np.testing.assert_allclose(c, np.cos(angle), atol=2e-15)
+    np.testing.assert_allclose(s, np.sin(angle), atol=2e-15)
+
+
+def test_normal_block_is_standard_normal_independent_and_uniform():
+    n = 400_000
+    z0, z1, u = T.normal_block(seed=3, first=0, n=n, month=5, stream=9)
+    for z in (z0, z1):
+        assert stats.kstest(z, "norm").pvalue > 1e-3
+        assert abs(z.mean()) < 5 / np.sqrt(n)
+        assert abs(z.var() - 1) < 5 * np.sqrt(2 / n)
+    assert abs(np.corrcoef(z0, z1)[0, 1]) < 5 / np.sqrt(n)
+    assert abs(np.corrcoef(z0[1:], z0[:-1])[0, 1]) < 5 / np.sqrt(n)
+    assert stats.kstest(u, "uniform").pvalue > 1e-3
+    # tails: P(|Z| > 3) within 5 standard errors of its exact value
+    p3 = 2 * stats.norm.sf(3)
+    assert abs(np.mean(np.abs(z0) > 3) - p3) < 5 * np.sqrt(p3 * (1 - p3) / n)
+
+
+def test_normal_block_depends_only_on_path_month_stream():
+    a = T.normal_block(seed=3, first=0, n=1000, month=2, stream=1)[0]
+    b = T.normal_block(seed=3, first=500, n=500, month=2, stream=1)[0]
+    np.testing.assert_array_equal(a[500:], b)
+    assert not np.array_equal(a, T.normal_block(seed=4, first=0, n=1000, month=2, stream=1)[0])
+    assert not np.array_equal(a, T.normal_block(seed=3, first=0, n=1000, month=3, stream=1)[0])
+    assert not np.array_equal(a, T.normal_block(seed=3, first=0, n=1000, month=2, stream=2)[0])
+
+
+@pytest.mark.parametrize("mu", [0.05, 0.7, 4.0, 9.99, 10.0, 37.5, 500.0])
+def test_poisson_matches_scipy(mu):
+    n = 200_000
+    x = T.poisson(mu, n, seed=11)
+    assert abs(x.mean() - mu) < 5 * np.sqrt(mu / n)
+    # chi-square goodness of fit on the bins holding almost all the mass
+    lo, hi = stats.poisson.ppf([1e-4, 1 - 1e-4], mu).astype(int)
+    edges = np.arange(lo, hi + 2)
+    observed = np.array([np.sum(x < lo)] + list(np.histogram(x, edges)[0]) + [np.sum(x > hi)])
+    probs = np.concatenate([[stats.poisson.cdf(lo - 1, mu)], stats.poisson.pmf(edges[:-1], mu),
+                            [stats.poisson.sf(hi, mu)]])
+    keep = probs * n > 5
+    obs = np.append(observed[keep], observed[~keep].sum())
+    exp = np.append(probs[keep], probs[~keep].sum()) * n
+    if exp[-1] == 0:
+        obs, exp = obs[:-1], exp[:-1]
+    assert stats.chisquare(obs, exp * obs.sum() / exp.sum()).pvalue > 1e-3
+
+
+@pytest.mark.parametrize("shape", [0.3, 1.0, 2.5, 40.0])
+def test_gamma_matches_scipy(shape):
+    x = T.gamma(shape, 200_000, seed=5)
+    assert stats.kstest(x, stats.gamma(shape).cdf).pvalue > 1e-3
+
+
+@pytest.mark.parametrize(("n", "p"), [(10, 0.3), (50, 0.02), (1000, 0.4), (100_000, 0.7), (30, 0.95)])
+def test_binomial_matches_scipy(n, p):
+    count = 200_000
+    x = T.binomial(n, p, count, seed=2)
+    assert x.min() >= 0 and x.max() <= n
+    assert abs(x.mean() - n * p) < 5 * np.sqrt(n * p * (1 - p) / count)
+    assert abs(x.var() / (n * p * (1 - p)) - 1) < 5 * np.sqrt(2 / count) * 1.5
+    cdf_emp = np.searchsorted(np.sort(x), np.arange(n + 1), side="right") / count
+    assert np.max(np.abs(cdf_emp - stats.binom.cdf(np.arange(n + 1), n, p))) < 1.63 * 1.5 / np.sqrt(count)
+
+
+LEVELS = [0.0, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 1.0]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        np.random.default_rng(0).lognormal(0, 3, 100_001),
+        np.random.default_rng(1).normal(1.0, 1e-9, 50_000),  # narrow: linear bins
+        np.random.default_rng(2).integers(0, 5, 10_000).astype(float),  # ties
+        np.concatenate([-np.random.default_rng(3).exponential(1, 777), [0.0, -0.0], np.random.default_rng(4).exponential(1e6, 999)]),
+        np.array([3.5]),
+        np.full(100, 2.0),
+    ],
+)
+def test_exact_quantiles_equal_numpy(data):
+    np.testing.assert_allclose(T.exact_quantiles(data, LEVELS), np.quantile(data, LEVELS), rtol=1e-15, atol=0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.floats(-1e12, 1e12, allow_nan=False), min_size=1, max_size=400),
+    st.lists(st.floats(0, 1), min_size=1, max_size=8),
+)
+def test_exact_quantiles_property(values, levels):
+    data = np.array(values)
+    got = np.array(T.exact_quantiles(data, levels))
+    np.testing.assert_allclose(got, np.quantile(data, levels), rtol=1e-12, atol=1e-300)
+    order = np.argsort(levels)
+    assert np.all(np.diff(got[order]) >= 0)  # monotone in the level
