@@ -15,7 +15,7 @@ True
 
 from __future__ import annotations
 
-from . import _engine, data
+from . import _engine, data, fit
 from .models import Model, PriceDecline
 from .priors import (
     Prior,
@@ -52,6 +52,7 @@ __all__ = [
     "beta",
     "correlate",
     "data",
+    "fit",
     "empirical",
     "gamma",
     "lognormal",

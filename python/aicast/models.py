@@ -12,13 +12,33 @@ from typing import Any, ClassVar
 from . import _engine
 from .priors import Prior, as_prior
 
-__all__ = ["Model", "PriceDecline"]
+__all__ = ["MODEL_CLASSES", "Model", "PriceDecline", "model_class"]
+
+#: Every model class by its engine kind (filled as subclasses are defined).
+MODEL_CLASSES: dict[str, type[Model]] = {}
+
+
+def model_class(kind: str) -> type[Model]:
+    """The Python class of an engine model kind (e.g. ``"price_decline"`` -> PriceDecline)."""
+    try:
+        return MODEL_CLASSES[kind]
+    except KeyError:
+        raise ValueError(f"unknown model kind {kind!r} (known: {', '.join(sorted(MODEL_CLASSES))})") from None
 
 
 class Model:
-    """Base class of all models: a kind, a name and parameters as priors."""
+    """Base class of all models: a kind, a name and parameters as priors.
+
+    Subclasses set ``kind`` to the engine's model kind and call ``super().__init__`` with
+    their parameters; defining the subclass registers it in :data:`MODEL_CLASSES`.
+    """
 
     kind: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.kind:
+            MODEL_CLASSES[cls.kind] = cls
 
     def __init__(
         self,
