@@ -5,4 +5,6 @@ Each area lives in its own submodule; this package re-exports the public functio
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from .leaderboard import LeaderboardGapFit, leaderboard_gap
+
+__all__: list[str] = ["LeaderboardGapFit", "leaderboard_gap"]
