@@ -214,6 +214,19 @@ def test_bad_tables_raise_naming_the_problem(kwargs, table_change, match):
         ac.fit.leaderboard_gap(t, **kwargs)
 
 
+def test_a_gap_without_mean_reversion_is_flagged_and_a_constant_gap_refused():
+    rng = np.random.default_rng(0)
+    n = 30
+    months = pd.period_range("2020-01", periods=n, freq="M").strftime("%Y-%m")
+    c = 1000 + 5 * np.arange(n) + rng.normal(0, 10, n).cumsum()
+    explosive = 10 * 1.15 ** np.arange(n) + rng.normal(0, 3, n)
+    fit = ac.fit.leaderboard_gap(pd.DataFrame({"month": months, "best_closed": c, "best_open": c - explosive}))
+    assert any("no mean reversion" in note for note in fit.notes)
+    assert "note: the gap shows no mean reversion" in repr(fit)
+    with pytest.raises(ValueError, match="the gap is constant over the table"):
+        ac.fit.leaderboard_gap(pd.DataFrame({"month": months, "best_closed": c, "best_open": c - 20}))
+
+
 def test_table_must_be_a_dataframe():
     with pytest.raises(TypeError, match="pandas DataFrame"):
         ac.fit.leaderboard_gap([1, 2, 3])

@@ -389,7 +389,20 @@ def leaderboard_gap(
 
     # --- gap: Ornstein-Uhlenbeck at irregular times ---
     g = xc - xo
+    if np.ptp(g) <= 1e-12 * max(1.0, float(np.max(np.abs(g)))):
+        raise ValueError("the gap is constant over the table: its dynamics cannot be estimated")
     kappa, theta, sigma, ll = _fit_ou(g, dt)
+    if kappa < 1.01 * _KAPPA_MIN:
+        notes.append(
+            f"the gap shows no mean reversion over the table (reversion at the lower edge of the "
+            f"searched range, {12 * _KAPPA_MIN:g} per year), so equilibrium_gap is not identified; "
+            "consider a random-walk gap (gap_reversion=0) or a different period"
+        )
+    elif kappa > 0.99 * _KAPPA_MAX:
+        notes.append(
+            "the gap reverts faster than the observation spacing resolves (reversion at the upper "
+            "edge of the searched range): successive gaps look independent"
+        )
     p_hat = np.array([math.log(kappa), theta, math.log(sigma)])
     h = np.array([1e-4, 1e-4 * max(1.0, abs(theta)), 1e-4])
     hess = _hessian(lambda p: _ou_loglik(p, g, dt), p_hat, h)
@@ -404,14 +417,14 @@ def leaderboard_gap(
         corr = 0.5 * (corr + corr.T)
         np.fill_diagonal(corr, 1.0)
     else:
-        # kappa at the edge of its range (a random-walk gap, or independent months): the
-        # curvature says nothing there; the profile intervals below still hold, sigma gets
+        # typically kappa at the edge of its range (a random-walk gap, or independent months):
+        # the curvature says nothing there; the profile intervals below still hold, sigma gets
         # its large-sample s.e. and the priors are left uncorrelated
         se = np.array([np.nan, np.nan, 1.0 / math.sqrt(2.0 * len(dt))])
         corr = np.eye(3)
         notes.append(
-            f"gap_reversion estimate {kappa * 12:.3g} per year is at the edge of the searched range: "
-            "its s.e. and that of equilibrium_gap are undefined (NaN); their intervals come from the "
+            "the likelihood's curvature is not informative at the estimate: the s.e. of "
+            "gap_reversion and equilibrium_gap are undefined (NaN); their intervals come from the "
             "profile likelihood, and the gap priors are uncorrelated"
         )
     # Wald intervals of kappa and theta undercover in short samples (the MLE of kappa is biased
