@@ -68,7 +68,7 @@ def test_mle_matches_scipy_on_the_real_arena_table():
     # the 90% interval of the reversion is the profile-likelihood interval: at each end the
     # likelihood maximised over (theta, sigma) by SciPy sits chi2_1(0.9)/2 below the maximum
     for k_end in fit.estimates.loc["gap_reversion", ["lo90", "hi90"]]:
-        prof = optimize.minimize(lambda q: ou_negloglik([np.log(k_end / 12), q[0], q[1]], g, dt),
+        prof = optimize.minimize(lambda q, k=k_end: ou_negloglik([np.log(k / 12), q[0], q[1]], g, dt),
                                  opt.x[1:], method="Nelder-Mead", options=dict(xatol=1e-10, fatol=1e-12))
         np.testing.assert_allclose(2 * (prof.fun - opt.fun), stats.chi2.ppf(0.9, 1), rtol=1e-4)
     # the frontier: drift = total rise / elapsed months, Student-t interval with n - 2 df

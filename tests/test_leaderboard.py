@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from aicast._engine import testing as T
 from scipy import special, stats
 
 import aicast as ac
-from aicast._engine import testing as T
 from aicast.leaderboard import convergence_table
 
 DT = 1.0 / 12.0
