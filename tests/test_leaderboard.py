@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from aicast._engine import testing as T
 from scipy import special, stats
 
@@ -112,6 +114,27 @@ def test_closed_frontier_never_decreases_path_by_path(scale):
     if scale == "percent":
         assert np.all((closed > 0) & (closed < 100))
         assert np.all((res.paths("lb.open") > 0) & (res.paths("lb.open") < 100))
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    c0=st.floats(800, 1600), g0=st.floats(-50, 200), drift=st.floats(0.1, 20), vol_c=st.floats(0, 100),
+    kappa=st.floats(0, 10), theta=st.floats(-50, 150), vol_g=st.floats(0, 150), seed=st.integers(0, 2**32),
+)
+def test_invariants_hold_for_any_parameters(c0, g0, drift, vol_c, kappa, theta, vol_g, seed):
+    lb = ac.LeaderboardGap("lb", closed_start=c0, gap_start=g0, closed_drift_per_month=drift,
+                           closed_volatility=vol_c, gap_reversion=kappa, equilibrium_gap=theta,
+                           gap_volatility=vol_g)
+    res = run(lb, months=36, paths=200, seed=seed, keep_paths=True)
+    closed, gap = res.paths("lb.closed"), res.paths("lb.gap")
+    assert np.all(np.diff(closed, axis=1) >= 0)
+    assert np.all(closed >= res.paths("lb.closed_latent"))
+    np.testing.assert_allclose(res.paths("lb.open"), closed - gap, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(res.paths("lb.lag_months"), gap / drift, rtol=1e-12, atol=1e-12)
+    q = res.quantiles("lb.gap", ac.DEFAULT_QUANTILES).to_numpy()
+    assert np.all(np.diff(q, axis=1) >= 0)
+    p = res.prob("lb.gap < 0")["p"].to_numpy()
+    assert np.all(np.diff(p) >= 0) and 0 <= p[0] and p[-1] <= 1
 
 
 def test_engine_matches_an_independent_numpy_replica_on_the_same_normals():
