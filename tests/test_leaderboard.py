@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from aicast._engine import testing as T
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from aicast._engine import testing as T
 from scipy import special, stats
 
 import aicast as ac
