@@ -14,7 +14,7 @@ import aicast as ac
 from aicast.fit.leaderboard import MIN_POINTS
 
 TRUTH = dict(closed_drift_per_month=8.0, closed_volatility=50.0, gap_reversion=1.5, equilibrium_gap=40.0,
-             gap_volatility=60.0)
+             gap_volatility=60.0, innovation_correlation=0.5)
 
 
 def months_of(table):
@@ -83,6 +83,11 @@ def test_mle_matches_scipy_on_the_real_arena_table():
     t_lo = stats.t(len(c) - 2, drift, se)
     mass = t_lo.sf(0)
     np.testing.assert_allclose([lo, hi], t_lo.ppf([t_lo.cdf(0) + 0.05 * mass, t_lo.cdf(0) + 0.95 * mass]), rtol=1e-6)
+    # innovation correlation: Pearson correlation of the standardized residuals at the MLE
+    a = np.exp(-kappa * dt)
+    r_g = (g[1:] - theta - a * (g[:-1] - theta)) / np.sqrt((1 - a * a) / (2 * kappa))
+    r_c = (np.diff(c) - drift * dt) / np.sqrt(dt)
+    np.testing.assert_allclose(e["innovation_correlation"], stats.pearsonr(r_c, r_g)[0], rtol=1e-5)
     assert fit.last_month == pd.Period("2025-08", freq="M")
     assert fit.closed_start == 1470 and fit.gap_start == 36
 
@@ -114,7 +119,7 @@ def test_intervals_cover_the_truth_at_close_to_nominal_rate():
 
 def test_percent_scale_fit_recovers_logit_parameters():
     truth = dict(closed_drift_per_month=0.02, closed_volatility=0.15, gap_reversion=1.0, equilibrium_gap=0.3,
-                 gap_volatility=0.25)
+                 gap_volatility=0.25, innovation_correlation=-0.3)
     (table,) = simulate(1, 600, seed=4, missing=0.1, truth=truth, scale="percent", start_values=(40.0, 8.0))
     # the engine publishes percent, so the table is percent and the fit goes back to logits
     assert table["best_closed"].between(0, 100).all()

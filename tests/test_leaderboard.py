@@ -95,6 +95,24 @@ def test_parameter_uncertainty_adds_its_variance():
         assert abs(res.std("lb.gap").iloc[m] ** 2 - var) < 4 * var * np.sqrt(2 / n)
 
 
+@pytest.mark.parametrize("rho", [-0.4, 0.0, 0.7])
+def test_innovation_correlation_is_the_correlation_of_monthly_innovations(rho):
+    n, k, th = 100_000, 2.0, 30.0
+    lb = ac.LeaderboardGap("lb", closed_start=1400, gap_start=50, closed_drift_per_month=5, closed_volatility=40,
+                           gap_reversion=k, equilibrium_gap=th, gap_volatility=60, innovation_correlation=rho)
+    res = run(lb, months=4, paths=n, seed=8, keep_paths=True)
+    L, G = res.paths("lb.closed_latent"), res.paths("lb.gap")
+    a = np.exp(-k * DT)
+    for m in range(3):
+        r = np.corrcoef(L[:, m + 1] - L[:, m], G[:, m + 1] - th - a * (G[:, m] - th))[0, 1]
+        assert abs(r - rho) < 4 * (1 - rho**2) / np.sqrt(n)
+    # so the open score moves less than the frontier when rho > 0: Var dO = Var dL + Var dG - 2 cov
+    s_l, s_g = 40 * np.sqrt(DT), 60 * np.sqrt((1 - a * a) / (2 * k))
+    want = s_l**2 + s_g**2 - 2 * rho * s_l * s_g
+    d_open = (L[:, 1] - G[:, 1]) - (L[:, 0] - G[:, 0])
+    assert abs(d_open.var() - want) < 4 * want * np.sqrt(2 / n)
+
+
 @pytest.mark.parametrize("scale", ["elo", "percent"])
 def test_closed_frontier_never_decreases_path_by_path(scale):
     if scale == "elo":
@@ -119,12 +137,13 @@ def test_closed_frontier_never_decreases_path_by_path(scale):
 @settings(max_examples=25, deadline=None)
 @given(
     c0=st.floats(800, 1600), g0=st.floats(-50, 200), drift=st.floats(0.1, 20), vol_c=st.floats(0, 100),
-    kappa=st.floats(0, 10), theta=st.floats(-50, 150), vol_g=st.floats(0, 150), seed=st.integers(0, 2**32),
+    kappa=st.floats(0, 10), theta=st.floats(-50, 150), vol_g=st.floats(0, 150), rho=st.floats(-1, 1),
+    seed=st.integers(0, 2**32),
 )
-def test_invariants_hold_for_any_parameters(c0, g0, drift, vol_c, kappa, theta, vol_g, seed):
+def test_invariants_hold_for_any_parameters(c0, g0, drift, vol_c, kappa, theta, vol_g, rho, seed):
     lb = ac.LeaderboardGap("lb", closed_start=c0, gap_start=g0, closed_drift_per_month=drift,
                            closed_volatility=vol_c, gap_reversion=kappa, equilibrium_gap=theta,
-                           gap_volatility=vol_g)
+                           gap_volatility=vol_g, innovation_correlation=rho)
     res = run(lb, months=36, paths=200, seed=seed, keep_paths=True)
     closed, gap = res.paths("lb.closed"), res.paths("lb.gap")
     assert np.all(np.diff(closed, axis=1) >= 0)
@@ -140,9 +159,10 @@ def test_invariants_hold_for_any_parameters(c0, g0, drift, vol_c, kappa, theta, 
 def test_engine_matches_an_independent_numpy_replica_on_the_same_normals():
     # the engine's normals for model 0 come from stream (1 << 16) | 0x8000 at (seed, path, month)
     n, months, seed = 3000, 25, 11
-    c0, g0, mu, vc, k, th, vg = 1300.0, 90.0, 4.0, 40.0, 0.8, 25.0, 55.0
+    c0, g0, mu, vc, k, th, vg, rho = 1300.0, 90.0, 4.0, 40.0, 0.8, 25.0, 55.0, 0.6
     lb = ac.LeaderboardGap("lb", closed_start=c0, gap_start=g0, closed_drift_per_month=mu,
-                           closed_volatility=vc, gap_reversion=k, equilibrium_gap=th, gap_volatility=vg)
+                           closed_volatility=vc, gap_reversion=k, equilibrium_gap=th, gap_volatility=vg,
+                           innovation_correlation=rho)
     res = run(lb, months=months, paths=n, seed=seed, keep_paths=True)
     stream = (1 << 16) | 0x8000
     a = np.exp(-k * DT)
@@ -154,7 +174,7 @@ def test_engine_matches_an_independent_numpy_replica_on_the_same_normals():
         z0, z1, _ = T.normal_block(seed=seed, first=0, n=n, month=m, stream=stream)
         L = L + mu + vc * np.sqrt(DT) * z0
         C = np.maximum(C, L)
-        G = th + a * (G - th) + s * z1
+        G = th + a * (G - th) + s * (rho * z0 + np.sqrt(1 - rho**2) * z1)
         np.testing.assert_allclose(res.paths("lb.closed_latent")[:, m], L, rtol=1e-12)
         np.testing.assert_allclose(res.paths("lb.closed")[:, m], C, rtol=1e-12)
         np.testing.assert_allclose(res.paths("lb.gap")[:, m], G, rtol=1e-11, atol=1e-9)
@@ -234,6 +254,7 @@ GOOD = dict(closed_start=1400, gap_start=50, closed_drift_per_month=5, closed_vo
         ({"closed_drift_per_month": 0}, r"closed_drift_per_month must be positive, got 0"),
         ({"gap_volatility": ac.normal(40, 10)}, r"gap_volatility must be non-negative, but its prior .* allows"),
         ({"scale": "log"}, r"scale must be 'elo' or 'percent', got 'log'"),
+        ({"innovation_correlation": 1.5}, r"innovation_correlation must be in \[-1, 1\], got 1.5"),
         ({"scale": "percent"}, r"closed_start must be in \(0, 100\), got 1400"),
         ({"scale": "percent", "closed_start": 60, "gap_start": 70},
          r"open start score closed_start - gap_start must be in \(0, 100\), got 60 - 70 = -10"),

@@ -18,12 +18,14 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kDt = 1.0 / 12.0;
 const double kSqrtDt = std::sqrt(kDt);
 
-enum Slot : std::uint32_t { kClosedStart, kGapStart, kDrift, kClosedVol, kReversion, kEquilibrium, kGapVol };
+enum Slot : std::uint32_t { kClosedStart, kGapStart, kDrift, kClosedVol, kReversion, kEquilibrium, kGapVol, kRho };
 
 struct LeaderboardState final : ModelState {
   explicit LeaderboardState(std::size_t n)
-      : latent(n), closed(n), gap(n), drift(n), vol(n), theta(n), a(n), s(n), inv_drift(n), z0(n), z1(n) {}
-  std::vector<double> latent, closed, gap, drift, vol, theta, a, s, inv_drift, z0, z1;
+      : latent(n), closed(n), gap(n), drift(n), vol(n), theta(n), a(n), s(n), inv_drift(n), rho(n), s_rho(n), z0(n),
+        z1(n) {}
+  // the gap noise loads s_rho on z0 and s on z1 (s_rho = s0 rho, s = s0 sqrt(1 - rho^2))
+  std::vector<double> latent, closed, gap, drift, vol, theta, a, s, inv_drift, rho, s_rho, z0, z1;
 };
 
 std::string fmt(double v) {
@@ -52,19 +54,20 @@ double expm1_portable(double x) noexcept {
 double logit_percent(double p) noexcept { return fastmath::log(p) - fastmath::log(100.0 - p); }
 inline double expit_percent(double x) noexcept { return 100.0 / (1.0 + fastmath::exp(-x)); }
 
-// L += drift + vol z0; C = max(C, L); G = theta + a (G - theta) + s z1
+// L += drift + vol z0; C = max(C, L); G = theta + a (G - theta) + s_rho z0 + s z1
 AICAST_SIMD_CLONES void advance_elo(std::size_t n, double* __restrict latent, double* __restrict closed,
                                     double* __restrict gap, const double* __restrict drift,
                                     const double* __restrict vol, const double* __restrict theta,
                                     const double* __restrict a, const double* __restrict s,
-                                    const double* __restrict inv_drift, const double* __restrict z0,
+                                    const double* __restrict inv_drift, const double* __restrict s_rho,
+                                    const double* __restrict z0,
                                     const double* __restrict z1, double* __restrict out_closed,
                                     double* __restrict out_open, double* __restrict out_gap,
                                     double* __restrict out_lag, double* __restrict out_latent) noexcept {
   for (std::size_t i = 0; i < n; ++i) {
     latent[i] += drift[i] + vol[i] * z0[i];
     closed[i] = closed[i] > latent[i] ? closed[i] : latent[i];
-    gap[i] = theta[i] + a[i] * (gap[i] - theta[i]) + s[i] * z1[i];
+    gap[i] = theta[i] + a[i] * (gap[i] - theta[i]) + (s_rho[i] * z0[i] + s[i] * z1[i]);
     out_closed[i] = closed[i];
     out_open[i] = closed[i] - gap[i];
     out_gap[i] = gap[i];
@@ -78,14 +81,15 @@ AICAST_SIMD_CLONES void advance_percent(std::size_t n, double* __restrict latent
                                         double* __restrict gap, const double* __restrict drift,
                                         const double* __restrict vol, const double* __restrict theta,
                                         const double* __restrict a, const double* __restrict s,
-                                        const double* __restrict inv_drift, const double* __restrict z0,
+                                        const double* __restrict inv_drift, const double* __restrict s_rho,
+                                    const double* __restrict z0,
                                         const double* __restrict z1, double* __restrict out_closed,
                                         double* __restrict out_open, double* __restrict out_gap,
                                         double* __restrict out_lag, double* __restrict out_latent) noexcept {
   for (std::size_t i = 0; i < n; ++i) {
     latent[i] += drift[i] + vol[i] * z0[i];
     closed[i] = closed[i] > latent[i] ? closed[i] : latent[i];
-    gap[i] = theta[i] + a[i] * (gap[i] - theta[i]) + s[i] * z1[i];
+    gap[i] = theta[i] + a[i] * (gap[i] - theta[i]) + (s_rho[i] * z0[i] + s[i] * z1[i]);
     const double c = expit_percent(closed[i]);
     const double o = expit_percent(closed[i] - gap[i]);
     out_closed[i] = c;
@@ -101,7 +105,7 @@ AICAST_SIMD_CLONES void advance_percent(std::size_t n, double* __restrict latent
 LeaderboardGap::LeaderboardGap(const ModelSpec& spec) : Model(spec.name) {
   const std::string who = "leaderboard_gap '" + spec.name + "'";
   detail::check_known_params(spec, {"closed_start", "gap_start", "closed_drift_per_month", "closed_volatility",
-                                    "gap_reversion", "equilibrium_gap", "gap_volatility"});
+                                    "gap_reversion", "equilibrium_gap", "gap_volatility", "innovation_correlation"});
   if (spec.labels.size() > 1)
     throw std::invalid_argument(who + ": labels must hold at most the scale ('elo' or 'percent'), got " +
                                 std::to_string(spec.labels.size()) + " labels");
@@ -124,6 +128,7 @@ LeaderboardGap::LeaderboardGap(const ModelSpec& spec) : Model(spec.name) {
   detail::require_support(spec, "gap_reversion", 0.0, false, kInf, true);
   detail::require_support(spec, "equilibrium_gap", -kInf, true, kInf, true);
   detail::require_support(spec, "gap_volatility", 0.0, false, kInf, true);
+  detail::require_support(spec, "innovation_correlation", -1.0, false, 1.0, false);
   closed_start_ = detail::param(spec, "closed_start");
   gap_start_ = detail::param(spec, "gap_start");
   closed_drift_ = detail::param(spec, "closed_drift_per_month");
@@ -131,6 +136,7 @@ LeaderboardGap::LeaderboardGap(const ModelSpec& spec) : Model(spec.name) {
   gap_reversion_ = detail::param(spec, "gap_reversion");
   equilibrium_gap_ = detail::param(spec, "equilibrium_gap");
   gap_vol_ = detail::param(spec, "gap_volatility");
+  rho_ = detail::param(spec, "innovation_correlation");
   if (scale_ == Scale::percent) {
     // every possible draw must give an open start score closed_start - gap_start inside (0, 100)
     const double lo = closed_start_.lower() - gap_start_.upper();
@@ -160,6 +166,7 @@ void LeaderboardGap::start(ModelState& state, const BlockContext& ctx, std::span
   ctx.draw(gap_reversion_, kReversion, s.a);
   ctx.draw(equilibrium_gap_, kEquilibrium, s.theta);
   ctx.draw(gap_vol_, kGapVol, s.s);
+  ctx.draw(rho_, kRho, s.rho);
   const bool percent = scale_ == Scale::percent;
   for (std::size_t i = 0; i < n; ++i) {
     const double c0 = s.closed[i], g0 = s.gap[i];
@@ -185,7 +192,9 @@ void LeaderboardGap::start(ModelState& state, const BlockContext& ctx, std::span
     const double k = s.a[i];  // reversion per year
     const double var_factor = k > 0.0 ? -expm1_portable(-2.0 * k * kDt) / (2.0 * k) : kDt;
     s.a[i] = fastmath::exp(-k * kDt);
-    s.s[i] *= std::sqrt(var_factor);
+    const double loading = s.s[i] * std::sqrt(var_factor);
+    s.s[i] = loading * std::sqrt(std::max(0.0, 1.0 - s.rho[i] * s.rho[i]));
+    s.s_rho[i] = loading * s.rho[i];
   }
 }
 
@@ -196,11 +205,11 @@ void LeaderboardGap::step(ModelState& state, const BlockContext& ctx, std::uint3
   normal_block(ctx.key, ctx.first_path, n, month, ctx.noise_stream(0), s.z0.data(), s.z1.data(), nullptr);
   if (scale_ == Scale::percent)
     advance_percent(n, s.latent.data(), s.closed.data(), s.gap.data(), s.drift.data(), s.vol.data(), s.theta.data(),
-                    s.a.data(), s.s.data(), s.inv_drift.data(), s.z0.data(), s.z1.data(), out[0].data(), out[1].data(),
+                    s.a.data(), s.s.data(), s.inv_drift.data(), s.s_rho.data(), s.z0.data(), s.z1.data(), out[0].data(), out[1].data(),
                     out[2].data(), out[3].data(), out[4].data());
   else
     advance_elo(n, s.latent.data(), s.closed.data(), s.gap.data(), s.drift.data(), s.vol.data(), s.theta.data(),
-                s.a.data(), s.s.data(), s.inv_drift.data(), s.z0.data(), s.z1.data(), out[0].data(), out[1].data(),
+                s.a.data(), s.s.data(), s.inv_drift.data(), s.s_rho.data(), s.z0.data(), s.z1.data(), out[0].data(), out[1].data(),
                 out[2].data(), out[3].data(), out[4].data());
 }
 

@@ -33,6 +33,8 @@ class LeaderboardGap(Model):
         dG     = gap_reversion (equilibrium_gap - G) dt + gap_volatility dW
         O(m)   = C(m) - G(m)                           # best open score
 
+    where each month's gap innovation has correlation ``innovation_correlation`` with ``Z1``.
+
     The frontier ``C`` is the running maximum of a latent score ``L`` (the best model so far
     cannot get worse), so it never decreases on any path. The gap ``G = C - O`` is an
     Ornstein-Uhlenbeck process stepped with its exact monthly transition; with
@@ -62,6 +64,11 @@ class LeaderboardGap(Model):
         Long-run mean of the gap (working-scale units; may be negative: open ahead).
     gap_volatility
         Annualized standard deviation of the gap's innovations (>= 0).
+    innovation_correlation
+        Correlation in [-1, 1] of the monthly innovations of the latent frontier and of the
+        gap. Positive when a closed release that lifts the frontier also widens the gap (about
+        0.5 on the Arena history, 0.7 on the Epoch Capabilities Index); it makes the open score
+        smoother than the frontier.
     scale
         ``"elo"`` (unbounded, Arena-like ratings) or ``"percent"`` (a bounded benchmark score
         modelled in logit space so it saturates below 100; then drift, volatilities and
@@ -95,6 +102,7 @@ class LeaderboardGap(Model):
         gap_reversion: Prior | float = 0.0,
         equilibrium_gap: Prior | float = 0.0,
         gap_volatility: Prior | float = 0.0,
+        innovation_correlation: Prior | float = 0.0,
         scale: str = "elo",
     ) -> None:
         if scale not in _SCALES:
@@ -110,6 +118,7 @@ class LeaderboardGap(Model):
                 "gap_reversion": gap_reversion,
                 "equilibrium_gap": equilibrium_gap,
                 "gap_volatility": gap_volatility,
+                "innovation_correlation": innovation_correlation,
             },
             labels=[scale],
         )

@@ -19,7 +19,10 @@
 //   a = exp(-gap_reversion dt)
 //   G(m+1) = equilibrium_gap + a (G(m) - equilibrium_gap) + gap_volatility s Z2,
 //   s^2 = (1 - a^2) / (2 gap_reversion)      (= dt when gap_reversion = 0: a Brownian gap)
-// Z1, Z2 are independent standard normals. closed_volatility and gap_volatility are annualized
+//   Z2 = rho Z1 + sqrt(1 - rho^2) Z2',  rho = innovation_correlation in [-1, 1]
+// Z1, Z2' are independent standard normals, so rho is the correlation of the monthly
+// innovations of the latent frontier and of the gap (rho > 0: a closed release that lifts the
+// frontier also widens the gap, as in the Arena and ECI histories). closed_volatility and gap_volatility are annualized
 // (working-scale units per sqrt(year)); gap_reversion is per year (half-life ln 2 / gap_reversion
 // years); closed_drift_per_month is in working-scale units per month and must be positive.
 //
@@ -44,7 +47,7 @@ class LeaderboardGap final : public Model {
   explicit LeaderboardGap(const ModelSpec& spec);
   std::string kind() const override { return "leaderboard_gap"; }
   std::vector<std::string> outputs() const override { return {"closed", "open", "gap", "lag_months", "closed_latent"}; }
-  std::size_t state_doubles() const override { return 11; }
+  std::size_t state_doubles() const override { return 13; }
   std::unique_ptr<ModelState> new_state(std::size_t n) const override;
   void start(ModelState& state, const BlockContext& ctx, std::span<const std::span<const double>> in,
              std::span<const std::span<double>> out) const override;
@@ -54,7 +57,7 @@ class LeaderboardGap final : public Model {
   Scale scale() const noexcept { return scale_; }
 
  private:
-  Prior closed_start_, gap_start_, closed_drift_, closed_vol_, gap_reversion_, equilibrium_gap_, gap_vol_;
+  Prior closed_start_, gap_start_, closed_drift_, closed_vol_, gap_reversion_, equilibrium_gap_, gap_vol_, rho_;
   Scale scale_ = Scale::elo;
 };
 

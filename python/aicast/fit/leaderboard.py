@@ -41,7 +41,7 @@ class LeaderboardGapFit:
     ----------
     priors
         ``closed_drift_per_month``, ``closed_volatility``, ``gap_reversion``,
-        ``equilibrium_gap``, ``gap_volatility`` as priors describing the estimation
+        ``equilibrium_gap``, ``gap_volatility``, ``innovation_correlation`` as priors describing the estimation
         uncertainty (the three gap priors are correlated through a Gaussian copula with the
         correlation of their estimates). Plug them into :class:`aicast.LeaderboardGap`, or
         call :meth:`model`.
@@ -272,15 +272,20 @@ def leaderboard_gap(
     score ``L`` (leaderboard ratings are re-estimated at every snapshot and can fall), a
     Brownian motion with drift: with increments ``dC_i`` over ``dt_i`` months, the drift is
     ``sum dC / sum dt`` (standard error ``sigma / sqrt(sum dt)``) and the variance per month
-    ``sum (dC_i - drift dt_i)^2 / dt_i / (n - 1)``. The gap ``G = C - O`` is an
+    ``sum (dC_i - drift dt_i)^2 / dt_i / (n - 2)`` (a Student-t interval for the drift, a
+    chi-square one for the volatility). The gap ``G = C - O`` is an
     Ornstein-Uhlenbeck process observed at irregular times, with transition
 
         G_{i+1} = theta + (G_i - theta) a_i + eps_i,   a_i = exp(-kappa dt_i),
         Var eps_i = sigma^2 (1 - a_i^2) / (2 kappa),
 
-    fitted by exact maximum likelihood (profiled over kappa, then refined); standard errors
-    come from the observed information (finite-difference Hessian) in (log kappa, theta,
-    log sigma). Uneven spacing and missing months enter through ``dt_i``.
+    fitted by exact maximum likelihood (profiled over kappa, then refined). The 90% intervals
+    of kappa and theta are profile-likelihood intervals (Wald intervals undercover in short
+    samples, where the MLE of kappa is biased upwards); standard errors and the correlation of
+    the three gap estimates come from the observed information (finite-difference Hessian) in
+    (log kappa, theta, log sigma). ``innovation_correlation`` is the correlation of the
+    standardized frontier and gap innovations, with a Fisher-z interval. Uneven spacing and
+    missing months enter through ``dt_i``.
 
     Parameters
     ----------
@@ -432,6 +437,17 @@ def leaderboard_gap(
     k_lo, k_hi = _kappa_interval(g, dt, kappa, ll, _CHI2_90)
     th_lo, th_hi = _theta_interval(g, dt, k_lo, k_hi, theta, float(se[1]) if ok else float(np.std(g)), ll, _CHI2_90)
 
+    # correlation of the standardized innovations of the frontier and of the gap (at the MLE),
+    # with a Fisher-z interval
+    a_i, v_i = _ou_terms(kappa, dt)
+    r_c = (dc - drift * dt) / np.sqrt(dt)
+    r_g = (g[1:] - theta - a_i * (g[:-1] - theta)) / np.sqrt(v_i)
+    rho = float(np.corrcoef(r_c, r_g)[0, 1])
+    n_tr = len(dt)
+    z_half = _Z90 / math.sqrt(max(n_tr - 3, 1))
+    rho_lo, rho_hi = math.tanh(math.atanh(rho) - z_half), math.tanh(math.atanh(rho) + z_half)
+    rho_se = (1.0 - rho * rho) / math.sqrt(max(n_tr - 3, 1))
+
     rev_year = kappa * 12.0
     gap_vol = sigma * math.sqrt(12.0)
     gap_priors = [
@@ -448,6 +464,9 @@ def leaderboard_gap(
         "gap_reversion": gap_priors[0],
         "equilibrium_gap": gap_priors[1],
         "gap_volatility": gap_priors[2],
+        "innovation_correlation": truncate(
+            normal(0.5 * (rho_lo + rho_hi), 0.5 * (rho_hi - rho_lo) / _Z90), -1.0, 1.0
+        ),
     }
 
     def row(est: float, err: float, prior: Prior) -> dict[str, float]:
@@ -460,6 +479,7 @@ def leaderboard_gap(
         "gap_reversion": row(rev_year, rev_year * se[0], priors["gap_reversion"]),
         "equilibrium_gap": row(theta, float(se[1]), priors["equilibrium_gap"]),
         "gap_volatility": row(gap_vol, gap_vol * se[2], priors["gap_volatility"]),
+        "innovation_correlation": row(rho, rho_se, priors["innovation_correlation"]),
     }
     lo_r, hi_r = rows["gap_reversion"]["lo90"], rows["gap_reversion"]["hi90"]
     rows["gap_half_life_years"] = {
