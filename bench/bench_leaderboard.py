@@ -19,7 +19,7 @@ import pandas as pd
 import aicast as ac
 
 P = dict(closed_start=1470.0, gap_start=36.0, closed_drift_per_month=9.3, closed_volatility=59.0,
-         gap_reversion=6.7, equilibrium_gap=68.0, gap_volatility=98.0)
+         gap_reversion=6.7, equilibrium_gap=68.0, gap_volatility=98.0, innovation_correlation=0.46)
 
 
 def numpy_reference(paths: int, months: int, seed: int) -> dict[str, np.ndarray]:
@@ -30,6 +30,8 @@ def numpy_reference(paths: int, months: int, seed: int) -> dict[str, np.ndarray]
     k, th = P["gap_reversion"], P["equilibrium_gap"]
     a = np.exp(-k * dt)
     s = P["gap_volatility"] * np.sqrt((1 - a * a) / (2 * k))
+    rho = P["innovation_correlation"]
+    s0, s1 = s * rho, s * np.sqrt(1 - rho * rho)
     latent = np.full(paths, P["closed_start"])
     closed = latent.copy()
     gap = np.full(paths, P["gap_start"])
@@ -42,7 +44,7 @@ def numpy_reference(paths: int, months: int, seed: int) -> dict[str, np.ndarray]
             z = rng.standard_normal((2, paths))
             latent += mu + vc * z[0]
             np.maximum(closed, latent, out=closed)
-            gap = th + a * (gap - th) + s * z[1]
+            gap = th + a * (gap - th) + (s0 * z[0] + s1 * z[1])
         series = (closed, closed - gap, gap, gap / mu, latent)
         for i, x in enumerate(series):
             q[i, :, m] = np.quantile(x, levels)
