@@ -1,4 +1,4 @@
-// bind_fit.cpp — fitters implemented in the core: Bradley-Terry ratings from battles.
+// bind_battles.cpp — Bradley-Terry ratings from pairwise battles (behind aicast.fit.bradley_terry).
 #include <span>
 
 #include "aicast/bradley_terry.hpp"
@@ -6,7 +6,7 @@
 
 namespace aicast::bindings {
 
-void bind_fit(py::module_& m) {
+void bind_battles(py::module_& m) {
   m.def(
       "bradley_terry",
       [](py::array_t<std::int64_t, py::array::c_style | py::array::forcecast> model_a,
