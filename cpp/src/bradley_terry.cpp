@@ -124,7 +124,8 @@ std::string existence_problem(const Pairs& p, std::int64_t m) {
   const auto u = reach(und);
   for (std::int64_t v = 0; v < m; ++v)
     if (!u[v])
-      return "the battles do not connect model #" + std::to_string(v) + " to model #0, so their ratings cannot be compared";
+      return "the battles do not connect model #" + std::to_string(v) +
+             " to model #0, so their ratings cannot be compared";
   // Not reached forward from #0: a group that #0's side never scored against (it never lost to
   // them); not reached backward: a group that never scored against #0's side (it never won).
   auto group = [m](const std::vector<char>& seen, bool inside) {
@@ -164,13 +165,15 @@ BradleyTerryFit bradley_terry(std::span<const std::int64_t> model_a, std::span<c
     throw std::invalid_argument("bradley_terry: model_a, model_b and score_a must have the same length, got " +
                                 std::to_string(nb) + ", " + std::to_string(model_b.size()) + ", " +
                                 std::to_string(score_a.size()));
-  if (n_models < 2) throw std::invalid_argument("bradley_terry: need at least 2 models, got " + std::to_string(n_models));
+  if (n_models < 2)
+    throw std::invalid_argument("bradley_terry: need at least 2 models, got " + std::to_string(n_models));
   if (nb == 0) throw std::invalid_argument("bradley_terry: no battles");
   if (!(opt.ridge >= 0.0) || !std::isfinite(opt.ridge))
     throw std::invalid_argument("bradley_terry: ridge must be non-negative, got " + std::to_string(opt.ridge));
   if (opt.bootstrap < 0)
     throw std::invalid_argument("bradley_terry: bootstrap must be non-negative, got " + std::to_string(opt.bootstrap));
-  if (opt.threads < 0) throw std::invalid_argument("bradley_terry: threads must be non-negative, got " + std::to_string(opt.threads));
+  if (opt.threads < 0)
+    throw std::invalid_argument("bradley_terry: threads must be non-negative, got " + std::to_string(opt.threads));
 
   BradleyTerryFit fit;
   fit.battles.assign(static_cast<std::size_t>(n_models), 0);
@@ -193,7 +196,8 @@ BradleyTerryFit bradley_terry(std::span<const std::int64_t> model_a, std::span<c
     ++fit.battles[a];
     ++fit.battles[b];
     const auto lo = std::min(a, b), hi = std::max(a, b);
-    const std::uint64_t key = static_cast<std::uint64_t>(lo) * static_cast<std::uint64_t>(n_models) + static_cast<std::uint64_t>(hi);
+    const std::uint64_t key =
+        static_cast<std::uint64_t>(lo) * static_cast<std::uint64_t>(n_models) + static_cast<std::uint64_t>(hi);
     auto [it, added] = index.try_emplace(key, pairs.i.size());
     if (added) {
       pairs.i.push_back(lo);
@@ -207,7 +211,8 @@ BradleyTerryFit bradley_terry(std::span<const std::int64_t> model_a, std::span<c
     pairs.w[it->second] += oriented[k];
   }
   for (std::int64_t v = 0; v < n_models; ++v)
-    if (fit.battles[v] == 0) throw std::invalid_argument("bradley_terry: model #" + std::to_string(v) + " has no battles");
+    if (fit.battles[v] == 0)
+      throw std::invalid_argument("bradley_terry: model #" + std::to_string(v) + " has no battles");
   if (opt.ridge == 0.0)
     if (auto why = existence_problem(pairs, n_models); !why.empty())
       throw std::invalid_argument("bradley_terry: " + why + "; add battles or set ridge > 0");
@@ -262,7 +267,8 @@ BradleyTerryFit bradley_terry(std::span<const std::int64_t> model_a, std::span<c
           Eigen::VectorXd sb = s;
           newton(rep, opt.ridge, opt, sb);
           for (std::int64_t v = 0; v < n_models; ++v)
-            fit.boot[b * static_cast<std::size_t>(n_models) + static_cast<std::size_t>(v)] = opt.base + kEloPerUnit * sb(v);
+            fit.boot[b * static_cast<std::size_t>(n_models) + static_cast<std::size_t>(v)] =
+                opt.base + kEloPerUnit * sb(v);
         } catch (...) {
           std::lock_guard<std::mutex> lock(error_mutex);
           if (!error) error = std::current_exception();
@@ -271,7 +277,8 @@ BradleyTerryFit bradley_terry(std::span<const std::int64_t> model_a, std::span<c
       }
     };
     unsigned hc = std::thread::hardware_concurrency();
-    const std::size_t threads = std::min<std::size_t>(opt.threads > 0 ? static_cast<std::size_t>(opt.threads) : (hc ? hc : 1), B);
+    const std::size_t want = opt.threads > 0 ? static_cast<std::size_t>(opt.threads) : (hc ? hc : 1);
+    const std::size_t threads = std::min<std::size_t>(want, B);
     std::vector<std::thread> pool;
     for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
     work();

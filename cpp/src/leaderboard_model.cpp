@@ -142,11 +142,13 @@ LeaderboardGap::LeaderboardGap(const ModelSpec& spec) : Model(spec.name) {
     const double lo = closed_start_.lower() - gap_start_.upper();
     const double hi = closed_start_.upper() - gap_start_.lower();
     if (!(lo > 0.0 && hi < 100.0)) {
+      const std::string what =
+          "with scale 'percent' the open start score closed_start - gap_start must be in (0, 100)";
       if (closed_start_.is_point() && gap_start_.is_point())
-        throw std::invalid_argument(who + ": with scale 'percent' the open start score closed_start - gap_start must be in (0, 100), got " +
-                                    fmt(closed_start_.lower()) + " - " + fmt(gap_start_.lower()) + " = " + fmt(lo));
-      throw std::invalid_argument(who + ": with scale 'percent' the open start score closed_start - gap_start must be in (0, 100), but the priors allow values from " +
-                                  fmt(lo) + " to " + fmt(hi) + "; truncate closed_start and gap_start");
+        throw std::invalid_argument(who + ": " + what + ", got " + fmt(closed_start_.lower()) + " - " +
+                                    fmt(gap_start_.lower()) + " = " + fmt(lo));
+      throw std::invalid_argument(who + ": " + what + ", but the priors allow values from " + fmt(lo) + " to " +
+                                  fmt(hi) + "; truncate closed_start and gap_start");
     }
   }
 }
@@ -205,12 +207,12 @@ void LeaderboardGap::step(ModelState& state, const BlockContext& ctx, std::uint3
   normal_block(ctx.key, ctx.first_path, n, month, ctx.noise_stream(0), s.z0.data(), s.z1.data(), nullptr);
   if (scale_ == Scale::percent)
     advance_percent(n, s.latent.data(), s.closed.data(), s.gap.data(), s.drift.data(), s.vol.data(), s.theta.data(),
-                    s.a.data(), s.s.data(), s.inv_drift.data(), s.s_rho.data(), s.z0.data(), s.z1.data(), out[0].data(), out[1].data(),
-                    out[2].data(), out[3].data(), out[4].data());
+                    s.a.data(), s.s.data(), s.inv_drift.data(), s.s_rho.data(), s.z0.data(), s.z1.data(),
+                    out[0].data(), out[1].data(), out[2].data(), out[3].data(), out[4].data());
   else
     advance_elo(n, s.latent.data(), s.closed.data(), s.gap.data(), s.drift.data(), s.vol.data(), s.theta.data(),
-                s.a.data(), s.s.data(), s.inv_drift.data(), s.s_rho.data(), s.z0.data(), s.z1.data(), out[0].data(), out[1].data(),
-                out[2].data(), out[3].data(), out[4].data());
+                s.a.data(), s.s.data(), s.inv_drift.data(), s.s_rho.data(), s.z0.data(), s.z1.data(), out[0].data(),
+                out[1].data(), out[2].data(), out[3].data(), out[4].data());
 }
 
 }  // namespace aicast

@@ -46,7 +46,9 @@ class LeaderboardGap final : public Model {
 
   explicit LeaderboardGap(const ModelSpec& spec);
   std::string kind() const override { return "leaderboard_gap"; }
-  std::vector<std::string> outputs() const override { return {"closed", "open", "gap", "lag_months", "closed_latent"}; }
+  std::vector<std::string> outputs() const override {
+    return {"closed", "open", "gap", "lag_months", "closed_latent"};
+  }
   std::size_t state_doubles() const override { return 13; }
   std::unique_ptr<ModelState> new_state(std::size_t n) const override;
   void start(ModelState& state, const BlockContext& ctx, std::span<const std::span<const double>> in,
