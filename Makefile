@@ -15,6 +15,7 @@ setup:
 
 bench: setup  ## speed ratios against the NumPy reference
 	$(VENV)/bin/python bench/bench_price.py
+	$(VENV)/bin/python bench/bench_leaderboard.py
 
 clean:
 	rm -rf build $(VENV) aicast-output

@@ -5,4 +5,7 @@ Each area lives in its own submodule; this package re-exports the public functio
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from .battles import bradley_terry, leaderboard_table
+from .leaderboard import LeaderboardGapFit, leaderboard_gap
+
+__all__: list[str] = ["LeaderboardGapFit", "bradley_terry", "leaderboard_gap", "leaderboard_table"]

@@ -1,0 +1,218 @@
+// leaderboard_model.cpp — the leaderboard-gap model's monthly kernels (Elo-like and percent scales).
+#include "aicast/leaderboard_model.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+
+#include "aicast/fastmath.hpp"
+#include "aicast/samplers.hpp"
+
+namespace aicast {
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kDt = 1.0 / 12.0;
+const double kSqrtDt = std::sqrt(kDt);
+
+enum Slot : std::uint32_t { kClosedStart, kGapStart, kDrift, kClosedVol, kReversion, kEquilibrium, kGapVol, kRho };
+
+struct LeaderboardState final : ModelState {
+  explicit LeaderboardState(std::size_t n)
+      : latent(n), closed(n), gap(n), drift(n), vol(n), theta(n), a(n), s(n), inv_drift(n), rho(n), s_rho(n), z0(n),
+        z1(n) {}
+  // the gap noise loads s_rho on z0 and s on z1 (s_rho = s0 rho, s = s0 sqrt(1 - rho^2))
+  std::vector<double> latent, closed, gap, drift, vol, theta, a, s, inv_drift, rho, s_rho, z0, z1;
+};
+
+std::string fmt(double v) {
+  std::ostringstream os;
+  os.precision(6);
+  os << v;
+  return os.str();
+}
+
+// exp(x) - 1 without cancellation for small |x|, from the portable exp.
+double expm1_portable(double x) noexcept {
+  if (std::fabs(x) < 1e-2) {
+    // Taylor series to x^8: truncation error < 1e-19 relative
+    double p = 1.0 / 40320.0;
+    p = p * x + 1.0 / 5040.0;
+    p = p * x + 1.0 / 720.0;
+    p = p * x + 1.0 / 120.0;
+    p = p * x + 1.0 / 24.0;
+    p = p * x + 1.0 / 6.0;
+    p = p * x + 0.5;
+    return x + x * x * p;
+  }
+  return fastmath::exp(x) - 1.0;
+}
+
+double logit_percent(double p) noexcept { return fastmath::log(p) - fastmath::log(100.0 - p); }
+inline double expit_percent(double x) noexcept { return 100.0 / (1.0 + fastmath::exp(-x)); }
+
+// L += drift + vol z0; C = max(C, L); G = theta + a (G - theta) + s_rho z0 + s z1
+AICAST_SIMD_CLONES void advance_elo(std::size_t n, double* __restrict latent, double* __restrict closed,
+                                    double* __restrict gap, const double* __restrict drift,
+                                    const double* __restrict vol, const double* __restrict theta,
+                                    const double* __restrict a, const double* __restrict s,
+                                    const double* __restrict inv_drift, const double* __restrict s_rho,
+                                    const double* __restrict z0,
+                                    const double* __restrict z1, double* __restrict out_closed,
+                                    double* __restrict out_open, double* __restrict out_gap,
+                                    double* __restrict out_lag, double* __restrict out_latent) noexcept {
+  for (std::size_t i = 0; i < n; ++i) {
+    latent[i] += drift[i] + vol[i] * z0[i];
+    closed[i] = closed[i] > latent[i] ? closed[i] : latent[i];
+    gap[i] = theta[i] + a[i] * (gap[i] - theta[i]) + (s_rho[i] * z0[i] + s[i] * z1[i]);
+    out_closed[i] = closed[i];
+    out_open[i] = closed[i] - gap[i];
+    out_gap[i] = gap[i];
+    out_lag[i] = gap[i] * inv_drift[i];
+    out_latent[i] = latent[i];
+  }
+}
+
+// The same dynamics in logit space, published in percent.
+AICAST_SIMD_CLONES void advance_percent(std::size_t n, double* __restrict latent, double* __restrict closed,
+                                        double* __restrict gap, const double* __restrict drift,
+                                        const double* __restrict vol, const double* __restrict theta,
+                                        const double* __restrict a, const double* __restrict s,
+                                        const double* __restrict inv_drift, const double* __restrict s_rho,
+                                    const double* __restrict z0,
+                                        const double* __restrict z1, double* __restrict out_closed,
+                                        double* __restrict out_open, double* __restrict out_gap,
+                                        double* __restrict out_lag, double* __restrict out_latent) noexcept {
+  for (std::size_t i = 0; i < n; ++i) {
+    latent[i] += drift[i] + vol[i] * z0[i];
+    closed[i] = closed[i] > latent[i] ? closed[i] : latent[i];
+    gap[i] = theta[i] + a[i] * (gap[i] - theta[i]) + (s_rho[i] * z0[i] + s[i] * z1[i]);
+    const double c = expit_percent(closed[i]);
+    const double o = expit_percent(closed[i] - gap[i]);
+    out_closed[i] = c;
+    out_open[i] = o;
+    out_gap[i] = c - o;
+    out_lag[i] = gap[i] * inv_drift[i];
+    out_latent[i] = expit_percent(latent[i]);
+  }
+}
+
+}  // namespace
+
+LeaderboardGap::LeaderboardGap(const ModelSpec& spec) : Model(spec.name) {
+  const std::string who = "leaderboard_gap '" + spec.name + "'";
+  detail::check_known_params(spec, {"closed_start", "gap_start", "closed_drift_per_month", "closed_volatility",
+                                    "gap_reversion", "equilibrium_gap", "gap_volatility", "innovation_correlation"});
+  if (spec.labels.size() > 1)
+    throw std::invalid_argument(who + ": labels must hold at most the scale ('elo' or 'percent'), got " +
+                                std::to_string(spec.labels.size()) + " labels");
+  if (!spec.labels.empty()) {
+    if (spec.labels[0] == "elo")
+      scale_ = Scale::elo;
+    else if (spec.labels[0] == "percent")
+      scale_ = Scale::percent;
+    else
+      throw std::invalid_argument(who + ": scale must be 'elo' or 'percent', got '" + spec.labels[0] + "'");
+  }
+  if (!spec.links.empty()) throw std::invalid_argument(who + ": takes no links, got " + spec.links.begin()->first);
+  if (scale_ == Scale::percent)
+    detail::require_support(spec, "closed_start", 0.0, true, 100.0, true);
+  else
+    detail::require_support(spec, "closed_start", -kInf, true, kInf, true);
+  detail::require_support(spec, "gap_start", -kInf, true, kInf, true);
+  detail::require_support(spec, "closed_drift_per_month", 0.0, true, kInf, true);
+  detail::require_support(spec, "closed_volatility", 0.0, false, kInf, true);
+  detail::require_support(spec, "gap_reversion", 0.0, false, kInf, true);
+  detail::require_support(spec, "equilibrium_gap", -kInf, true, kInf, true);
+  detail::require_support(spec, "gap_volatility", 0.0, false, kInf, true);
+  detail::require_support(spec, "innovation_correlation", -1.0, false, 1.0, false);
+  closed_start_ = detail::param(spec, "closed_start");
+  gap_start_ = detail::param(spec, "gap_start");
+  closed_drift_ = detail::param(spec, "closed_drift_per_month");
+  closed_vol_ = detail::param(spec, "closed_volatility");
+  gap_reversion_ = detail::param(spec, "gap_reversion");
+  equilibrium_gap_ = detail::param(spec, "equilibrium_gap");
+  gap_vol_ = detail::param(spec, "gap_volatility");
+  rho_ = detail::param(spec, "innovation_correlation");
+  if (scale_ == Scale::percent) {
+    // every possible draw must give an open start score closed_start - gap_start inside (0, 100)
+    const double lo = closed_start_.lower() - gap_start_.upper();
+    const double hi = closed_start_.upper() - gap_start_.lower();
+    if (!(lo > 0.0 && hi < 100.0)) {
+      const std::string what =
+          "with scale 'percent' the open start score closed_start - gap_start must be in (0, 100)";
+      if (closed_start_.is_point() && gap_start_.is_point())
+        throw std::invalid_argument(who + ": " + what + ", got " + fmt(closed_start_.lower()) + " - " +
+                                    fmt(gap_start_.lower()) + " = " + fmt(lo));
+      throw std::invalid_argument(who + ": " + what + ", but the priors allow values from " + fmt(lo) + " to " +
+                                  fmt(hi) + "; truncate closed_start and gap_start");
+    }
+  }
+}
+
+std::unique_ptr<ModelState> LeaderboardGap::new_state(std::size_t n) const {
+  return std::make_unique<LeaderboardState>(n);
+}
+
+void LeaderboardGap::start(ModelState& state, const BlockContext& ctx, std::span<const std::span<const double>>,
+                           std::span<const std::span<double>> out) const {
+  auto& s = static_cast<LeaderboardState&>(state);
+  const std::size_t n = ctx.n;
+  ctx.draw(closed_start_, kClosedStart, s.closed);
+  ctx.draw(gap_start_, kGapStart, s.gap);
+  ctx.draw(closed_drift_, kDrift, s.drift);
+  ctx.draw(closed_vol_, kClosedVol, s.vol);
+  ctx.draw(gap_reversion_, kReversion, s.a);
+  ctx.draw(equilibrium_gap_, kEquilibrium, s.theta);
+  ctx.draw(gap_vol_, kGapVol, s.s);
+  ctx.draw(rho_, kRho, s.rho);
+  const bool percent = scale_ == Scale::percent;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double c0 = s.closed[i], g0 = s.gap[i];
+    out[0][i] = c0;
+    out[1][i] = c0 - g0;
+    out[2][i] = g0;
+    out[4][i] = c0;
+    if (percent) {
+      // publish month 0 through the same logit round trip as later months, so the frontier
+      // cannot appear to fall by an ulp between month 0 and month 1
+      s.closed[i] = logit_percent(c0);
+      s.gap[i] = s.closed[i] - logit_percent(c0 - g0);
+      const double c = expit_percent(s.closed[i]), o = expit_percent(s.closed[i] - s.gap[i]);
+      out[0][i] = c;
+      out[1][i] = o;
+      out[2][i] = c - o;
+      out[4][i] = c;
+    }
+    s.latent[i] = s.closed[i];
+    s.inv_drift[i] = 1.0 / s.drift[i];
+    out[3][i] = s.gap[i] * s.inv_drift[i];
+    s.vol[i] *= kSqrtDt;
+    const double k = s.a[i];  // reversion per year
+    const double var_factor = k > 0.0 ? -expm1_portable(-2.0 * k * kDt) / (2.0 * k) : kDt;
+    s.a[i] = fastmath::exp(-k * kDt);
+    const double loading = s.s[i] * std::sqrt(var_factor);
+    s.s[i] = loading * std::sqrt(std::max(0.0, 1.0 - s.rho[i] * s.rho[i]));
+    s.s_rho[i] = loading * s.rho[i];
+  }
+}
+
+void LeaderboardGap::step(ModelState& state, const BlockContext& ctx, std::uint32_t month,
+                          std::span<const std::span<const double>>, std::span<const std::span<double>> out) const {
+  auto& s = static_cast<LeaderboardState&>(state);
+  const std::size_t n = ctx.n;
+  normal_block(ctx.key, ctx.first_path, n, month, ctx.noise_stream(0), s.z0.data(), s.z1.data(), nullptr);
+  if (scale_ == Scale::percent)
+    advance_percent(n, s.latent.data(), s.closed.data(), s.gap.data(), s.drift.data(), s.vol.data(), s.theta.data(),
+                    s.a.data(), s.s.data(), s.inv_drift.data(), s.s_rho.data(), s.z0.data(), s.z1.data(),
+                    out[0].data(), out[1].data(), out[2].data(), out[3].data(), out[4].data());
+  else
+    advance_elo(n, s.latent.data(), s.closed.data(), s.gap.data(), s.drift.data(), s.vol.data(), s.theta.data(),
+                s.a.data(), s.s.data(), s.inv_drift.data(), s.s_rho.data(), s.z0.data(), s.z1.data(), out[0].data(),
+                out[1].data(), out[2].data(), out[3].data(), out[4].data());
+}
+
+}  // namespace aicast
