@@ -8,6 +8,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "aicast/incident_model.hpp"
 #include "aicast/price_model.hpp"
 
 namespace aicast {
@@ -45,6 +46,7 @@ using Factory = std::function<std::unique_ptr<Model>(const ModelSpec&)>;
 const std::vector<std::pair<std::string, Factory>>& registry() {
   static const std::vector<std::pair<std::string, Factory>> r = {
       {"price_decline", [](const ModelSpec& s) { return std::make_unique<PriceDecline>(s); }},
+      {"incident_growth", [](const ModelSpec& s) { return std::make_unique<IncidentGrowth>(s); }},
   };
   return r;
 }

@@ -16,6 +16,7 @@ True
 from __future__ import annotations
 
 from . import _engine, data, fit
+from .incidents import IncidentGrowth
 from .models import Model, PriceDecline
 from .priors import (
     Prior,
@@ -43,6 +44,7 @@ __all__ = [
     "DEFAULT_QUANTILES",
     "EventProbability",
     "HittingTime",
+    "IncidentGrowth",
     "Model",
     "PriceDecline",
     "Prior",

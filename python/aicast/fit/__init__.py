@@ -5,4 +5,6 @@ Each area lives in its own submodule; this package re-exports the public functio
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from .incidents import IncidentFit, ReportingLag, incident_growth, negbin_regression, reporting_lag
+
+__all__: list[str] = ["IncidentFit", "ReportingLag", "incident_growth", "negbin_regression", "reporting_lag"]
