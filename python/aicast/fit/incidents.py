@@ -130,16 +130,23 @@ class ReportingLag:
         )
 
 
-def _completeness(cdf: Any, months: Any, snapshot: pd.Timestamp) -> np.ndarray:
+def _day_ages(months: Any, snapshot: pd.Timestamp) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Age at ``snapshot`` (days) of the middle of every day of every month, the index of each
+    month's first day in that array, and the number of days per month."""
     per = pd.PeriodIndex([parse_month(m, "month") for m in months], freq="M")
-    first = per.start_time.min().normalize()
-    last = per.end_time.max().normalize()
-    days = pd.date_range(first, last, freq="D")
-    age = (snapshot - days).days.to_numpy(dtype=float) - 0.5  # events at mid-day
-    f = np.asarray(cdf(age), dtype=float)
-    idx = days.to_period("M")
-    means = pd.Series(f, index=idx).groupby(level=0).mean()
-    return means.reindex(per).to_numpy()
+    starts = per.start_time.normalize().to_numpy()
+    lengths = per.days_in_month.to_numpy()
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    day = np.arange(int(lengths.sum())) - np.repeat(offsets, lengths)
+    first = (snapshot.to_datetime64() - np.repeat(starts, lengths)) / np.timedelta64(1, "D")
+    return first - day - 0.5, offsets, lengths
+
+
+def _completeness(cdf: Any, months: Any, snapshot: pd.Timestamp) -> np.ndarray:
+    age, offsets, lengths = _day_ages(months, snapshot)
+    if age.size == 0:
+        return np.zeros(0)
+    return np.add.reduceat(np.asarray(cdf(age), dtype=float), offsets) / lengths
 
 
 def _snapshots(table: pd.DataFrame) -> list[tuple[pd.Timestamp, str]]:
@@ -195,10 +202,13 @@ def reporting_lag(table: pd.DataFrame | None = None, *, since: Any = "2015-01") 
         t1 = math.exp(th[0])
         return 1.0 / (1.0 + math.exp(-th[2])), t1, t1 + math.exp(th[1])  # slow delay > fast delay
 
+    age_a, off, length = _day_ages(months, s_a)
+    age_b, _, _ = _day_ages(months, s_b)
+
     def nll(th: np.ndarray) -> float:
         lag = ReportingLag(*unpack(th), (s_a, s_b), 0.0)
-        c_a = lag.completeness(months, s_a)
-        c_b = lag.completeness(months, s_b)
+        c_a = np.add.reduceat(lag.delay_cdf(age_a), off) / length
+        c_b = np.add.reduceat(lag.delay_cdf(age_b), off) / length
         p = np.clip(c_a[ok] / np.maximum(c_b[ok], 1e-300), 1e-12, 1 - 1e-12)
         return float(-stats.binom.logpmf(n_a[ok], n_b[ok], p).sum())
 
