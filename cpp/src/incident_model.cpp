@@ -23,10 +23,58 @@ enum Slot : std::uint32_t { kBase, kGrowth, kDispersion, kSaturation, kElasticit
 
 struct IncidentState final : ModelState {
   IncidentState(std::size_t n, std::size_t c)
-      : base(n), rate(n), k(n), sat(n), eps(n), log_p0(n), cum(n), ytd(n), alpha(n), cat_rate(c, std::vector<double>(n)) {}
-  std::vector<double> base, rate, k, sat, eps, log_p0, cum, ytd, alpha;
+      : base(n), rate(n), k(n), gd(n), gc(n), sat(n), eps(n), log_p0(n), cum(n), ytd(n), alpha(n), z(n), ug(n), u0(n),
+        u1(n), cat_rate(c, std::vector<double>(n)) {}
+  std::vector<double> base, rate, k, gd, gc, sat, eps, log_p0, cum, ytd, alpha;
+  std::vector<double> z, ug, u0, u1;          // this month's first-attempt random numbers
   std::vector<std::vector<double>> cat_rate;  // per category: ln(g_c) / 12, per path
 };
+
+// Two uniforms in [0, 1) per path from one Philox block at (path, month, stream); vectorized.
+AICAST_SIMD_CLONES void uniform_pair_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t month,
+                                           std::uint32_t stream, double* __restrict u0, double* __restrict u1) noexcept {
+  for (std::size_t j = 0; j < n; ++j) {
+    const Counter c = philox4x32({static_cast<std::uint32_t>(first + j), month, stream, 0u}, key);
+    u0[j] = 1.0 - uniform_open0(c[0], c[1]);
+    u1[j] = 1.0 - uniform_open0(c[2], c[3]);
+  }
+}
+
+// Gamma(shape k >= 1) by Marsaglia-Tsang with d = k - 1/3, c = 1/sqrt(9d): the first attempt uses the
+// block's normal z and uniform u; a rejected attempt restarts the exact sampler on its own stream
+// (rejection sampling is memoryless, so the result is still exactly gamma).
+inline double gamma_first(double d, double c, double z, double u, Stream&& fallback, double shape) noexcept {
+  const double v = 1.0 + c * z;
+  if (v > 0.0) {
+    const double v3 = v * v * v;
+    const double z2 = z * z;
+    if (u < 1.0 - 0.0331 * z2 * z2) return d * v3;
+    if (std::log(u) < 0.5 * z2 + d * (1.0 - v3 + std::log(v3))) return d * v3;
+  }
+  return sample_gamma(fallback, shape);
+}
+
+// Poisson(mu): inversion below 10, else one PTRS attempt (as sample_poisson) from u, v, then the exact
+// sampler on its own stream.
+inline std::int64_t poisson_first(double mu, double u0, double v, Stream&& fallback) noexcept {
+  if (!(mu > 0.0)) return 0;
+  if (mu < 10.0) return poisson_inversion(u0, mu, fastmath::exp(-mu));
+  const double slam = std::sqrt(mu);
+  const double b = 0.931 + 2.53 * slam;
+  const double a = -0.059 + 0.02483 * b;
+  const double vr = 0.9277 - 3.6224 / (b - 2.0);
+  const double u = u0 - 0.5;
+  const double us = 0.5 - std::fabs(u);
+  const auto k = static_cast<std::int64_t>(std::floor((2.0 * a / us + b) * u + mu + 0.43));
+  if (us >= 0.07 && v <= vr) return k;
+  if (!(k < 0 || (us < 0.013 && v > us))) {
+    const double invalpha = 1.1239 + 1.1328 / (b - 3.4);
+    if (std::log(v) + std::log(invalpha) - std::log(a / (us * us) + b) <=
+        -mu + static_cast<double>(k) * std::log(mu) - log_factorial(k))
+      return k;
+  }
+  return sample_poisson(fallback, mu);
+}
 
 std::string label(const ModelSpec& spec) { return "incident_growth '" + spec.name + "'"; }
 
@@ -150,7 +198,13 @@ void IncidentGrowth::start(ModelState& state, const BlockContext& ctx, std::span
   const std::size_t n = ctx.n;
   ctx.draw(base_, kBase, s.base);
   ctx.draw(growth_, kGrowth, s.rate);
-  if (negbin_) ctx.draw(dispersion_, kDispersion, s.k);
+  if (negbin_) {
+    ctx.draw(dispersion_, kDispersion, s.k);
+    for (std::size_t i = 0; i < n; ++i) {
+      s.gd[i] = s.k[i] - 1.0 / 3.0;
+      s.gc[i] = 1.0 / std::sqrt(9.0 * s.gd[i]);
+    }
+  }
   if (saturating_) ctx.draw(saturation_, kSaturation, s.sat);
   ctx.draw(elasticity_, kElasticity, s.eps);
   if (concentrated_) ctx.draw(concentration_, kConcentration, s.alpha);
@@ -180,6 +234,8 @@ void IncidentGrowth::emit(ModelState& state, const BlockContext& ctx, std::uint3
   const double m = static_cast<double>(month);
   const bool new_year = month > 0 && (static_cast<int>(month) + first_month_of_year_ - 1) % 12 == 0;
   std::vector<double> pi(nc), p(nc);
+  if (negbin_) normal_block(ctx.key, ctx.first_path, n, month, ctx.noise_stream(2), s.z.data(), nullptr, s.ug.data());
+  uniform_pair_block(ctx.key, ctx.first_path, n, month, ctx.noise_stream(3), s.u0.data(), s.u1.data());
   for (std::size_t i = 0; i < n; ++i) {
     double lambda = 0.0;
     const double b = s.base[i];
@@ -196,10 +252,18 @@ void IncidentGrowth::emit(ModelState& state, const BlockContext& ctx, std::uint3
       throw std::domain_error("incident_growth '" + name() + "': the mean count per month reached " + fmt(lambda) +
                               " on path " + std::to_string(ctx.first_path + i) + " at month " + std::to_string(month) +
                               "; use a lower annual_growth or price_elasticity, a shorter horizon, or a saturation");
-    Stream rs(ctx.key, ctx.first_path + i, month, ctx.noise_stream(0));
+    const std::uint64_t path = ctx.first_path + i;
     double mu = lambda;
-    if (negbin_ && lambda > 0.0) mu = sample_gamma(rs, s.k[i]) * (lambda / s.k[i]);
-    const auto count = sample_poisson(rs, mu);
+    if (negbin_ && lambda > 0.0) {
+      const double g = s.k[i] >= 1.0
+                           ? gamma_first(s.gd[i], s.gc[i], s.z[i], s.ug[i], Stream(ctx.key, path, month, ctx.noise_stream(4)), s.k[i])
+                           : [&] {
+                               Stream gs(ctx.key, path, month, ctx.noise_stream(4));
+                               return sample_gamma(gs, s.k[i]);
+                             }();
+      mu = g * (lambda / s.k[i]);
+    }
+    const auto count = poisson_first(mu, s.u0[i], s.u1[i], Stream(ctx.key, path, month, ctx.noise_stream(0)));
     const double N = static_cast<double>(count);
     s.cum[i] += N;
     s.ytd[i] = new_year ? N : s.ytd[i] + N;
