@@ -40,11 +40,21 @@ def numpy_reference(paths: int, months: int, seed: int) -> float:
 
 def engine(paths: int, months: int, seed: int, threads: int | None, categories: bool) -> float:
     cats = {"a": (0.3, 2.0), "b": (0.3, 1.5), "c": (0.4, 1.1)} if categories else None
-    sc = ac.Scenario(start="2026-01", horizon=f"{2026 + (months - 1) // 12}-{(months - 1) % 12 + 1:02d}", seed=seed)
-    sc.add(ac.IncidentGrowth("inc", base_per_month=ac.lognormal(np.log(30.0), 0.2),
-                             annual_growth=ac.lognormal(np.log(1.5), 0.1),
-                             dispersion=ac.lognormal(np.log(8.0), 0.3), categories=cats,
-                             category_concentration=20.0 if categories else None))
+    sc = ac.Scenario(
+        start="2026-01",
+        horizon=f"{2026 + (months - 1) // 12}-{(months - 1) % 12 + 1:02d}",
+        seed=seed,
+    )
+    sc.add(
+        ac.IncidentGrowth(
+            "inc",
+            base_per_month=ac.lognormal(np.log(30.0), 0.2),
+            annual_growth=ac.lognormal(np.log(1.5), 0.1),
+            dispersion=ac.lognormal(np.log(8.0), 0.3),
+            categories=cats,
+            category_concentration=20.0 if categories else None,
+        )
+    )
     assert sc.n_months == months
     t0 = time.perf_counter()
     sc.run(paths=paths, threads=threads, progress=False)
@@ -57,7 +67,9 @@ def main() -> None:
     p.add_argument("--months", type=int, default=60)
     args = p.parse_args()
     ref = numpy_reference(args.paths, args.months, 1)
-    print(f"incident growth, {args.paths:,} paths x {args.months} months, 3 series, 11 quantiles per month")
+    print(
+        f"incident growth, {args.paths:,} paths x {args.months} months, 3 series, 11 quantiles per month"
+    )
     print(f"  NumPy reference (loop over months):  {ref:7.3f} s")
     for threads in (1, None):
         t = engine(args.paths, args.months, 1, threads, categories=False)

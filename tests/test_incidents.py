@@ -27,13 +27,21 @@ def run(*models, start="2026-01", horizon="2026-03", paths=100_000, seed=3, **kw
 
 @pytest.mark.parametrize(("lam", "k"), [(12.0, 3.0), (0.7, 0.5), (150.0, 20.0)])
 def test_counts_match_negative_binomial(lam, k):
-    res = run(ac.IncidentGrowth("inc", base_per_month=lam, annual_growth=1.0, dispersion=k), horizon="2026-01")
+    res = run(
+        ac.IncidentGrowth("inc", base_per_month=lam, annual_growth=1.0, dispersion=k),
+        horizon="2026-01",
+    )
     x = res.paths("inc.count")[:, 0]
     n = x.size
     nb = stats.nbinom(k, k / (k + lam))  # mean lam, variance lam + lam^2 / k
     assert nb.mean() == pytest.approx(lam) and nb.var() == pytest.approx(lam + lam**2 / k)
     assert abs(x.mean() - lam) < Z * math.sqrt(nb.var() / n)
-    m4 = nb.moment(4) - 4 * nb.mean() * nb.moment(3) + 6 * nb.mean() ** 2 * nb.moment(2) - 3 * nb.mean() ** 4
+    m4 = (
+        nb.moment(4)
+        - 4 * nb.mean() * nb.moment(3)
+        + 6 * nb.mean() ** 2 * nb.moment(2)
+        - 3 * nb.mean() ** 4
+    )
     assert abs(x.var() - nb.var()) < Z * math.sqrt((m4 - nb.var() ** 2) / n)
     # the whole distribution, value by value
     support = np.arange(int(nb.ppf(0.995)) + 1)
@@ -44,7 +52,10 @@ def test_counts_match_negative_binomial(lam, k):
 
 def test_poisson_limit():
     lam = 9.0
-    pois = run(ac.IncidentGrowth("inc", base_per_month=lam, annual_growth=1.0, dispersion=None), horizon="2026-01")
+    pois = run(
+        ac.IncidentGrowth("inc", base_per_month=lam, annual_growth=1.0, dispersion=None),
+        horizon="2026-01",
+    )
     x = pois.paths("inc.count")[:, 0]
     n = x.size
     support = np.arange(30)
@@ -52,9 +63,14 @@ def test_poisson_limit():
     p = stats.poisson(lam).pmf(support)
     np.testing.assert_array_less(np.abs(freq - p), Z * np.sqrt(p * (1 - p) / n) + 1e-12)
     # a very large dispersion behaves like Poisson: variance -> mean
-    big = run(ac.IncidentGrowth("inc", base_per_month=lam, annual_growth=1.0, dispersion=1e6), horizon="2026-01")
+    big = run(
+        ac.IncidentGrowth("inc", base_per_month=lam, annual_growth=1.0, dispersion=1e6),
+        horizon="2026-01",
+    )
     y = big.paths("inc.count")[:, 0]
-    assert abs(y.var() - lam) < Z * math.sqrt((lam + 2 * lam**2) / n)  # var of the sample variance, Poisson
+    assert abs(y.var() - lam) < Z * math.sqrt(
+        (lam + 2 * lam**2) / n
+    )  # var of the sample variance, Poisson
     assert abs(y.var() - (lam + lam**2 / 1e6)) < Z * math.sqrt((lam + 2 * lam**2) / n)
 
 
@@ -62,8 +78,13 @@ def test_mean_follows_exponential_and_logistic_trend():
     b, g, k, sat = 20.0, 1.8, 4.0, 60.0
     months = np.arange(36)
     t = months / 12
-    exp_res = run(ac.IncidentGrowth("e", b, g, k), ac.IncidentGrowth("s", b, g, k, saturation=sat),
-                  start="2026-01", horizon="2028-12", paths=40_000)
+    exp_res = run(
+        ac.IncidentGrowth("e", b, g, k),
+        ac.IncidentGrowth("s", b, g, k, saturation=sat),
+        start="2026-01",
+        horizon="2028-12",
+        paths=40_000,
+    )
     lam_e = b * g**t
     lam_s = sat / (1 + (sat / b - 1) * g**-t)
     for name, lam in (("e", lam_e), ("s", lam_s)):
@@ -75,7 +96,9 @@ def test_mean_follows_exponential_and_logistic_trend():
 
 def test_yearly_and_cumulative_sum_monthly_counts_path_by_path():
     # grid from 2026-05 to 2028-03: partial first year (May-Dec), full 2027, partial 2028 (Jan-Mar)
-    res = run(ac.IncidentGrowth("inc", 5.0, 1.4, 2.0), start="2026-05", horizon="2028-03", paths=2_000)
+    res = run(
+        ac.IncidentGrowth("inc", 5.0, 1.4, 2.0), start="2026-05", horizon="2028-03", paths=2_000
+    )
     c, y, cum = res.paths("inc.count"), res.paths("inc.yearly"), res.paths("inc.cumulative")
     months = res.months
     np.testing.assert_array_equal(cum, np.cumsum(c, axis=1))
@@ -90,7 +113,9 @@ def test_yearly_and_cumulative_sum_monthly_counts_path_by_path():
 @pytest.mark.parametrize("concentration", [None, 5.0])
 def test_categories_sum_to_total_with_mean_shares(concentration):
     shares = {"misuse": (0.2, 2.5), "failures": (0.5, 1.2), "privacy": (0.3, 1.0)}
-    m = ac.IncidentGrowth("inc", 40.0, 1.5, 6.0, categories=shares, category_concentration=concentration)
+    m = ac.IncidentGrowth(
+        "inc", 40.0, 1.5, 6.0, categories=shares, category_concentration=concentration
+    )
     assert m.series[3:] == ["inc.misuse.count", "inc.failures.count", "inc.privacy.count"]
     res = run(m, start="2026-01", horizon="2027-12", paths=40_000)
     total = res.paths("inc.count")
@@ -130,9 +155,13 @@ def test_price_link_reads_the_price_paths():
     assert abs(ratio.mean() - base) < Z * ratio.std() / math.sqrt(ratio.size)
     assert n[:, -1].mean() > 2 * base  # cheaper generation, more incidents
     # a deterministic price gives the closed form lambda = base * 4**(eps t)
-    det = run(ac.PriceDecline("frontier", start_price=10.0, annual_decline=4.0),
-              ac.IncidentGrowth("misuse", base, 1.0, 8.0, price_elasticity=eps, price="frontier"),
-              start="2026-01", horizon="2027-12", paths=50_000)
+    det = run(
+        ac.PriceDecline("frontier", start_price=10.0, annual_decline=4.0),
+        ac.IncidentGrowth("misuse", base, 1.0, 8.0, price_elasticity=eps, price="frontier"),
+        start="2026-01",
+        horizon="2027-12",
+        paths=50_000,
+    )
     lam = base * 4.0 ** (eps * np.arange(24) / 12)
     m = det.mean("misuse.count").to_numpy()
     np.testing.assert_array_less(np.abs(m - lam), Z * np.sqrt((lam + lam**2 / 8) / 50_000))
@@ -141,9 +170,16 @@ def test_price_link_reads_the_price_paths():
 def test_same_seed_same_numbers_any_threads_and_chunks():
     def one(threads, chunk):
         sc = ac.Scenario(start="2026-01", horizon="2026-12", seed=11)
-        sc.add(ac.IncidentGrowth("inc", ac.to(10, 30), ac.to(1.2, 2.0), ac.to(2, 10),
-                                 categories={"a": (0.4, ac.to(1.5, 3.0)), "b": (0.6, 1.1)},
-                                 category_concentration=10.0))
+        sc.add(
+            ac.IncidentGrowth(
+                "inc",
+                ac.to(10, 30),
+                ac.to(1.2, 2.0),
+                ac.to(2, 10),
+                categories={"a": (0.4, ac.to(1.5, 3.0)), "b": (0.6, 1.1)},
+                category_concentration=10.0,
+            )
+        )
         r = sc.run(paths=3_000, threads=threads, chunk_size=chunk, keep_paths=True, progress=False)
         return np.stack([r.paths(s) for s in r.series])
 
@@ -151,7 +187,9 @@ def test_same_seed_same_numbers_any_threads_and_chunks():
 
 
 def test_probability_of_yearly_count_above_a_level():
-    res = run(ac.IncidentGrowth("inc", 20.0, 1.0, None), start="2027-01", horizon="2027-12", paths=40_000)
+    res = run(
+        ac.IncidentGrowth("inc", 20.0, 1.0, None), start="2027-01", horizon="2027-12", paths=40_000
+    )
     p = res.prob_at("inc.yearly > 250", at="2027-12")
     exact = stats.poisson(240).sf(250)  # sum of 12 Poisson(20) months
     assert abs(p.p - exact) < Z * math.sqrt(exact * (1 - exact) / 40_000)
@@ -165,7 +203,10 @@ def test_probability_of_yearly_count_above_a_level():
         ({"annual_growth": -2.0}, "annual_growth must be positive"),
         ({"dispersion": 0.0}, "dispersion must be positive, got 0"),
         ({"dispersion": -3.0}, "dispersion must be positive"),
-        ({"base_per_month": ac.normal(10, 5)}, "base_per_month must be non-negative, but its prior"),
+        (
+            {"base_per_month": ac.normal(10, 5)},
+            "base_per_month must be non-negative, but its prior",
+        ),
         ({"saturation": 0.0}, "saturation must be positive"),
         ({"categories": {"a": (0.5, 1.2), "b": (0.4, 1.1)}}, "shares must sum to 1, got 0.9"),
         ({"categories": {"a": (1.2, 1.2), "b": (-0.2, 1.1)}}, r"share.a must be in \(0, 1\]"),
@@ -174,7 +215,10 @@ def test_probability_of_yearly_count_above_a_level():
         ({"categories": {"a": 1.0}}, r"must be \(share, annual_growth\)"),
         ({"price_elasticity": 0.5}, "price_elasticity needs a price link"),
         ({"category_concentration": 3.0}, "category_concentration needs categories"),
-        ({"categories": {"a": (1.0, 1.1)}, "category_concentration": 0.0}, "category_concentration must be positive"),
+        (
+            {"categories": {"a": (1.0, 1.1)}, "category_concentration": 0.0},
+            "category_concentration must be positive",
+        ),
         ({"price": "frontier.price"}, "price must name a price model"),
     ],
 )
@@ -187,7 +231,9 @@ def test_bad_input_raises(kwargs, match):
 def test_price_link_to_missing_model_raises_before_simulation():
     sc = ac.Scenario(start="2026-01", horizon="2026-12")
     sc.add(ac.IncidentGrowth("inc", 10.0, 1.5, 4.0, price_elasticity=0.3, price="frontier"))
-    with pytest.raises(ValueError, match="incident_growth 'inc' links to 'frontier.price', which is not a series"):
+    with pytest.raises(
+        ValueError, match="incident_growth 'inc' links to 'frontier.price', which is not a series"
+    ):
         sc.run(paths=10, progress=False)
     with pytest.raises(ValueError, match="links to 'frontier.price'"):
         sc.estimate_memory(paths=10)
@@ -213,7 +259,9 @@ def _scipy_nb_fit(x, y, offset, w):
 
     start = np.r_[np.linalg.lstsq(x, np.log(y + 0.5) - offset, rcond=None)[0], 0.0]
     r = optimize.minimize(nll, start, method="BFGS", options={"gtol": 1e-9})
-    r = optimize.minimize(nll, r.x, method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 20000})
+    r = optimize.minimize(
+        nll, r.x, method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 20000}
+    )
     return r.x[:-1], math.exp(r.x[-1]), -r.fun
 
 
@@ -253,12 +301,14 @@ def test_negbin_regression_matches_scipy_ml():
     t0 = math.log(ours["dispersion"])
     curv = (prof(t0 + h) - 2 * prof(t0) + prof(t0 - h)) / h**2
     assert ours["log_dispersion_se"] == pytest.approx(1 / math.sqrt(-curv), rel=1e-3)
-    assert ours["loglik"] == pytest.approx(ac._engine.negbin_loglik(y, ours["mu"], w, ours["dispersion"]))
+    assert ours["loglik"] == pytest.approx(
+        ac._engine.negbin_loglik(y, ours["mu"], w, ours["dispersion"])
+    )
 
 
 def test_poisson_and_moment_fits_match_independent_solutions():
     rng = np.random.default_rng(8)
-    x, y, off = _simulate(rng, 80, np.array([2.0, 0.5]), 5.0)
+    x, y, _off = _simulate(rng, 80, np.array([2.0, 0.5]), 5.0)
     pois = negbin_regression(x, y, dispersion=math.inf)
 
     def nll(beta):
@@ -281,7 +331,9 @@ def test_poisson_and_moment_fits_match_independent_solutions():
     for method in ("ml", "moments"):
         fit = negbin_regression(xu, yu, dispersion=method)
         assert fit["dispersion"] == math.inf
-        np.testing.assert_allclose(fit["beta"], negbin_regression(xu, yu, dispersion=math.inf)["beta"], rtol=1e-9)
+        np.testing.assert_allclose(
+            fit["beta"], negbin_regression(xu, yu, dispersion=math.inf)["beta"], rtol=1e-9
+        )
 
 
 def test_regression_recovers_growth_and_dispersion_with_nominal_coverage():
@@ -302,7 +354,9 @@ def test_regression_recovers_growth_and_dispersion_with_nominal_coverage():
         growths.append(math.exp(b))
     cover = inside / n_sets
     assert abs(cover - 0.9) < 3.5 * math.sqrt(0.09 / n_sets)
-    assert abs(np.mean(np.log(growths)) - math.log(g)) < 4 * np.std(np.log(growths)) / math.sqrt(n_sets)
+    assert abs(np.mean(np.log(growths)) - math.log(g)) < 4 * np.std(np.log(growths)) / math.sqrt(
+        n_sets
+    )
     # ML dispersion from 60 points: median within 15% of the truth
     assert abs(np.median(ks) / k - 1) < 0.15
 
@@ -310,17 +364,22 @@ def test_regression_recovers_growth_and_dispersion_with_nominal_coverage():
 @pytest.mark.parametrize(
     ("args", "match"),
     [
-        (dict(y=[1.0, -1.0, 2.0, 3.0]), "counts must be finite and non-negative"),
-        (dict(y=[1.0, 2.0]), "one entry per row of x"),
-        (dict(weights=[1.0, -1.0, 1.0, 1.0]), "weights must be finite and non-negative"),
-        (dict(x=np.ones((4, 2))), "rank 1 but 2 columns"),
-        (dict(dispersion="fast"), "dispersion method must be 'ml', 'moments' or 'fixed'"),
-        (dict(dispersion=-1.0), "a fixed dispersion must be positive"),
-        (dict(weights=[1.0, 1.0, 0.0, 0.0]), "need more rows with positive weight"),
+        ({"y": [1.0, -1.0, 2.0, 3.0]}, "counts must be finite and non-negative"),
+        ({"y": [1.0, 2.0]}, "one entry per row of x"),
+        ({"weights": [1.0, -1.0, 1.0, 1.0]}, "weights must be finite and non-negative"),
+        ({"x": np.ones((4, 2))}, "rank 1 but 2 columns"),
+        ({"dispersion": "fast"}, "dispersion method must be 'ml', 'moments' or 'fixed'"),
+        ({"dispersion": -1.0}, "a fixed dispersion must be positive"),
+        ({"weights": [1.0, 1.0, 0.0, 0.0]}, "need more rows with positive weight"),
     ],
 )
 def test_regression_bad_input(args, match):
-    base = dict(x=np.column_stack([np.ones(4), np.arange(4.0)]), y=[1.0, 3.0, 2.0, 5.0], weights=None, dispersion="ml")
+    base = {
+        "x": np.column_stack([np.ones(4), np.arange(4.0)]),
+        "y": [1.0, 3.0, 2.0, 5.0],
+        "weights": None,
+        "dispersion": "ml",
+    }
     base |= args
     with pytest.raises(ValueError, match=match):
         negbin_regression(base["x"], base["y"], None, base["weights"], base["dispersion"])
@@ -331,32 +390,49 @@ def test_regression_bad_input(args, match):
 
 def test_reporting_lag_recovers_a_known_delay_curve():
     rng = np.random.default_rng(2)
-    truth = ReportingLag(0.6, 20.0, 400.0, (pd.Timestamp("2025-02-11"), pd.Timestamp("2025-03-28")), 0.0)
+    truth = ReportingLag(
+        0.6, 20.0, 400.0, (pd.Timestamp("2025-02-11"), pd.Timestamp("2025-03-28")), 0.0
+    )
     days = pd.date_range("2016-01-01", "2025-03-27", freq="D")
     per_day = rng.poisson(15.0, days.size)
-    ev = np.repeat(days.to_numpy(), per_day) + pd.to_timedelta(rng.uniform(0, 1, per_day.sum()), unit="D").to_numpy()
+    ev = (
+        np.repeat(days.to_numpy(), per_day)
+        + pd.to_timedelta(rng.uniform(0, 1, per_day.sum()), unit="D").to_numpy()
+    )
     fast = rng.uniform(size=ev.size) < truth.fast_share
-    delay = np.where(fast, rng.exponential(truth.fast_days, ev.size), rng.exponential(truth.slow_days, ev.size))
+    delay = np.where(
+        fast, rng.exponential(truth.fast_days, ev.size), rng.exponential(truth.slow_days, ev.size)
+    )
     entered = ev + pd.to_timedelta(delay, unit="D").to_numpy()
     month = pd.DatetimeIndex(ev).to_period("M").astype(str)
-    table = pd.DataFrame({
-        "month": month,
-        "count_2025_02_11": entered <= np.datetime64("2025-02-11"),
-        "count_2025_03_28": entered <= np.datetime64("2025-03-28"),
-    }).groupby("month", as_index=False).sum()
+    table = (
+        pd.DataFrame(
+            {
+                "month": month,
+                "count_2025_02_11": entered <= np.datetime64("2025-02-11"),
+                "count_2025_03_28": entered <= np.datetime64("2025-03-28"),
+            }
+        )
+        .groupby("month", as_index=False)
+        .sum()
+    )
     lag = reporting_lag(table, since="2016-01")
     assert lag.fast_share == pytest.approx(0.6, abs=0.08)
     assert lag.fast_days == pytest.approx(20.0, rel=0.3)
     assert lag.slow_days == pytest.approx(400.0, rel=0.3)
     months = pd.period_range("2023-01", "2025-03", freq="M")
-    np.testing.assert_allclose(lag.completeness(months, "2025-03-28"), truth.completeness(months, "2025-03-28"), atol=0.05)
+    np.testing.assert_allclose(
+        lag.completeness(months, "2025-03-28"), truth.completeness(months, "2025-03-28"), atol=0.05
+    )
     # the completeness of a month cut by the export counts only the days before it
     assert truth.completeness(["2025-03"], "2025-03-01")[0] == 0.0
 
 
 def test_fit_on_simulated_lagged_counts_recovers_growth():
     rng = np.random.default_rng(4)
-    lag = ReportingLag(0.7, 30.0, 300.0, (pd.Timestamp("2025-02-11"), pd.Timestamp("2025-03-28")), 0.0)
+    lag = ReportingLag(
+        0.7, 30.0, 300.0, (pd.Timestamp("2025-02-11"), pd.Timestamp("2025-03-28")), 0.0
+    )
     months = pd.period_range("2019-01", "2025-03", freq="M")
     t = np.array([(m - months[-1]).n for m in months]) / 12
     mu = 200.0 * 1.5**t * lag.completeness(months, "2025-03-28")
@@ -378,9 +454,15 @@ def test_fit_on_the_ai_incident_database():
     # published context: malicious use grows faster than system-safety failures
     assert fit.categories["malicious_use"].growth > fit.categories["ai_system_safety"].growth
     m = fit.model("aiid", start="2026-02", categories=True)
-    assert m.series[:3] == ["aiid.count", "aiid.yearly", "aiid.cumulative"] and len(m.categories) == 7
+    assert (
+        m.series[:3] == ["aiid.count", "aiid.yearly", "aiid.cumulative"] and len(m.categories) == 7
+    )
     assert m.params["base_per_month"].correlation is not None
-    res = ac.Scenario(start="2026-02", horizon="2027-12", seed=1).add(m).run(paths=2_000, progress=False)
+    res = (
+        ac.Scenario(start="2026-02", horizon="2027-12", seed=1)
+        .add(m)
+        .run(paths=2_000, progress=False)
+    )
     assert res.mean("aiid.count").iloc[-1] > res.mean("aiid.count").iloc[0]
     summary = fit.summary()
     assert summary.loc["annual_growth", "estimate"] == pytest.approx(fit.growth)
@@ -389,13 +471,13 @@ def test_fit_on_the_ai_incident_database():
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        (dict(table=pd.DataFrame({"month": ["2024-01"], "n": [1]})), "needs a 'count' column"),
-        (dict(table=pd.DataFrame({"count": [1]})), "needs a 'month' column"),
-        (dict(dispersion="quasi"), "dispersion must be 'ml', 'moments' or 'poisson'"),
-        (dict(credibility=1.5), r"credibility must be in \(0, 1\)"),
-        (dict(lag="median"), "lag must be 'auto', None or a ReportingLag"),
-        (dict(start="2025-02"), "need at least 3 usable months"),
-        (dict(min_completeness=1.0), r"min_completeness must be in \[0, 1\)"),
+        ({"table": pd.DataFrame({"month": ["2024-01"], "n": [1]})}, "needs a 'count' column"),
+        ({"table": pd.DataFrame({"count": [1]})}, "needs a 'month' column"),
+        ({"dispersion": "quasi"}, "dispersion must be 'ml', 'moments' or 'poisson'"),
+        ({"credibility": 1.5}, r"credibility must be in \(0, 1\)"),
+        ({"lag": "median"}, "lag must be 'auto', None or a ReportingLag"),
+        ({"start": "2025-02"}, "need at least 3 usable months"),
+        ({"min_completeness": 1.0}, r"min_completeness must be in \[0, 1\)"),
     ],
 )
 def test_fit_bad_input(kwargs, match):

@@ -24,7 +24,9 @@ def _category_items(categories: Any, name: str) -> list[tuple[str, Any, Any]]:
     or ``{category: {"share": ..., "annual_growth": ...}}``."""
     where = f"IncidentGrowth '{name}': categories"
     if not isinstance(categories, Mapping):
-        raise TypeError(f"{where} must be a mapping {{name: (share, annual_growth)}}, got {type(categories).__name__}")
+        raise TypeError(
+            f"{where} must be a mapping {{name: (share, annual_growth)}}, got {type(categories).__name__}"
+        )
     if not categories:
         raise ValueError(f"{where} must not be empty (use categories=None for none)")
     items = []
@@ -42,9 +44,13 @@ def _category_items(categories: Any, name: str) -> list[tuple[str, Any, Any]]:
             try:
                 share, growth = spec
             except (TypeError, ValueError):
-                raise ValueError(f"{where}[{cat!r}] must be (share, annual_growth), got {spec!r}") from None
+                raise ValueError(
+                    f"{where}[{cat!r}] must be (share, annual_growth), got {spec!r}"
+                ) from None
         if isinstance(share, bool) or not isinstance(share, Real):
-            raise TypeError(f"{where}[{cat!r}]: share must be a number, got {type(share).__name__} {share!r}")
+            raise TypeError(
+                f"{where}[{cat!r}]: share must be a number, got {type(share).__name__} {share!r}"
+            )
         items.append((cat, float(share), growth))
     total = sum(s for _, s, _ in items)
     if not math.isclose(total, 1.0, rel_tol=0.0, abs_tol=1e-9):

@@ -7,4 +7,10 @@ from __future__ import annotations
 
 from .incidents import IncidentFit, ReportingLag, incident_growth, negbin_regression, reporting_lag
 
-__all__: list[str] = ["IncidentFit", "ReportingLag", "incident_growth", "negbin_regression", "reporting_lag"]
+__all__: list[str] = [
+    "IncidentFit",
+    "ReportingLag",
+    "incident_growth",
+    "negbin_regression",
+    "reporting_lag",
+]

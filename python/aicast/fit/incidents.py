@@ -36,7 +36,14 @@ from .. import _engine
 from .._months import parse_month
 from ..priors import Prior, correlate, lognormal, point
 
-__all__ = ["CategoryFit", "IncidentFit", "ReportingLag", "incident_growth", "negbin_regression", "reporting_lag"]
+__all__ = [
+    "CategoryFit",
+    "IncidentFit",
+    "ReportingLag",
+    "incident_growth",
+    "negbin_regression",
+    "reporting_lag",
+]
 
 _SNAPSHOT_COLUMN = re.compile(r"^count_(\d{4})_(\d{2})_(\d{2})$")
 
@@ -113,9 +120,9 @@ class ReportingLag:
     def delay_cdf(self, days: Any) -> np.ndarray:
         """``F(a)``: probability that an incident is in the database ``a`` days after it happened."""
         a = np.asarray(days, dtype=float)
-        f = self.fast_share * -np.expm1(-np.maximum(a, 0) / self.fast_days) + (1 - self.fast_share) * -np.expm1(
-            -np.maximum(a, 0) / self.slow_days
-        )
+        f = self.fast_share * -np.expm1(-np.maximum(a, 0) / self.fast_days) + (
+            1 - self.fast_share
+        ) * -np.expm1(-np.maximum(a, 0) / self.slow_days)
         return np.where(a > 0, f, 0.0)
 
     def completeness(self, months: Any, snapshot: Any) -> np.ndarray:
@@ -194,7 +201,9 @@ def reporting_lag(table: pd.DataFrame | None = None, *, since: Any = "2015-01") 
     n_b = df[col_b].to_numpy(dtype=float)
     if np.any(n_a > n_b):
         bad = df["month"].astype(str).to_numpy()[n_a > n_b][0]
-        raise ValueError(f"reporting_lag: the {s_a.date()} export has more incidents than the {s_b.date()} one in {bad}")
+        raise ValueError(
+            f"reporting_lag: the {s_a.date()} export has more incidents than the {s_b.date()} one in {bad}"
+        )
     months = df["month"].astype(str).tolist()
     ok = n_b > 0
 
@@ -214,7 +223,12 @@ def reporting_lag(table: pd.DataFrame | None = None, *, since: Any = "2015-01") 
 
     best = None
     for x0 in ([math.log(30.0), math.log(700.0), 2.0], [math.log(10.0), math.log(2000.0), 0.0]):
-        r = optimize.minimize(nll, np.array(x0), method="Nelder-Mead", options={"xatol": 1e-7, "fatol": 1e-9, "maxiter": 4000})
+        r = optimize.minimize(
+            nll,
+            np.array(x0),
+            method="Nelder-Mead",
+            options={"xatol": 1e-7, "fatol": 1e-9, "maxiter": 4000},
+        )
         if best is None or r.fun < best.fun:
             best = r
     assert best is not None
@@ -277,14 +291,23 @@ class IncidentFit:
     def base_at(self, month: Any) -> tuple[float, float, float]:
         """``(mu, sigma, rho)``: the log base at ``month`` is normal(mu, sigma), correlated rho with log growth."""
         m = parse_month(month, "month")
-        h = ((m.year - self.reference_month.year) * 12 + m.month - self.reference_month.month) / 12.0
+        h = (
+            (m.year - self.reference_month.year) * 12 + m.month - self.reference_month.month
+        ) / 12.0
         v = self.cov
         mu = float(self.coef[0] + h * self.coef[1])
         var = float(v[0, 0] + 2 * h * v[0, 1] + h * h * v[1, 1])
         rho = float((v[0, 1] + h * v[1, 1]) / math.sqrt(var * v[1, 1]))
         return mu, math.sqrt(var), rho
 
-    def model(self, name: str = "incidents", start: Any = "2026-02", *, categories: bool = False, **kwargs: Any) -> Any:
+    def model(
+        self,
+        name: str = "incidents",
+        start: Any = "2026-02",
+        *,
+        categories: bool = False,
+        **kwargs: Any,
+    ) -> Any:
         """An :class:`~aicast.IncidentGrowth` whose base is projected to ``start`` (the scenario's first month).
 
         Base and growth are correlated lognormal priors (their regression correlation);
@@ -295,25 +318,36 @@ class IncidentFit:
 
         mu, sigma, rho = self.base_at(start)
         base, growth = correlate(
-            lognormal(mu, sigma), lognormal(float(self.coef[1]), float(math.sqrt(self.cov[1, 1]))), correlation=rho
+            lognormal(mu, sigma),
+            lognormal(float(self.coef[1]), float(math.sqrt(self.cov[1, 1]))),
+            correlation=rho,
         )
         if categories and self.categories:
             # shares move from the reference month to the start month with the fitted growths
             h = (parse_month(start, "start") - self.reference_month).n / 12.0
             raw = {c: f.share * f.growth**h for c, f in self.categories.items()}
             tot = sum(raw.values())
-            kwargs["categories"] = {c: (v / tot, self.categories[c].annual_growth) for c, v in raw.items()}
+            kwargs["categories"] = {
+                c: (v / tot, self.categories[c].annual_growth) for c, v in raw.items()
+            }
             cats = list(kwargs["categories"])
             shares = [kwargs["categories"][c][0] for c in cats[:-1]]
             kwargs["categories"][cats[-1]] = (1.0 - sum(shares), kwargs["categories"][cats[-1]][1])
-        return IncidentGrowth(name, base_per_month=base, annual_growth=growth, dispersion=self.dispersion, **kwargs)
+        return IncidentGrowth(
+            name, base_per_month=base, annual_growth=growth, dispersion=self.dispersion, **kwargs
+        )
 
     def summary(self) -> pd.DataFrame:
         """Estimates with their intervals: growth, base at the reference month, dispersion, categories."""
         z = _z(self.credibility)
         se = np.sqrt(np.diag(self.cov))
         rows = [
-            {"parameter": "annual_growth", "estimate": self.growth, "lo": self.growth_interval[0], "hi": self.growth_interval[1]},
+            {
+                "parameter": "annual_growth",
+                "estimate": self.growth,
+                "lo": self.growth_interval[0],
+                "hi": self.growth_interval[1],
+            },
             {
                 "parameter": f"base_per_month ({self.reference_month})",
                 "estimate": math.exp(self.coef[0]),
@@ -323,11 +357,22 @@ class IncidentFit:
         ]
         if self.dispersion is not None:
             lo, hi = self.dispersion.interval(self.credibility)
-            rows.append({"parameter": "dispersion", "estimate": self.dispersion_value, "lo": lo, "hi": hi})
+            rows.append(
+                {"parameter": "dispersion", "estimate": self.dispersion_value, "lo": lo, "hi": hi}
+            )
         else:
-            rows.append({"parameter": "dispersion", "estimate": math.inf, "lo": math.inf, "hi": math.inf})
+            rows.append(
+                {"parameter": "dispersion", "estimate": math.inf, "lo": math.inf, "hi": math.inf}
+            )
         for c, f in self.categories.items():
-            rows.append({"parameter": f"growth {c}", "estimate": f.growth, "lo": f.interval[0], "hi": f.interval[1]})
+            rows.append(
+                {
+                    "parameter": f"growth {c}",
+                    "estimate": f.growth,
+                    "lo": f.interval[0],
+                    "hi": f.interval[1],
+                }
+            )
         return pd.DataFrame(rows).set_index("parameter")
 
 
@@ -411,10 +456,14 @@ def incident_growth(
     if domains is None and default_table:
         domains = _data.aiid_domains_yearly()
     if "month" not in table.columns:
-        raise ValueError(f"incident_growth: the table needs a 'month' column, got {[str(c) for c in table.columns]}")
+        raise ValueError(
+            f"incident_growth: the table needs a 'month' column, got {[str(c) for c in table.columns]}"
+        )
     col, snapshot = _counts(table)
     df = table[["month", col]].rename(columns={col: "count"}).copy()
-    df["month"] = pd.PeriodIndex([parse_month(m, "month") for m in df["month"].astype(str)], freq="M")
+    df["month"] = pd.PeriodIndex(
+        [parse_month(m, "month") for m in df["month"].astype(str)], freq="M"
+    )
     df = df.sort_values("month").reset_index(drop=True)
     lo = parse_month(start, "start")
     hi = df["month"].iloc[-1] if end is None else parse_month(end, "end")
@@ -428,7 +477,9 @@ def incident_growth(
         raise ValueError(f"lag must be 'auto', None or a ReportingLag, got {type(lag).__name__}")
     if lag is not None:
         if snapshot is None:
-            raise ValueError("incident_growth: a reporting-lag correction needs export columns count_YYYY_MM_DD")
+            raise ValueError(
+                "incident_growth: a reporting-lag correction needs export columns count_YYYY_MM_DD"
+            )
         df["completeness"] = lag.completeness(df["month"], snapshot)
     else:
         df["completeness"] = 1.0
@@ -442,7 +493,13 @@ def incident_growth(
     x = np.column_stack([np.ones(len(df)), t])
     offset = np.log(np.maximum(df["completeness"].to_numpy(dtype=float), 1e-300))
     w = df["used"].to_numpy(dtype=float)
-    fit = negbin_regression(x, df["count"].to_numpy(dtype=float), offset, w, math.inf if dispersion == "poisson" else dispersion)
+    fit = negbin_regression(
+        x,
+        df["count"].to_numpy(dtype=float),
+        offset,
+        w,
+        math.inf if dispersion == "poisson" else dispersion,
+    )
     b, v = np.asarray(fit["beta"]), np.asarray(fit["cov"])
     z = _z(credibility)
     se1 = math.sqrt(v[1, 1])
@@ -452,7 +509,11 @@ def incident_growth(
         s = float(fit["log_dispersion_se"])
         disp_prior = lognormal(math.log(k), s) if math.isfinite(s) and s > 0 else point(k)
     df["fitted"] = np.exp(x @ b)
-    cats, cat_k = _categories(domains, lag, snapshot, lo, ref, credibility) if domains is not None else ({}, math.inf)
+    cats, cat_k = (
+        _categories(domains, lag, snapshot, lo, ref, credibility)
+        if domains is not None
+        else ({}, math.inf)
+    )
     return IncidentFit(
         base_per_month=lognormal(float(b[0]), math.sqrt(v[0, 0])),
         annual_growth=lognormal(float(b[1]), se1),
@@ -481,20 +542,37 @@ def _categories(
 ) -> tuple[dict[str, CategoryFit], float]:
     need = {"year", "domain", "count"}
     if not need <= set(domains.columns):
-        raise ValueError(f"incident_growth: domains needs columns {sorted(need)}, got {[str(c) for c in domains.columns]}")
+        raise ValueError(
+            f"incident_growth: domains needs columns {sorted(need)}, got {[str(c) for c in domains.columns]}"
+        )
     d = domains.copy()
     d["domain"] = d["domain"].astype(str)
     totals = d.groupby("year")["count"].sum()
-    unclassified = d[d["domain"] == "unclassified"].groupby("year")["count"].sum().reindex(totals.index, fill_value=0)
-    years = [y for y in totals.index if lo.year <= y <= ref.year and y * 12 + 11 <= ref.year * 12 + ref.month - 1]
+    unclassified = (
+        d[d["domain"] == "unclassified"]
+        .groupby("year")["count"]
+        .sum()
+        .reindex(totals.index, fill_value=0)
+    )
+    years = [
+        y
+        for y in totals.index
+        if lo.year <= y <= ref.year and y * 12 + 11 <= ref.year * 12 + ref.month - 1
+    ]
     classified = (1.0 - unclassified / totals.replace(0, np.nan)).reindex(years)
     comp = {}
     for y in years:
         months = pd.period_range(f"{y}-01", f"{y}-12", freq="M")
-        comp[y] = float(np.mean(lag.completeness(months, snapshot))) if lag is not None and snapshot is not None else 1.0
+        comp[y] = (
+            float(np.mean(lag.completeness(months, snapshot)))
+            if lag is not None and snapshot is not None
+            else 1.0
+        )
     names = sorted(set(d["domain"]) - {"unclassified"})
     if len(years) < 3 or not names:
-        raise ValueError(f"incident_growth: domains need at least 3 complete years in the window, got {years}")
+        raise ValueError(
+            f"incident_growth: domains need at least 3 complete years in the window, got {years}"
+        )
     rows, cols = [], 2 * len(names)
     y_, off_ = [], []
     tref = ref.year + (ref.month - 0.5) / 12.0
