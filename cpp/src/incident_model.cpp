@@ -18,16 +18,19 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kMaxMean = 1e12;         // beyond this a count is no longer a count: refuse the path
 constexpr double kTinyPrice = 1e-300;     // log of a price that underflowed to 0
 constexpr double kShareTolerance = 1e-9;  // shares must sum to 1 within this
+constexpr std::uint32_t kCategoryStream0 = 16;  // noise streams 16, 17, 18, ...: two per category
+constexpr std::size_t kMaxCategories = 1000;     // keeps the category streams below the 0x8000 stream bit
 
 enum Slot : std::uint32_t { kBase, kGrowth, kDispersion, kSaturation, kElasticity, kConcentration, kCategory0 };
 
 struct IncidentState final : ModelState {
   IncidentState(std::size_t n, std::size_t c)
       : base(n), rate(n), k(n), gd(n), gc(n), sat(n), eps(n), log_p0(n), cum(n), ytd(n), alpha(n), z(n), ug(n), u0(n),
-        u1(n), cat_rate(c, std::vector<double>(n)) {}
+        u1(n), cat_rate(c, std::vector<double>(n)), cat_z(c), cat_u(c) {}
   std::vector<double> base, rate, k, gd, gc, sat, eps, log_p0, cum, ytd, alpha;
   std::vector<double> z, ug, u0, u1;          // this month's first-attempt random numbers
   std::vector<std::vector<double>> cat_rate;  // per category: ln(g_c) / 12, per path
+  std::vector<std::vector<double>> cat_z, cat_u;  // per category: first-attempt normal and uniform (Dirichlet)
 };
 
 // Two uniforms in [0, 1) per path from one Philox block at (path, month, stream); vectorized.
@@ -96,6 +99,9 @@ bool valid_category(const std::string& s) {
 IncidentGrowth::IncidentGrowth(const ModelSpec& spec) : Model(spec.name), categories_(spec.labels) {
   std::vector<std::string> allowed = {"base_per_month", "annual_growth",  "dispersion",         "saturation",
                                       "price_elasticity", "category_concentration", "first_month_of_year"};
+  if (categories_.size() > kMaxCategories)
+    throw std::invalid_argument(label(spec) + ": at most " + std::to_string(kMaxCategories) + " categories, got " +
+                                std::to_string(categories_.size()));
   for (const auto& c : categories_) {
     if (!valid_category(c))
       throw std::invalid_argument(label(spec) + ": category names must be non-empty and use only letters, digits and "
@@ -235,6 +241,13 @@ void IncidentGrowth::emit(ModelState& state, const BlockContext& ctx, std::uint3
   const bool new_year = month > 0 && (static_cast<int>(month) + first_month_of_year_ - 1) % 12 == 0;
   std::vector<double> pi(nc), p(nc);
   if (negbin_) normal_block(ctx.key, ctx.first_path, n, month, ctx.noise_stream(2), s.z.data(), nullptr, s.ug.data());
+  if (concentrated_)
+    for (std::size_t c = 0; c < nc; ++c) {
+      s.cat_z[c].resize(n);
+      s.cat_u[c].resize(n);
+      normal_block(ctx.key, ctx.first_path, n, month, ctx.noise_stream(kCategoryStream0 + 2 * static_cast<std::uint32_t>(c)),
+                   s.cat_z[c].data(), nullptr, s.cat_u[c].data());
+    }
   uniform_pair_block(ctx.key, ctx.first_path, n, month, ctx.noise_stream(3), s.u0.data(), s.u1.data());
   for (std::size_t i = 0; i < n; ++i) {
     double lambda = 0.0;
@@ -288,7 +301,17 @@ void IncidentGrowth::emit(ModelState& state, const BlockContext& ctx, std::uint3
     const double* probs = pi.data();
     if (concentrated_) {
       double g_total = 0.0;
-      for (std::size_t c = 0; c < nc; ++c) g_total += (p[c] = sample_gamma(cs, s.alpha[i] * pi[c]));
+      for (std::size_t c = 0; c < nc; ++c) {
+        const double shape = s.alpha[i] * pi[c];
+        Stream fallback(ctx.key, path, month, ctx.noise_stream(kCategoryStream0 + 2 * static_cast<std::uint32_t>(c) + 1));
+        if (shape >= 1.0) {
+          const double d = shape - 1.0 / 3.0;
+          p[c] = gamma_first(d, 1.0 / std::sqrt(9.0 * d), s.cat_z[c][i], s.cat_u[c][i], std::move(fallback), shape);
+        } else {
+          p[c] = sample_gamma(fallback, shape);
+        }
+        g_total += p[c];
+      }
       if (g_total > 0.0) {
         for (std::size_t c = 0; c < nc; ++c) p[c] /= g_total;
         probs = p.data();

@@ -35,7 +35,7 @@ class IncidentGrowth final : public Model {
   std::string kind() const override { return "incident_growth"; }
   std::vector<std::string> outputs() const override;
   std::vector<std::string> inputs() const override;
-  std::size_t state_doubles() const override { return 15 + categories_.size(); }
+  std::size_t state_doubles() const override { return 15 + 3 * categories_.size(); }
   std::unique_ptr<ModelState> new_state(std::size_t n) const override;
   void start(ModelState& state, const BlockContext& ctx, std::span<const std::span<const double>> in,
              std::span<const std::span<double>> out) const override;
