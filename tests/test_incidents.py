@@ -495,3 +495,25 @@ def test_reporting_lag_needs_two_exports():
     bad = pd.DataFrame({"month": ["2024-01"], "count_2025_02_11": [4], "count_2025_03_28": [3]})
     with pytest.raises(ValueError, match="has more incidents than"):
         reporting_lag(bad, since="2020-01")
+
+
+def test_engine_spec_errors():
+    def spec(**extra):
+        params = {"base_per_month": ac.point(5.0)._core, "annual_growth": ac.point(1.2)._core}
+        s = {"kind": "incident_growth", "name": "inc", "params": params, "links": {}, "labels": []}
+        for k, v in extra.items():
+            if k in ("links", "labels"):
+                s[k] = v
+            else:
+                params[k] = ac.point(v)._core
+        return s
+
+    with pytest.raises(ValueError, match="first_month_of_year must be a whole number from 1 to 12"):
+        ac._engine.describe_model(spec(first_month_of_year=13.0))
+    with pytest.raises(ValueError, match="unknown link 'cost'"):
+        ac._engine.describe_model(spec(links={"cost": "frontier.price"}))
+    with pytest.raises(ValueError, match="missing parameter growth.a"):
+        ac._engine.describe_model(spec(labels=["a"], **{"share.a": 1.0}))
+    with pytest.raises(ValueError, match="category 'a' is given twice"):
+        ac._engine.describe_model(spec(labels=["a", "a"]))
+    assert ac._engine.describe_model(spec())[0] == ["count", "yearly", "cumulative"]
