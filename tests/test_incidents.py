@@ -476,7 +476,7 @@ def test_fit_on_the_ai_incident_database():
     ("kwargs", "match"),
     [
         ({"table": pd.DataFrame({"month": ["2024-01"], "n": [1]})}, "needs a 'count' column"),
-        ({"table": pd.DataFrame({"count": [1]})}, "needs a 'month' column"),
+        ({"table": pd.DataFrame({"count": [1]})}, r"needs a 'month' \(monthly counts\) or 'year'"),
         ({"dispersion": "quasi"}, "dispersion must be 'ml', 'moments' or 'poisson'"),
         ({"credibility": 1.5}, r"credibility must be in \(0, 1\)"),
         ({"lag": "median"}, "lag must be 'auto', None or a ReportingLag"),
@@ -517,3 +517,38 @@ def test_engine_spec_errors():
     with pytest.raises(ValueError, match="category 'a' is given twice"):
         ac._engine.describe_model(spec(labels=["a", "a"]))
     assert ac._engine.describe_model(spec())[0] == ["count", "yearly", "cumulative"]
+
+
+def test_yearly_table_fit_in_monthly_terms():
+    # yearly totals of simulated monthly NB counts: growth, and the base at July of the last year
+    rng = np.random.default_rng(9)
+    g, k, base_july = 1.5, 10.0, 80.0
+    months = pd.period_range("2013-01", "2024-12", freq="M")
+    t = np.array([(m - pd.Period("2024-07", "M")).n for m in months]) / 12
+    mu = base_july * g**t
+    y = rng.poisson(rng.gamma(k, mu / k))
+    table = pd.DataFrame({"year": months.year, "count": y}).groupby("year", as_index=False).sum()
+    fit = incident_growth(table, start="2013-01", lag=None)
+    assert fit.reference_month == pd.Period("2024-07", "M")
+    lo, hi = fit.growth_interval
+    assert lo < g < hi and hi / lo < 1.3
+    b_lo, b_hi = fit.base_per_month.interval(0.99)
+    assert b_lo < base_july < b_hi
+    # noise-free totals give the exact monthly base and growth back
+    exact = pd.DataFrame({"year": months.year, "count": mu}).groupby("year", as_index=False).sum()
+    exact["count"] = exact["count"].round(6)
+    f2 = incident_growth(exact, start="2013-01", lag=None, dispersion="poisson")
+    assert f2.growth == pytest.approx(g, rel=1e-5)
+    assert math.exp(f2.coef[0]) == pytest.approx(base_july, rel=1e-5)
+
+
+def test_yearly_aiid_table_drops_the_partial_year():
+    fit = incident_growth(ac.data.aiid_yearly(), start="2015-01", lag=None)
+    row = fit.data.set_index("year").loc[2025]
+    assert row["completeness"] == pytest.approx((31 + 28 + 27) / 365) and not row["used"]
+    assert fit.reference_month == pd.Period("2024-07", "M")
+    assert 1.0 < fit.growth_interval[0] < fit.growth < fit.growth_interval[1] < 2.0
+    lagged = incident_growth(ac.data.aiid_yearly(), start="2015-01")
+    assert lagged.lag is not None and lagged.growth > fit.growth
+    with pytest.raises(ValueError, match="needs a 'month' or 'year' column"):
+        reporting_lag(pd.DataFrame({"count_2025_02_11": [1], "count_2025_03_28": [1]}))

@@ -126,7 +126,9 @@ class ReportingLag:
         return np.where(a > 0, f, 0.0)
 
     def completeness(self, months: Any, snapshot: Any) -> np.ndarray:
-        """Expected share of each month's incidents present in an export taken on ``snapshot``."""
+        """Expected share of each month's incidents present in an export taken on ``snapshot``.
+
+        ``months``: "YYYY-MM" strings or monthly Periods; integers are whole years."""
         return _completeness(self.delay_cdf, months, pd.Timestamp(snapshot))
 
     def __repr__(self) -> str:
@@ -137,13 +139,23 @@ class ReportingLag:
         )
 
 
-def _day_ages(months: Any, snapshot: pd.Timestamp) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Age at ``snapshot`` (days) of the middle of every day of every month, the index of each
-    month's first day in that array, and the number of days per month."""
-    per = pd.PeriodIndex([parse_month(m, "month") for m in months], freq="M")
+def _periods(labels: Any) -> pd.PeriodIndex:
+    """Months ("YYYY-MM", Periods) or whole years (integers, yearly Periods) as a PeriodIndex."""
+    if isinstance(labels, pd.PeriodIndex):
+        return labels
+    items = list(labels)
+    if items and all(isinstance(v, (int, np.integer)) for v in items):
+        return pd.PeriodIndex([pd.Period(year=int(v), freq="Y") for v in items])
+    return pd.PeriodIndex([parse_month(m, "month") for m in items], freq="M")
+
+
+def _day_ages(periods: Any, snapshot: pd.Timestamp) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Age at ``snapshot`` (days) of the middle of every day of every period (month or year), the
+    index of each period's first day in that array, and the number of days per period."""
+    per = _periods(periods)
     starts = per.start_time.normalize().to_numpy()
-    lengths = per.days_in_month.to_numpy()
-    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    lengths = ((per.end_time.normalize() - per.start_time.normalize()).days + 1).to_numpy()
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(int)
     day = np.arange(int(lengths.sum())) - np.repeat(offsets, lengths)
     first = (snapshot.to_datetime64() - np.repeat(starts, lengths)) / np.timedelta64(1, "D")
     return first - day - 0.5, offsets, lengths
@@ -196,23 +208,32 @@ def reporting_lag(table: pd.DataFrame | None = None, *, since: Any = "2015-01") 
             f"{[str(c) for c in table.columns]}"
         )
     (s_a, col_a), (s_b, col_b) = snaps[-2], snaps[-1]
-    df = table[table["month"].astype(str) >= str(parse_month(since, "since"))]
+    first = parse_month(since, "since")
+    if "month" in table.columns:
+        df = table[table["month"].astype(str) >= str(first)]
+        labels: Any = df["month"].astype(str).tolist()
+    elif "year" in table.columns:
+        df = table[table["year"] >= first.year]
+        labels = [int(y) for y in df["year"]]
+    else:
+        raise ValueError(
+            f"reporting_lag: the table needs a 'month' or 'year' column, got {[str(c) for c in table.columns]}"
+        )
     n_a = df[col_a].to_numpy(dtype=float)
     n_b = df[col_b].to_numpy(dtype=float)
     if np.any(n_a > n_b):
-        bad = df["month"].astype(str).to_numpy()[n_a > n_b][0]
+        bad = np.asarray(labels)[n_a > n_b][0]
         raise ValueError(
             f"reporting_lag: the {s_a.date()} export has more incidents than the {s_b.date()} one in {bad}"
         )
-    months = df["month"].astype(str).tolist()
     ok = n_b > 0
 
     def unpack(th: np.ndarray) -> tuple[float, float, float]:
         t1 = math.exp(th[0])
         return 1.0 / (1.0 + math.exp(-th[2])), t1, t1 + math.exp(th[1])  # slow delay > fast delay
 
-    age_a, off, length = _day_ages(months, s_a)
-    age_b, _, _ = _day_ages(months, s_b)
+    age_a, off, length = _day_ages(labels, s_a)
+    age_b, _, _ = _day_ages(labels, s_b)
 
     def nll(th: np.ndarray) -> float:
         lag = ReportingLag(*unpack(th), (s_a, s_b), 0.0)
@@ -411,11 +432,17 @@ def incident_growth(
     likelihood. The annual growth is ``exp(b1)``; priors are lognormal from the normal
     approximation of ``(b0, b1)`` and of ``log k``.
 
+    A yearly table (a ``year`` column instead of ``month``, e.g. :func:`aicast.data.aiid_yearly`)
+    is fitted the same way on yearly totals, with the completeness of each year; the result is
+    converted to monthly terms: the base refers to July of the last usable year
+    (``total = base * sum_j g**((j - 6)/12)``, delta method for the covariance) and the monthly
+    dispersion is the yearly one divided by 12 (a year is the sum of 12 independent months).
+
     Parameters
     ----------
     table
-        Monthly counts: a ``month`` column ("YYYY-MM") and either export columns
-        ``count_YYYY_MM_DD`` (the latest is fitted) or a ``count`` column. Default: the
+        Monthly counts: a ``month`` column ("YYYY-MM") or a ``year`` column, and either export
+        columns ``count_YYYY_MM_DD`` (the latest is fitted) or a ``count`` column. Default: the
         AI Incident Database table :func:`aicast.data.aiid_monthly`.
     domains
         Yearly counts by category (columns ``year``, ``domain``, ``count``; a domain
@@ -427,7 +454,8 @@ def incident_growth(
         Fit window (months, inclusive); ``end`` defaults to the table's last month.
     lag
         ``"auto"`` estimates the reporting lag from the two latest exports (needs two export
-        columns; with fewer, no correction), a :class:`ReportingLag`, or None for none.
+        columns; with fewer, no correction), a :class:`ReportingLag`, or None for none (a
+        period cut by the export date in the column name still counts only its days before it).
     min_completeness
         Months whose completeness is below this are left out.
     dispersion
@@ -438,7 +466,7 @@ def incident_growth(
     Raises
     ------
     ValueError
-        For a table without counts, a window with fewer than three usable months, a bad
+        For a table without counts, a window with fewer than three usable months (or years), a bad
         ``dispersion`` or ``credibility``, or a ``lag`` that is not "auto", None or a
         ReportingLag.
     """
@@ -455,19 +483,30 @@ def incident_growth(
         table = _data.aiid_monthly()
     if domains is None and default_table:
         domains = _data.aiid_domains_yearly()
-    if "month" not in table.columns:
+    yearly = "month" not in table.columns and "year" in table.columns
+    if "month" not in table.columns and not yearly:
         raise ValueError(
-            f"incident_growth: the table needs a 'month' column, got {[str(c) for c in table.columns]}"
+            "incident_growth: the table needs a 'month' (monthly counts) or 'year' (yearly counts) "
+            f"column, got {[str(c) for c in table.columns]}"
         )
     col, snapshot = _counts(table)
-    df = table[["month", col]].rename(columns={col: "count"}).copy()
-    df["month"] = pd.PeriodIndex(
-        [parse_month(m, "month") for m in df["month"].astype(str)], freq="M"
-    )
-    df = df.sort_values("month").reset_index(drop=True)
+    key = "year" if yearly else "month"
+    df = table[[key, col]].rename(columns={col: "count"}).copy()
+    if yearly:
+        df["year"] = df["year"].astype(int)
+    else:
+        df["month"] = pd.PeriodIndex(
+            [parse_month(m, "month") for m in df["month"].astype(str)], freq="M"
+        )
+    df = df.sort_values(key).reset_index(drop=True)
     lo = parse_month(start, "start")
-    hi = df["month"].iloc[-1] if end is None else parse_month(end, "end")
-    df = df[(df["month"] >= lo) & (df["month"] <= hi)].reset_index(drop=True)
+    if yearly:
+        hi_year = int(df["year"].iloc[-1]) if end is None else parse_month(end, "end").year
+        df = df[(df["year"] >= lo.year) & (df["year"] <= hi_year)].reset_index(drop=True)
+        hi: Any = hi_year
+    else:
+        hi = df["month"].iloc[-1] if end is None else parse_month(end, "end")
+        df = df[(df["month"] >= lo) & (df["month"] <= hi)].reset_index(drop=True)
 
     if isinstance(lag, str):
         if lag != "auto":
@@ -475,21 +514,32 @@ def incident_growth(
         lag = reporting_lag(table) if len(_snapshots(table)) >= 2 else None
     elif lag is not None and not isinstance(lag, ReportingLag):
         raise ValueError(f"lag must be 'auto', None or a ReportingLag, got {type(lag).__name__}")
+    labels = [int(y) for y in df["year"]] if yearly else df["month"]
     if lag is not None:
         if snapshot is None:
             raise ValueError(
                 "incident_growth: a reporting-lag correction needs export columns count_YYYY_MM_DD"
             )
-        df["completeness"] = lag.completeness(df["month"], snapshot)
+        df["completeness"] = lag.completeness(labels, snapshot)
+    elif snapshot is not None:
+        # no reporting delay, but the export still cuts the period it falls in
+        df["completeness"] = _completeness(lambda a: (a > 0).astype(float), labels, snapshot)
     else:
         df["completeness"] = 1.0
     df["used"] = df["completeness"] >= max(min_completeness, 1e-12)
+    unit = "years" if yearly else "months"
     if int(df["used"].sum()) < 3:
         raise ValueError(
-            f"incident_growth: need at least 3 usable months in {lo} to {hi}, got {int(df['used'].sum())}"
+            f"incident_growth: need at least 3 usable {unit} in {lo if not yearly else lo.year} to {hi}, "
+            f"got {int(df['used'].sum())}"
         )
-    ref = df.loc[df["used"], "month"].iloc[-1]
-    t = np.array([(m - ref).n / 12.0 for m in df["month"]])
+    if yearly:
+        ref_year = int(df.loc[df["used"], "year"].iloc[-1])
+        t = (df["year"] - ref_year).to_numpy(dtype=float)
+        ref = pd.Period(f"{ref_year}-07", "M")  # the base refers to July, the middle of the year
+    else:
+        ref = df.loc[df["used"], "month"].iloc[-1]
+        t = np.array([(m - ref).n / 12.0 for m in df["month"]])
     x = np.column_stack([np.ones(len(df)), t])
     offset = np.log(np.maximum(df["completeness"].to_numpy(dtype=float), 1e-300))
     w = df["used"].to_numpy(dtype=float)
@@ -501,16 +551,28 @@ def incident_growth(
         math.inf if dispersion == "poisson" else dispersion,
     )
     b, v = np.asarray(fit["beta"]), np.asarray(fit["cov"])
+    df["fitted"] = np.exp(x @ b)
+    k = float(fit["dispersion"])
+    if yearly:
+        # a year is 12 months: total = m_July * sum_j g^((j - 6)/12), so
+        # log m_July = b0 - h(b1) with h(b1) = log sum_j exp(b1 (j - 6)/12); delta method for the covariance
+        e = (np.arange(12) - 6.0) / 12.0
+        wts = np.exp(b[1] * e)
+        h, dh = math.log(wts.sum()), float((wts * e).sum() / wts.sum())
+        jac = np.array([[1.0, -dh], [0.0, 1.0]])
+        b = np.array([b[0] - h, b[1]])
+        v = jac @ v @ jac.T
+        # the sum of 12 independent NB(m, k) months has variance Y + Y^2 / (12 k)
+        k = k / 12.0
     z = _z(credibility)
     se1 = math.sqrt(v[1, 1])
-    k = float(fit["dispersion"])
     disp_prior = None
     if math.isfinite(k):
         s = float(fit["log_dispersion_se"])
         disp_prior = lognormal(math.log(k), s) if math.isfinite(s) and s > 0 else point(k)
-    df["fitted"] = np.exp(x @ b)
+    last_year = ref.year if yearly else None
     cats, cat_k = (
-        _categories(domains, lag, snapshot, lo, ref, credibility)
+        _categories(domains, lag, snapshot, lo, ref, credibility, last_year)
         if domains is not None
         else ({}, math.inf)
     )
@@ -539,6 +601,7 @@ def _categories(
     lo: pd.Period,
     ref: pd.Period,
     credibility: float,
+    last_year: int | None = None,
 ) -> tuple[dict[str, CategoryFit], float]:
     need = {"year", "domain", "count"}
     if not need <= set(domains.columns):
@@ -557,7 +620,12 @@ def _categories(
     years = [
         y
         for y in totals.index
-        if lo.year <= y <= ref.year and y * 12 + 11 <= ref.year * 12 + ref.month - 1
+        if lo.year <= y <= ref.year
+        and (
+            y <= last_year
+            if last_year is not None
+            else y * 12 + 11 <= ref.year * 12 + ref.month - 1
+        )
     ]
     classified = (1.0 - unclassified / totals.replace(0, np.nan)).reindex(years)
     comp = {}
