@@ -11,6 +11,7 @@ PYBIND11_MODULE(_engine, m) {
   aicast::bindings::bind_priors(m);
   aicast::bindings::bind_run(m);
   aicast::bindings::bind_battles(m);
+  aicast::bindings::bind_fit(m);
   auto testing = m.def_submodule("testing", "Low-level kernels exposed for the test suite");
   aicast::bindings::bind_testing(testing);
 }

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "aicast/leaderboard_model.hpp"
+#include "aicast/incident_model.hpp"
 #include "aicast/price_model.hpp"
 
 namespace aicast {
@@ -47,6 +48,7 @@ const std::vector<std::pair<std::string, Factory>>& registry() {
   static const std::vector<std::pair<std::string, Factory>> r = {
       {"price_decline", [](const ModelSpec& s) { return std::make_unique<PriceDecline>(s); }},
       {"leaderboard_gap", [](const ModelSpec& s) { return std::make_unique<LeaderboardGap>(s); }},
+      {"incident_growth", [](const ModelSpec& s) { return std::make_unique<IncidentGrowth>(s); }},
   };
   return r;
 }

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from . import _engine, data, fit
 from .leaderboard import LeaderboardGap
+from .incidents import IncidentGrowth
 from .models import Model, PriceDecline
 from .priors import (
     Prior,
@@ -45,6 +46,7 @@ __all__ = [
     "EventProbability",
     "HittingTime",
     "LeaderboardGap",
+    "IncidentGrowth",
     "Model",
     "PriceDecline",
     "Prior",

@@ -74,6 +74,10 @@ class Model:
             "labels": list(self.labels),
         }
 
+    def _spec_on_grid(self, start: Any) -> dict[str, Any]:
+        """The engine's description of this model on a grid starting at month ``start``."""
+        return self.spec()
+
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
         return f"{type(self).__name__}({self.name!r}, {args})"

@@ -6,6 +6,17 @@ Each area lives in its own submodule; this package re-exports the public functio
 from __future__ import annotations
 
 from .battles import bradley_terry, leaderboard_table
+from .incidents import IncidentFit, ReportingLag, incident_growth, negbin_regression, reporting_lag
 from .leaderboard import LeaderboardGapFit, leaderboard_gap
 
-__all__: list[str] = ["LeaderboardGapFit", "bradley_terry", "leaderboard_gap", "leaderboard_table"]
+__all__: list[str] = [
+    "IncidentFit",
+    "LeaderboardGapFit",
+    "ReportingLag",
+    "bradley_terry",
+    "incident_growth",
+    "leaderboard_gap",
+    "leaderboard_table",
+    "negbin_regression",
+    "reporting_lag",
+]
