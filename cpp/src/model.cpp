@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "aicast/price_model.hpp"
+#include "aicast/self_hosting_model.hpp"
 
 namespace aicast {
 
@@ -45,6 +46,8 @@ using Factory = std::function<std::unique_ptr<Model>(const ModelSpec&)>;
 const std::vector<std::pair<std::string, Factory>>& registry() {
   static const std::vector<std::pair<std::string, Factory>> r = {
       {"price_decline", [](const ModelSpec& s) { return std::make_unique<PriceDecline>(s); }},
+      {"self_hosting", [](const ModelSpec& s) { return std::make_unique<SelfHosting>(s); }},
+      {"token_demand", [](const ModelSpec& s) { return std::make_unique<TokenDemand>(s); }},
   };
   return r;
 }

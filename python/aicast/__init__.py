@@ -36,6 +36,7 @@ from .priors import (
 )
 from .result import EventProbability, HittingTime, Result
 from .scenario import DEFAULT_QUANTILES, Scenario
+from .self_hosting import SelfHosting, TokenDemand
 
 __version__: str = _engine.__version__
 
@@ -48,6 +49,8 @@ __all__ = [
     "Prior",
     "Result",
     "Scenario",
+    "SelfHosting",
+    "TokenDemand",
     "__version__",
     "beta",
     "correlate",

@@ -1,0 +1,213 @@
+// self_hosting_model.cpp — the self-hosting cost and token-demand kernels.
+#include "aicast/self_hosting_model.hpp"
+
+#include <cmath>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+
+#include "aicast/fastmath.hpp"
+
+namespace aicast {
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kPerMillion = 1e6;
+
+std::string link_target(const ModelSpec& spec, const std::string& link) {
+  const auto it = spec.links.find(link);
+  if (it == spec.links.end() || it->second.empty())
+    throw std::invalid_argument(spec.kind + " '" + spec.name + "': missing link " + link +
+                                " (the price series to read, e.g. \"frontier.price\")");
+  for (const auto& [k, v] : spec.links)
+    if (k != link) throw std::invalid_argument(spec.kind + " '" + spec.name + "': unknown link " + k);
+  return it->second;
+}
+
+[[noreturn]] void bad_price(const std::string& kind, const std::string& name, const std::string& series, double p,
+                            std::uint32_t month, const char* need) {
+  std::ostringstream os;
+  os << kind << " '" << name << "': linked price " << series << " must be " << need << ", got " << p << " in month "
+     << month;
+  throw std::domain_error(os.str());
+}
+
+enum ShSlot : std::uint32_t { kVolume, kGpus, kGpuPrice, kDepreciation, kGpuHour, kGpuDecline, kPower, kOps, kStaff,
+                              kTps, kUtil };
+
+struct ShState final : ModelState {
+  explicit ShState(std::size_t n) : volume(n), capacity(n), gpu_cost(n), fixed(n), staff(n), month_log_decline(n), tmp(n) {}
+  // volume: tokens per month; capacity: tokens per month per replica; gpu_cost: USD per month per
+  // replica for the GPUs at start-month prices; fixed: power + ops, USD per month per replica;
+  // staff: USD per month; month_log_decline: ln(gpu_price_annual_decline) / 12
+  std::vector<double> volume, capacity, gpu_cost, fixed, staff, month_log_decline, tmp;
+};
+
+enum TdSlot : std::uint32_t { kBase, kElasticity, kGrowth, kReference };
+
+struct TdState final : ModelState {
+  explicit TdState(std::size_t n) : base(n), elasticity(n), month_log_growth(n), log_p0(n) {}
+  std::vector<double> base, elasticity, month_log_growth, log_p0;
+};
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+SelfHosting::SelfHosting(const ModelSpec& spec) : Model(spec.name) {
+  detail::check_known_params(spec, {"volume_per_month", "gpus", "gpu_price", "depreciation_months", "gpu_hour_price",
+                                    "gpu_price_annual_decline", "power_per_month", "ops_per_month", "staff_per_month",
+                                    "tokens_per_second_per_gpu", "utilization"});
+  price_ = link_target(spec, "api_price");
+  detail::require_support(spec, "volume_per_month", 0.0, false, kInf, true);
+  detail::require_support(spec, "gpus", 0.0, true, kInf, true);
+  detail::require_support(spec, "gpu_price", 0.0, false, kInf, true);
+  detail::require_support(spec, "depreciation_months", 0.0, true, kInf, true);
+  detail::require_support(spec, "gpu_hour_price", 0.0, false, kInf, true);
+  detail::require_support(spec, "gpu_price_annual_decline", 0.0, true, kInf, true);
+  detail::require_support(spec, "power_per_month", 0.0, false, kInf, true);
+  detail::require_support(spec, "ops_per_month", 0.0, false, kInf, true);
+  detail::require_support(spec, "staff_per_month", 0.0, false, kInf, true);
+  detail::require_support(spec, "tokens_per_second_per_gpu", 0.0, true, kInf, true);
+  detail::require_support(spec, "utilization", 0.0, true, 1.0, false);
+  volume_ = detail::param(spec, "volume_per_month");
+  gpus_ = detail::param(spec, "gpus");
+  gpu_price_ = detail::param(spec, "gpu_price");
+  depreciation_months_ = detail::param(spec, "depreciation_months");
+  gpu_hour_price_ = detail::param(spec, "gpu_hour_price");
+  gpu_decline_ = detail::param(spec, "gpu_price_annual_decline");
+  power_ = detail::param(spec, "power_per_month");
+  ops_ = detail::param(spec, "ops_per_month");
+  staff_ = detail::param(spec, "staff_per_month");
+  tps_ = detail::param(spec, "tokens_per_second_per_gpu");
+  utilization_ = detail::param(spec, "utilization");
+  const auto zero = [](const Prior& p) { return p.is_point() && p.params()[0] == 0.0; };
+  if (zero(gpu_price_) && zero(gpu_hour_price_))
+    throw std::invalid_argument("self_hosting '" + spec.name +
+                                "': give gpu_price (USD per GPU, to buy) or gpu_hour_price (USD per GPU-hour, to "
+                                "rent); both are 0");
+}
+
+std::unique_ptr<ModelState> SelfHosting::new_state(std::size_t n) const { return std::make_unique<ShState>(n); }
+
+void SelfHosting::start(ModelState& state, const BlockContext& ctx, std::span<const std::span<const double>> in,
+                        std::span<const std::span<double>> out) const {
+  auto& s = static_cast<ShState&>(state);
+  const std::size_t n = ctx.n;
+  std::vector<double> gpus(n), price(n), depr(n), hour(n), tps(n), util(n);
+  ctx.draw(volume_, kVolume, s.volume);
+  ctx.draw(gpus_, kGpus, gpus);
+  ctx.draw(gpu_price_, kGpuPrice, price);
+  ctx.draw(depreciation_months_, kDepreciation, depr);
+  ctx.draw(gpu_hour_price_, kGpuHour, hour);
+  ctx.draw(gpu_decline_, kGpuDecline, s.month_log_decline);
+  ctx.draw(power_, kPower, s.fixed);
+  ctx.draw(ops_, kOps, s.tmp);
+  ctx.draw(staff_, kStaff, s.staff);
+  ctx.draw(tps_, kTps, tps);
+  ctx.draw(utilization_, kUtil, util);
+  for (std::size_t i = 0; i < n; ++i) {
+    s.capacity[i] = gpus[i] * tps[i] * util[i] * kSecondsPerMonth;
+    s.gpu_cost[i] = gpus[i] * (price[i] / depr[i] + hour[i] * kHoursPerMonth);
+    s.fixed[i] += s.tmp[i];
+    s.month_log_decline[i] = fastmath::log(s.month_log_decline[i]) / 12.0;
+  }
+  write(state, 0, in[0], out);
+}
+
+void SelfHosting::step(ModelState& state, const BlockContext&, std::uint32_t month,
+                       std::span<const std::span<const double>> in, std::span<const std::span<double>> out) const {
+  write(state, month, in[0], out);
+}
+
+void SelfHosting::write(ModelState& state, std::uint32_t month, std::span<const double> price,
+                        std::span<const std::span<double>> out) const {
+  auto& s = static_cast<ShState&>(state);
+  const std::size_t n = price.size();
+  const double m = static_cast<double>(month);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double p = price[i];
+    if (!(p >= 0.0) || !std::isfinite(p)) bad_price(kind(), name(), price_, p, month, "finite and non-negative");
+    const double decline = s.month_log_decline[i] == 0.0 ? 1.0 : fastmath::exp(-s.month_log_decline[i] * m);
+    const double h = s.gpu_cost[i] * decline + s.fixed[i];
+    const double v = s.volume[i], cap = s.capacity[i], staff = s.staff[i];
+    const double replicas = v <= cap ? 1.0 : std::ceil(v / cap);
+    const double self_host = staff + replicas * h;
+    const double api = v * p / kPerMillion;
+    const double margin = cap * p / kPerMillion - h;
+    double be = kInf;
+    if (margin > 0.0) {
+      const double k = staff <= margin ? 1.0 : std::ceil(staff / margin);
+      be = (staff + k * h) * kPerMillion / p;
+    }
+    out[0][i] = self_host;
+    out[1][i] = api;
+    out[2][i] = api - self_host;
+    out[3][i] = be;
+    out[4][i] = cap;
+    out[5][i] = h;
+    out[6][i] = staff;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+TokenDemand::TokenDemand(const ModelSpec& spec) : Model(spec.name) {
+  detail::check_known_params(spec, {"base_tokens_per_month", "price_elasticity", "annual_growth", "reference_price"});
+  price_ = link_target(spec, "price");
+  detail::require_support(spec, "base_tokens_per_month", 0.0, false, kInf, true);
+  detail::require_support(spec, "price_elasticity", -kInf, true, kInf, true);
+  detail::require_support(spec, "annual_growth", 0.0, true, kInf, true);
+  base_ = detail::param(spec, "base_tokens_per_month");
+  elasticity_ = detail::param(spec, "price_elasticity");
+  growth_ = detail::param(spec, "annual_growth");
+  has_reference_ = spec.params.count("reference_price") > 0;
+  if (has_reference_) {
+    detail::require_support(spec, "reference_price", 0.0, true, kInf, true);
+    reference_price_ = detail::param(spec, "reference_price");
+  }
+}
+
+std::unique_ptr<ModelState> TokenDemand::new_state(std::size_t n) const { return std::make_unique<TdState>(n); }
+
+void TokenDemand::start(ModelState& state, const BlockContext& ctx, std::span<const std::span<const double>> in,
+                        std::span<const std::span<double>> out) const {
+  auto& s = static_cast<TdState&>(state);
+  const std::size_t n = ctx.n;
+  ctx.draw(base_, kBase, s.base);
+  ctx.draw(elasticity_, kElasticity, s.elasticity);
+  ctx.draw(growth_, kGrowth, s.month_log_growth);
+  for (std::size_t i = 0; i < n; ++i) s.month_log_growth[i] = fastmath::log(s.month_log_growth[i]) / 12.0;
+  if (has_reference_) {
+    ctx.draw(reference_price_, kReference, s.log_p0);
+    for (std::size_t i = 0; i < n; ++i) s.log_p0[i] = fastmath::log(s.log_p0[i]);
+  } else {
+    for (std::size_t i = 0; i < n; ++i) {
+      const double p = in[0][i];
+      if (!(p > 0.0) || !std::isfinite(p)) bad_price(kind(), name(), price_, p, 0, "finite and positive");
+      s.log_p0[i] = fastmath::log(p);
+    }
+  }
+  write(state, 0, in[0], out);
+}
+
+void TokenDemand::step(ModelState& state, const BlockContext&, std::uint32_t month,
+                       std::span<const std::span<const double>> in, std::span<const std::span<double>> out) const {
+  write(state, month, in[0], out);
+}
+
+void TokenDemand::write(ModelState& state, std::uint32_t month, std::span<const double> price,
+                        std::span<const std::span<double>> out) const {
+  auto& s = static_cast<TdState&>(state);
+  const std::size_t n = price.size();
+  const double m = static_cast<double>(month);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double p = price[i];
+    if (!(p > 0.0) || !std::isfinite(p)) bad_price(kind(), name(), price_, p, month, "finite and positive");
+    const double log_ratio = fastmath::log(p) - s.log_p0[i];
+    const double q = s.base[i] * fastmath::exp(-s.elasticity[i] * log_ratio + s.month_log_growth[i] * m);
+    out[0][i] = q;
+    out[1][i] = p * q / kPerMillion;
+  }
+}
+
+}  // namespace aicast
