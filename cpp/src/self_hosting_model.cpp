@@ -51,6 +51,61 @@ struct TdState final : ModelState {
   std::vector<double> base, elasticity, month_log_growth, log_p0;
 };
 
+// Index of the first price that is not finite or below `lo` (n if all are fine); a branch-free
+// scan, so the kernels below stay vectorized.
+std::size_t first_bad_price(const double* __restrict p, std::size_t n, double lo) noexcept {
+  bool ok = true;
+  for (std::size_t i = 0; i < n; ++i) ok &= (p[i] >= lo) & (p[i] <= std::numeric_limits<double>::max());
+  if (ok) return n;
+  for (std::size_t i = 0; i < n; ++i)
+    if (!(p[i] >= lo && p[i] <= std::numeric_limits<double>::max())) return i;
+  return n;
+}
+
+// The equations of self_hosting_model.hpp for one month; out: self-host, api, savings,
+// break-even, capacity, replica cost, staff.
+AICAST_SIMD_CLONES void self_hosting_kernel(std::size_t n, double m, const double* __restrict price,
+                                            const double* __restrict volume, const double* __restrict capacity,
+                                            const double* __restrict gpu_cost, const double* __restrict fixed,
+                                            const double* __restrict staff_in,
+                                            const double* __restrict month_log_decline, double* __restrict o0,
+                                            double* __restrict o1, double* __restrict o2, double* __restrict o3,
+                                            double* __restrict o4, double* __restrict o5,
+                                            double* __restrict o6) noexcept {
+  for (std::size_t i = 0; i < n; ++i) {
+    const double p = price[i];
+    const double decline = fastmath::exp(-month_log_decline[i] * m);  // exactly 1 in month 0 or without decline
+    const double h = gpu_cost[i] * decline + fixed[i];
+    const double v = volume[i], cap = capacity[i], staff = staff_in[i];
+    const double replicas = v <= cap ? 1.0 : std::ceil(v / cap);
+    const double self_host = staff + replicas * h;
+    const double api = v * p / kPerMillion;
+    const double margin = cap * p / kPerMillion - h;
+    const double k = staff <= margin ? 1.0 : std::ceil(staff / margin);
+    const double be = (staff + k * h) * kPerMillion / p;
+    o0[i] = self_host;
+    o1[i] = api;
+    o2[i] = api - self_host;
+    o3[i] = margin > 0.0 ? be : kInf;
+    o4[i] = cap;
+    o5[i] = h;
+    o6[i] = staff;
+  }
+}
+
+// tokens = base exp(-eps (log P - log P0) + month_log_growth m);  spend = P tokens / 1e6
+AICAST_SIMD_CLONES void demand_kernel(std::size_t n, double m, const double* __restrict price,
+                                      const double* __restrict base, const double* __restrict elasticity,
+                                      const double* __restrict month_log_growth, const double* __restrict log_p0,
+                                      double* __restrict tokens, double* __restrict spend) noexcept {
+  for (std::size_t i = 0; i < n; ++i) {
+    const double p = price[i];
+    const double q = base[i] * fastmath::exp(-elasticity[i] * (fastmath::log(p) - log_p0[i]) + month_log_growth[i] * m);
+    tokens[i] = q;
+    spend[i] = p * q / kPerMillion;
+  }
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -124,30 +179,11 @@ void SelfHosting::write(ModelState& state, std::uint32_t month, std::span<const 
                         std::span<const std::span<double>> out) const {
   auto& s = static_cast<ShState&>(state);
   const std::size_t n = price.size();
-  const double m = static_cast<double>(month);
-  for (std::size_t i = 0; i < n; ++i) {
-    const double p = price[i];
-    if (!(p >= 0.0) || !std::isfinite(p)) bad_price(kind(), name(), price_, p, month, "finite and non-negative");
-    const double decline = s.month_log_decline[i] == 0.0 ? 1.0 : fastmath::exp(-s.month_log_decline[i] * m);
-    const double h = s.gpu_cost[i] * decline + s.fixed[i];
-    const double v = s.volume[i], cap = s.capacity[i], staff = s.staff[i];
-    const double replicas = v <= cap ? 1.0 : std::ceil(v / cap);
-    const double self_host = staff + replicas * h;
-    const double api = v * p / kPerMillion;
-    const double margin = cap * p / kPerMillion - h;
-    double be = kInf;
-    if (margin > 0.0) {
-      const double k = staff <= margin ? 1.0 : std::ceil(staff / margin);
-      be = (staff + k * h) * kPerMillion / p;
-    }
-    out[0][i] = self_host;
-    out[1][i] = api;
-    out[2][i] = api - self_host;
-    out[3][i] = be;
-    out[4][i] = cap;
-    out[5][i] = h;
-    out[6][i] = staff;
-  }
+  if (const std::size_t bad = first_bad_price(price.data(), n, 0.0); bad < n)
+    bad_price(kind(), name(), price_, price[bad], month, "finite and non-negative");
+  self_hosting_kernel(n, static_cast<double>(month), price.data(), s.volume.data(), s.capacity.data(),
+                      s.gpu_cost.data(), s.fixed.data(), s.staff.data(), s.month_log_decline.data(), out[0].data(),
+                      out[1].data(), out[2].data(), out[3].data(), out[4].data(), out[5].data(), out[6].data());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -183,7 +219,8 @@ void TokenDemand::start(ModelState& state, const BlockContext& ctx, std::span<co
   } else {
     for (std::size_t i = 0; i < n; ++i) {
       const double p = in[0][i];
-      if (!(p > 0.0) || !std::isfinite(p)) bad_price(kind(), name(), price_, p, 0, "finite and positive");
+      if (!(p >= std::numeric_limits<double>::min()) || !std::isfinite(p))
+        bad_price(kind(), name(), price_, p, 0, "finite and positive");
       s.log_p0[i] = fastmath::log(p);
     }
   }
@@ -199,15 +236,11 @@ void TokenDemand::write(ModelState& state, std::uint32_t month, std::span<const 
                         std::span<const std::span<double>> out) const {
   auto& s = static_cast<TdState&>(state);
   const std::size_t n = price.size();
-  const double m = static_cast<double>(month);
-  for (std::size_t i = 0; i < n; ++i) {
-    const double p = price[i];
-    if (!(p > 0.0) || !std::isfinite(p)) bad_price(kind(), name(), price_, p, month, "finite and positive");
-    const double log_ratio = fastmath::log(p) - s.log_p0[i];
-    const double q = s.base[i] * fastmath::exp(-s.elasticity[i] * log_ratio + s.month_log_growth[i] * m);
-    out[0][i] = q;
-    out[1][i] = p * q / kPerMillion;
-  }
+  // fastmath::log needs normal numbers: a subnormal price is reported too
+  if (const std::size_t bad = first_bad_price(price.data(), n, std::numeric_limits<double>::min()); bad < n)
+    bad_price(kind(), name(), price_, price[bad], month, "finite and positive");
+  demand_kernel(n, static_cast<double>(month), price.data(), s.base.data(), s.elasticity.data(),
+                s.month_log_growth.data(), s.log_p0.data(), out[0].data(), out[1].data());
 }
 
 }  // namespace aicast
