@@ -8,6 +8,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import aicast as ac
 from aicast import data
@@ -428,3 +430,39 @@ def test_docstring_examples_run():
     for test in doctest.DocTestFinder().find(data.api_price, "api_price", globs={}):
         runner.run(test)
     assert runner.failures == 0 and runner.tries == 2
+
+
+# --- invariant: the break-even is the smallest volume at which self-hosting costs no more ---------
+@settings(max_examples=60, deadline=None)
+@given(
+    price=st.floats(0.01, 20.0),
+    tps=st.floats(50.0, 5000.0),
+    util=st.floats(0.05, 1.0),
+    gpus=st.integers(1, 8),
+    gpu_price=st.floats(1000.0, 60_000.0),
+    fixed=st.floats(0.0, 3000.0),
+    staff=st.one_of(st.just(0.0), st.floats(0.0, 50_000.0)),
+)
+def test_break_even_is_the_smallest_volume_where_self_hosting_costs_no_more(
+    price, tps, util, gpus, gpu_price, fixed, staff
+):
+    own = ac.SelfHosting("own", api_price="api", volume_per_month=0.0, gpus=gpus, gpu_price=gpu_price,
+                         depreciation_months=36, ops_per_month=fixed, staff_per_month=staff,
+                         tokens_per_second_per_gpu=tps, utilization=util)
+    r = _run(ac.PriceDecline("api", start_price=price, annual_decline=1.0), own, horizon="2026-01", paths=1)
+    cap, h = r.paths("own.capacity")[0, 0], r.paths("own.replica_cost")[0, 0]
+    be = r.paths("own.break_even_volume")[0, 0]
+
+    def savings(v):  # the staircase, by definition
+        return v * price / 1e6 - (staff + np.maximum(1.0, np.ceil(v / cap)) * h)
+
+    # the best volume on each step of the staircase is its right end, k full replicas
+    k = np.arange(1.0, 2001.0)
+    if math.isinf(be):
+        assert (savings(k * cap) < 1e-9 * (staff + k * h)).all()
+    else:
+        assert be > 0
+        assert savings(be * (1 + 1e-9)) >= -1e-6 * (staff + h)
+        below = np.append(k * cap, be * (1 - 1e-9))
+        below = below[below < be * (1 - 1e-9)]
+        assert (savings(below) < 1e-6).all()

@@ -86,7 +86,8 @@ AICAST_SIMD_CLONES void self_hosting_kernel(std::size_t n, double m, const doubl
     o0[i] = self_host;
     o1[i] = api;
     o2[i] = api - self_host;
-    o3[i] = margin > 0.0 ? be : kInf;
+    // margin == 0 breaks even (at full capacity) only when there are no staff to pay
+    o3[i] = (margin > 0.0) | ((margin == 0.0) & (staff == 0.0)) ? be : kInf;
     o4[i] = cap;
     o5[i] = h;
     o6[i] = staff;

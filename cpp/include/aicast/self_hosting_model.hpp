@@ -19,8 +19,9 @@
 //   break_even_volume: the smallest V (tokens per month) with self_host_cost(V) <= api_cost(V).
 //   With H = replica_cost, S = staff_per_month and m = capacity * P / 1e6 - H (what one full
 //   replica saves against the API before staff):
-//     m <= 0:  +infinity (no volume makes self-hosting cheaper in that month, on that path);
-//     else:    k = max(1, ceil(S / m)),  break_even_volume = (S + k H) * 1e6 / P   (<= k capacity).
+//     m < 0, or m = 0 with S > 0:  +infinity (no volume makes self-hosting as cheap in that month,
+//                                  on that path);
+//     else:  k = max(1, ceil(S / m)),  break_even_volume = (S + k H) * 1e6 / P   (<= k capacity).
 //   With one replica (k = 1) this is the familiar (S + H) * 1e6 / P. Above the break-even,
 //   self-hosting can lose again just after a replica is added (the cost is a staircase).
 //
