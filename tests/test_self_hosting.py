@@ -22,19 +22,19 @@ HOURS = 365 * 24 / 12  # 730 hours in a mean month
 
 def _own(**kw):
     """Two A100s bought at $30k each over 36 months, $300 power and $500 maintenance a month."""
-    args = dict(
-        api_price="api",
-        volume_per_month=100e6,
-        gpus=2,
-        gpu_price=30_000,
-        depreciation_months=36,
-        power_per_month=300,
-        ops_per_month=500,
-        staff_per_month=10_000,
-        tokens_per_second_per_gpu=1000,
-        utilization=0.5,
-        gpu_price_annual_decline=1.25,
-    )
+    args = {
+        "api_price": "api",
+        "volume_per_month": 100e6,
+        "gpus": 2,
+        "gpu_price": 30_000,
+        "depreciation_months": 36,
+        "power_per_month": 300,
+        "ops_per_month": 500,
+        "staff_per_month": 10_000,
+        "tokens_per_second_per_gpu": 1000,
+        "utilization": 0.5,
+        "gpu_price_annual_decline": 1.25,
+    }
     args.update(kw)
     return ac.SelfHosting("own", **args)
 
@@ -374,15 +374,15 @@ def test_links_to_missing_price_models_are_errors():
 @pytest.mark.parametrize(
     ("kw", "match"),
     [
-        (dict(base_tokens_per_month=-1.0), "base_tokens_per_month must be non-negative, got -1"),
-        (dict(annual_growth=0.0), "annual_growth must be positive, got 0"),
-        (dict(reference_price=0.0), "reference_price must be positive, got 0"),
-        (dict(reference_price=-1.0), "reference_price must be positive, got -1"),
-        (dict(price_elasticity=math.nan), "price_elasticity"),
+        ({"base_tokens_per_month": -1.0}, "base_tokens_per_month must be non-negative, got -1"),
+        ({"annual_growth": 0.0}, "annual_growth must be positive, got 0"),
+        ({"reference_price": 0.0}, "reference_price must be positive, got 0"),
+        ({"reference_price": -1.0}, "reference_price must be positive, got -1"),
+        ({"price_elasticity": math.nan}, "price_elasticity"),
     ],
 )
 def test_token_demand_rejects_bad_input(kw, match):
-    args = dict(price="api", base_tokens_per_month=1e9, price_elasticity=1.2)
+    args = {"price": "api", "base_tokens_per_month": 1e9, "price_elasticity": 1.2}
     args.update(kw)
     with pytest.raises(ValueError, match=match):
         ac.TokenDemand("use", **args)
