@@ -58,11 +58,12 @@ class SelfHosting(Model):
     ``break_even_volume`` is the smallest monthly volume (tokens per month) at which
     self-hosting costs no more than the API. With ``H = replica_cost``, ``S =
     staff_per_month`` and ``m = capacity * P / 1e6 - H`` (what one full replica saves before
-    staff): if ``m <= 0`` no volume breaks even in that month and the series holds **+inf**
-    (quantiles are then +inf too, the mean +inf and the standard deviation +inf; events such
-    as ``"x.break_even_volume < 1e9"`` simply do not hold); otherwise with ``k = max(1,
-    ceil(S / m))`` replicas it is ``(S + k H) * 1e6 / P``, i.e. ``(S + H) * 1e6 / P`` while
-    one replica suffices. Above the break-even the cost is a staircase, so just after a
+    staff): if ``m < 0`` (or ``m = 0`` with staff to pay) no volume breaks even in that month
+    and the series holds **+inf** (quantiles are then +inf too, the mean +inf and the
+    standard deviation +inf; events such as ``"x.break_even_volume < 1e9"`` simply do not
+    hold, and ``"x.break_even_volume > 1e30"`` gives the probability of "never"); otherwise
+    with ``k = max(1, ceil(S / m))`` replicas it is ``(S + k H) * 1e6 / P``, i.e.
+    ``(S + H) * 1e6 / P`` while one replica suffices. Above the break-even the cost is a staircase, so just after a
     replica is added self-hosting can be dearer again: the probability that self-hosting is
     cheaper at a given volume comes from ``savings`` (see :meth:`prob_cheaper`).
 
