@@ -466,3 +466,51 @@ def test_break_even_is_the_smallest_volume_where_self_hosting_costs_no_more(
         below = np.append(k * cap, be * (1 - 1e-9))
         below = below[below < be * (1 - 1e-9)]
         assert (savings(below) < 1e-6).all()
+
+
+# --- volume read from a demand model --------------------------------------------------------------
+def test_volume_can_follow_a_token_demand():
+    price = ac.PriceDecline("api", start_price=ac.to(1, 5), annual_decline=ac.to(2, 8), volatility=0.3)
+    use = ac.TokenDemand("use", price=price, base_tokens_per_month=ac.to(1e9, 1e11), price_elasticity=1.4)
+    own = _own(api_price=price, volume_per_month=use)
+    assert own.links == {"api_price": "api.price", "volume": "use.tokens"} and "volume_per_month" not in own.params
+    assert own.inputs == ["api.price", "use.tokens"]
+    res = _run(price, use, own, horizon="2028-12", paths=2000, seed=2)
+    q, p = res.paths("use.tokens"), res.paths("api.price")
+    cap, h = res.paths("own.capacity"), res.paths("own.replica_cost")
+    np.testing.assert_allclose(res.paths("own.api_cost"), q * p / 1e6, rtol=1e-15)
+    replicas = np.where(q <= cap, 1.0, np.ceil(q / cap))
+    np.testing.assert_allclose(res.paths("own.self_host_cost"), 10_000 + replicas * h, rtol=1e-15)
+    assert (replicas[:, -1] > replicas[:, 0]).mean() > 0.5  # demand grows, replicas are added
+    # names and full series names work too; added before its inputs, the model still reads them
+    assert _own(volume_per_month="use").links["volume"] == "use.tokens"
+    assert _own(volume_per_month="x.spend").links["volume"] == "x.spend"
+    res2 = _run(own, use, price, horizon="2028-12", paths=200, seed=2)
+    np.testing.assert_allclose(res2.paths("own.api_cost"),
+                               res2.paths("use.tokens") * res2.paths("api.price") / 1e6, rtol=1e-15)
+
+
+def test_linked_volume_errors():
+    with pytest.raises(ValueError, match="self_hosting 'own' links to 'nobody.tokens', which is not a series"):
+        _run(ac.PriceDecline("api", start_price=1.0, annual_decline=2.0), _own(volume_per_month="nobody"))
+    with pytest.raises(TypeError, match="volume_per_month must be a number, a prior or a TokenDemand"):
+        _own(volume_per_month=ac.PriceDecline("x", start_price=1.0, annual_decline=2.0))
+    with pytest.raises(TypeError, match="volume_per_month must name a token series"):
+        _own(volume_per_month="")
+    spec = _own().spec()
+    both = dict(spec, links={"api_price": "api.price", "volume": "use.tokens"})
+    with pytest.raises(ValueError, match=r"give volume_per_month \(tokens per month\) or a volume link .*not both"):
+        ac._engine.describe_model(both)
+    neither = dict(spec, params={k: v for k, v in spec["params"].items() if k != "volume_per_month"})
+    with pytest.raises(ValueError, match=r"give volume_per_month \(tokens per month\) or a volume link"):
+        ac._engine.describe_model(neither)
+    with pytest.raises(ValueError, match="self_hosting 'own': unknown link price"):
+        ac._engine.describe_model(dict(spec, links={"api_price": "api.price", "price": "api.price"}))
+    with pytest.raises(ValueError, match="self_hosting 'own': missing link api_price"):
+        ac._engine.describe_model(dict(spec, links={}))
+    # a demand that overflows to +inf tokens cannot be served
+    price = ac.PriceDecline("api", start_price=1.0, annual_decline=10.0)
+    use = ac.TokenDemand("use", price=price, base_tokens_per_month=1e300, price_elasticity=10.0)
+    with pytest.raises(ValueError, match="self_hosting 'own': linked volume use.tokens must be finite and non-negative, "
+                                         "got inf in month"):
+        _run(price, use, _own(volume_per_month=use))

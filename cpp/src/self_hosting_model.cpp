@@ -1,6 +1,7 @@
 // self_hosting_model.cpp — the self-hosting cost and token-demand kernels.
 #include "aicast/self_hosting_model.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -15,20 +16,24 @@ namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kPerMillion = 1e6;
 
-std::string link_target(const ModelSpec& spec, const std::string& link) {
+// The series a link points to ("" when an optional link is absent); unknown links are errors.
+std::string link_target(const ModelSpec& spec, const std::string& link, bool required,
+                        const std::vector<std::string>& allowed) {
+  for (const auto& [k, v] : spec.links)
+    if (std::find(allowed.begin(), allowed.end(), k) == allowed.end())
+      throw std::invalid_argument(spec.kind + " '" + spec.name + "': unknown link " + k);
   const auto it = spec.links.find(link);
-  if (it == spec.links.end() || it->second.empty())
+  if (it != spec.links.end() && !it->second.empty()) return it->second;
+  if (required)
     throw std::invalid_argument(spec.kind + " '" + spec.name + "': missing link " + link +
                                 " (the price series to read, e.g. \"frontier.price\")");
-  for (const auto& [k, v] : spec.links)
-    if (k != link) throw std::invalid_argument(spec.kind + " '" + spec.name + "': unknown link " + k);
-  return it->second;
+  return {};
 }
 
-[[noreturn]] void bad_price(const std::string& kind, const std::string& name, const std::string& series, double p,
-                            std::uint32_t month, const char* need) {
+[[noreturn]] void bad_input(const std::string& kind, const std::string& name, const char* what,
+                            const std::string& series, double p, std::uint32_t month, const char* need) {
   std::ostringstream os;
-  os << kind << " '" << name << "': linked price " << series << " must be " << need << ", got " << p << " in month "
+  os << kind << " '" << name << "': linked " << what << " " << series << " must be " << need << ", got " << p << " in month "
      << month;
   throw std::domain_error(os.str());
 }
@@ -51,9 +56,9 @@ struct TdState final : ModelState {
   std::vector<double> base, elasticity, month_log_growth, log_p0;
 };
 
-// Index of the first price that is not finite or below `lo` (n if all are fine); a branch-free
+// Index of the first value that is not finite or below `lo` (n if all are fine); a branch-free
 // scan, so the kernels below stay vectorized.
-std::size_t first_bad_price(const double* __restrict p, std::size_t n, double lo) noexcept {
+std::size_t first_bad(const double* __restrict p, std::size_t n, double lo) noexcept {
   bool ok = true;
   for (std::size_t i = 0; i < n; ++i) ok &= (p[i] >= lo) & (p[i] <= std::numeric_limits<double>::max());
   if (ok) return n;
@@ -114,8 +119,17 @@ SelfHosting::SelfHosting(const ModelSpec& spec) : Model(spec.name) {
   detail::check_known_params(spec, {"volume_per_month", "gpus", "gpu_price", "depreciation_months", "gpu_hour_price",
                                     "gpu_price_annual_decline", "power_per_month", "ops_per_month", "staff_per_month",
                                     "tokens_per_second_per_gpu", "utilization"});
-  price_ = link_target(spec, "api_price");
-  detail::require_support(spec, "volume_per_month", 0.0, false, kInf, true);
+  price_ = link_target(spec, "api_price", true, {"api_price", "volume"});
+  volume_link_ = link_target(spec, "volume", false, {"api_price", "volume"});
+  const bool has_volume = spec.params.count("volume_per_month") > 0;
+  if (has_volume == !volume_link_.empty())
+    throw std::invalid_argument("self_hosting '" + spec.name + "': give volume_per_month (tokens per month) " +
+                                (has_volume ? "or a volume link (e.g. \"demand.tokens\"), not both"
+                                            : "or a volume link (e.g. \"demand.tokens\")"));
+  if (has_volume) {
+    detail::require_support(spec, "volume_per_month", 0.0, false, kInf, true);
+    volume_ = detail::param(spec, "volume_per_month");
+  }
   detail::require_support(spec, "gpus", 0.0, true, kInf, true);
   detail::require_support(spec, "gpu_price", 0.0, false, kInf, true);
   detail::require_support(spec, "depreciation_months", 0.0, true, kInf, true);
@@ -126,7 +140,6 @@ SelfHosting::SelfHosting(const ModelSpec& spec) : Model(spec.name) {
   detail::require_support(spec, "staff_per_month", 0.0, false, kInf, true);
   detail::require_support(spec, "tokens_per_second_per_gpu", 0.0, true, kInf, true);
   detail::require_support(spec, "utilization", 0.0, true, 1.0, false);
-  volume_ = detail::param(spec, "volume_per_month");
   gpus_ = detail::param(spec, "gpus");
   gpu_price_ = detail::param(spec, "gpu_price");
   depreciation_months_ = detail::param(spec, "depreciation_months");
@@ -151,7 +164,7 @@ void SelfHosting::start(ModelState& state, const BlockContext& ctx, std::span<co
   auto& s = static_cast<ShState&>(state);
   const std::size_t n = ctx.n;
   std::vector<double> gpus(n), price(n), depr(n), hour(n), tps(n), util(n);
-  ctx.draw(volume_, kVolume, s.volume);
+  if (volume_link_.empty()) ctx.draw(volume_, kVolume, s.volume);
   ctx.draw(gpus_, kGpus, gpus);
   ctx.draw(gpu_price_, kGpuPrice, price);
   ctx.draw(depreciation_months_, kDepreciation, depr);
@@ -168,21 +181,28 @@ void SelfHosting::start(ModelState& state, const BlockContext& ctx, std::span<co
     s.fixed[i] += s.tmp[i];
     s.month_log_decline[i] = fastmath::log(s.month_log_decline[i]) / 12.0;
   }
-  write(state, 0, in[0], out);
+  write(state, 0, in, out);
 }
 
 void SelfHosting::step(ModelState& state, const BlockContext&, std::uint32_t month,
                        std::span<const std::span<const double>> in, std::span<const std::span<double>> out) const {
-  write(state, month, in[0], out);
+  write(state, month, in, out);
 }
 
-void SelfHosting::write(ModelState& state, std::uint32_t month, std::span<const double> price,
+void SelfHosting::write(ModelState& state, std::uint32_t month, std::span<const std::span<const double>> in,
                         std::span<const std::span<double>> out) const {
   auto& s = static_cast<ShState&>(state);
+  const std::span<const double> price = in[0];
   const std::size_t n = price.size();
-  if (const std::size_t bad = first_bad_price(price.data(), n, 0.0); bad < n)
-    bad_price(kind(), name(), price_, price[bad], month, "finite and non-negative");
-  self_hosting_kernel(n, static_cast<double>(month), price.data(), s.volume.data(), s.capacity.data(),
+  if (const std::size_t bad = first_bad(price.data(), n, 0.0); bad < n)
+    bad_input(kind(), name(), "price", price_, price[bad], month, "finite and non-negative");
+  const double* volume = s.volume.data();
+  if (!volume_link_.empty()) {
+    volume = in[1].data();
+    if (const std::size_t bad = first_bad(volume, n, 0.0); bad < n)
+      bad_input(kind(), name(), "volume", volume_link_, volume[bad], month, "finite and non-negative");
+  }
+  self_hosting_kernel(n, static_cast<double>(month), price.data(), volume, s.capacity.data(),
                       s.gpu_cost.data(), s.fixed.data(), s.staff.data(), s.month_log_decline.data(), out[0].data(),
                       out[1].data(), out[2].data(), out[3].data(), out[4].data(), out[5].data(), out[6].data());
 }
@@ -190,7 +210,7 @@ void SelfHosting::write(ModelState& state, std::uint32_t month, std::span<const 
 // ---------------------------------------------------------------------------------------------
 TokenDemand::TokenDemand(const ModelSpec& spec) : Model(spec.name) {
   detail::check_known_params(spec, {"base_tokens_per_month", "price_elasticity", "annual_growth", "reference_price"});
-  price_ = link_target(spec, "price");
+  price_ = link_target(spec, "price", true, {"price"});
   detail::require_support(spec, "base_tokens_per_month", 0.0, false, kInf, true);
   detail::require_support(spec, "price_elasticity", -kInf, true, kInf, true);
   detail::require_support(spec, "annual_growth", 0.0, true, kInf, true);
@@ -221,7 +241,7 @@ void TokenDemand::start(ModelState& state, const BlockContext& ctx, std::span<co
     for (std::size_t i = 0; i < n; ++i) {
       const double p = in[0][i];
       if (!(p >= std::numeric_limits<double>::min()) || !std::isfinite(p))
-        bad_price(kind(), name(), price_, p, 0, "finite and positive");
+        bad_input(kind(), name(), "price", price_, p, 0, "finite and positive");
       s.log_p0[i] = fastmath::log(p);
     }
   }
@@ -238,8 +258,8 @@ void TokenDemand::write(ModelState& state, std::uint32_t month, std::span<const 
   auto& s = static_cast<TdState&>(state);
   const std::size_t n = price.size();
   // fastmath::log needs normal numbers: a subnormal price is reported too
-  if (const std::size_t bad = first_bad_price(price.data(), n, std::numeric_limits<double>::min()); bad < n)
-    bad_price(kind(), name(), price_, price[bad], month, "finite and positive");
+  if (const std::size_t bad = first_bad(price.data(), n, std::numeric_limits<double>::min()); bad < n)
+    bad_input(kind(), name(), "price", price_, price[bad], month, "finite and positive");
   demand_kernel(n, static_cast<double>(month), price.data(), s.base.data(), s.elasticity.data(),
                 s.month_log_growth.data(), s.log_p0.data(), out[0].data(), out[1].data());
 }

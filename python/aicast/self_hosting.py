@@ -26,6 +26,17 @@ HOURS_PER_MONTH = 730.0
 SECONDS_PER_MONTH = HOURS_PER_MONTH * 3600.0
 
 
+def _tokens_series(volume: Any, field: str) -> str:
+    """``"use"`` or a TokenDemand -> ``"use.tokens"``; a full series name is kept."""
+    if isinstance(volume, TokenDemand):
+        return f"{volume.name}.tokens"
+    if isinstance(volume, Model):
+        raise TypeError(f"{field} must be a number, a prior or a TokenDemand, got {type(volume).__name__}")
+    if not volume:
+        raise TypeError(f"{field} must name a token series, e.g. 'demand', got {volume!r}")
+    return volume if "." in volume else f"{volume}.tokens"
+
+
 def _price_series(price: Any, field: str) -> str:
     """``"frontier"`` or a PriceDecline -> ``"frontier.price"``; a full series name is kept."""
     if isinstance(price, PriceDecline):
@@ -78,7 +89,9 @@ class SelfHosting(Model):
         name (``"frontier"`` reads ``"frontier.price"``) or a full series name; USD per
         million tokens.
     volume_per_month
-        Tokens served per month (>= 0).
+        Tokens served per month (>= 0): a number or a prior, or a :class:`TokenDemand` in the
+        same scenario (or its name, or a full series name) whose ``tokens`` series is read
+        month by month, so volume follows demand.
     tokens_per_second_per_gpu
         Throughput of one GPU at full load, tokens per second (> 0).
     utilization
@@ -131,7 +144,7 @@ class SelfHosting(Model):
         self,
         name: str,
         api_price: str | PriceDecline,
-        volume_per_month: Prior | float,
+        volume_per_month: Prior | float | str | TokenDemand,
         *,
         tokens_per_second_per_gpu: Prior | float,
         utilization: Prior | float,
@@ -144,10 +157,15 @@ class SelfHosting(Model):
         ops_per_month: Prior | float = 0.0,
         staff_per_month: Prior | float = 0.0,
     ) -> None:
+        links = {"api_price": _price_series(api_price, f"SelfHosting '{name}': api_price")}
+        params: dict[str, Any] = {}
+        if isinstance(volume_per_month, (str, Model)):
+            links["volume"] = _tokens_series(volume_per_month, f"SelfHosting '{name}': volume_per_month")
+        else:
+            params["volume_per_month"] = volume_per_month
         super().__init__(
             name,
-            {
-                "volume_per_month": volume_per_month,
+            params | {
                 "gpus": gpus,
                 "gpu_price": gpu_price,
                 "depreciation_months": depreciation_months,
@@ -159,7 +177,7 @@ class SelfHosting(Model):
                 "tokens_per_second_per_gpu": tokens_per_second_per_gpu,
                 "utilization": utilization,
             },
-            links={"api_price": _price_series(api_price, f"SelfHosting '{name}': api_price")},
+            links=links,
         )
 
     @property
@@ -207,6 +225,7 @@ class SelfHosting(Model):
             raise ValueError(f"volumes must be finite and >= 0 tokens per month, got {v.tolist()}")
         if f"{self.name}.capacity" not in result.series:
             raise ValueError(f"the result holds no model named {self.name!r}")
+        # the map replaces the model's volume by each volume of the grid, linked or not
         cap = result.paths(f"{self.name}.capacity")
         h = result.paths(f"{self.name}.replica_cost")
         staff = result.paths(f"{self.name}.staff_cost")

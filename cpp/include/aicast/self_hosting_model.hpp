@@ -2,7 +2,8 @@
 // demand that responds to price (Jevons). Both read a price series (USD per million tokens).
 //
 // SelfHosting ("self_hosting"), link "api_price": P(t), USD per million tokens.
-//   t = month / 12 years since the start month; V = volume_per_month (tokens per month).
+//   t = month / 12 years since the start month; V = volume_per_month (tokens per month), or
+//   the series of link "volume" (e.g. a TokenDemand's "demand.tokens") read month by month.
 //   A replica is one server of `gpus` GPUs. Its capacity and monthly cost:
 //     capacity  = gpus * tokens_per_second_per_gpu * utilization * 2,628,000     (tokens per month;
 //                 2,628,000 s = 730 h = 365 * 24 / 12 h, a mean month)
@@ -32,7 +33,8 @@
 //   price_elasticity = 1 spend does not move with price; above 1 falling prices raise spend.
 //
 // Every parameter is drawn once per path; neither model adds noise of its own (the price
-// path carries it). A non-positive or non-finite linked price is an error (std::domain_error).
+// path carries it). A negative (for TokenDemand: non-positive) or non-finite linked price, or a
+// negative or non-finite linked volume, is an error (std::domain_error).
 #pragma once
 
 #include "aicast/model.hpp"
@@ -49,7 +51,10 @@ class SelfHosting final : public Model {
   std::vector<std::string> outputs() const override {
     return {"self_host_cost", "api_cost", "savings", "break_even_volume", "capacity", "replica_cost", "staff_cost"};
   }
-  std::vector<std::string> inputs() const override { return {price_}; }
+  std::vector<std::string> inputs() const override {
+    if (volume_link_.empty()) return {price_};
+    return {price_, volume_link_};
+  }
   std::size_t state_doubles() const override { return 7; }
   std::unique_ptr<ModelState> new_state(std::size_t n) const override;
   void start(ModelState& state, const BlockContext& ctx, std::span<const std::span<const double>> in,
@@ -58,9 +63,9 @@ class SelfHosting final : public Model {
             std::span<const std::span<double>> out) const override;
 
  private:
-  void write(ModelState& state, std::uint32_t month, std::span<const double> price,
+  void write(ModelState& state, std::uint32_t month, std::span<const std::span<const double>> in,
              std::span<const std::span<double>> out) const;
-  std::string price_;
+  std::string price_, volume_link_;
   Prior volume_, gpus_, gpu_price_, depreciation_months_, gpu_hour_price_, gpu_decline_, power_, ops_, staff_, tps_,
       utilization_;
 };
