@@ -11,6 +11,7 @@
 #include "aicast/leaderboard_model.hpp"
 #include "aicast/incident_model.hpp"
 #include "aicast/price_model.hpp"
+#include "aicast/self_hosting_model.hpp"
 
 namespace aicast {
 
@@ -49,6 +50,8 @@ const std::vector<std::pair<std::string, Factory>>& registry() {
       {"price_decline", [](const ModelSpec& s) { return std::make_unique<PriceDecline>(s); }},
       {"leaderboard_gap", [](const ModelSpec& s) { return std::make_unique<LeaderboardGap>(s); }},
       {"incident_growth", [](const ModelSpec& s) { return std::make_unique<IncidentGrowth>(s); }},
+      {"self_hosting", [](const ModelSpec& s) { return std::make_unique<SelfHosting>(s); }},
+      {"token_demand", [](const ModelSpec& s) { return std::make_unique<TokenDemand>(s); }},
   };
   return r;
 }

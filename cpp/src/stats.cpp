@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 namespace aicast {
@@ -124,6 +125,11 @@ void mean_sd(std::span<const double> data, double& mean, double& sd) noexcept {
   }
   for (; i < n; ++i) s0 += data[i];
   mean = ((s0 + s1) + (s2 + s3)) / static_cast<double>(n);
+  // an infinite value (e.g. a break-even that never happens) makes the spread infinite, not NaN
+  if (std::isinf(mean)) {
+    sd = n > 1 ? std::numeric_limits<double>::infinity() : 0.0;
+    return;
+  }
   double v0 = 0, v1 = 0, v2 = 0, v3 = 0;
   i = 0;
   for (; i + 4 <= n; i += 4) {

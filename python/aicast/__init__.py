@@ -38,6 +38,7 @@ from .priors import (
 )
 from .result import EventProbability, HittingTime, Result
 from .scenario import DEFAULT_QUANTILES, Scenario
+from .self_hosting import SelfHosting, TokenDemand
 
 __version__: str = _engine.__version__
 
@@ -52,6 +53,8 @@ __all__ = [
     "Prior",
     "Result",
     "Scenario",
+    "SelfHosting",
+    "TokenDemand",
     "__version__",
     "beta",
     "correlate",

@@ -46,6 +46,7 @@ __all__ = [
     "aiid_domains_yearly",
     "aiid_monthly",
     "aiid_yearly",
+    "api_price",
     "api_prices",
     "arena_best_monthly",
     "arena_best_snapshots",
@@ -547,6 +548,66 @@ def api_prices(snapshot: str = "2026-07") -> pd.DataFrame:
             f"Unknown api_prices snapshot {snapshot!r}; available: {', '.join(_API_SNAPSHOTS)}"
         )
     return load(f"api_prices_{snapshot}")
+
+
+_PRICE_SIDES = {"blended": "blended_per_mtok", "input": "input_per_mtok", "output": "output_per_mtok"}
+
+
+def api_price(model: str, provider: str | None = None, *, side: str = "blended", snapshot: str = "2026-07") -> float:
+    """List price of one model, USD per million tokens: "the price of model X today".
+
+    Parameters
+    ----------
+    model : str
+        Model name as in :func:`api_prices` (exact, or differing only in case).
+    provider : str, optional
+        Provider, needed when the model is listed by several (e.g. ``"deepinfra"``).
+    side : {"blended", "input", "output"}
+        Blended 3 input : 1 output, or the input or output price.
+    snapshot : {"2026-07", "2025-02"}
+        Which dated copy of the LiteLLM price file to use.
+
+    Returns
+    -------
+    float
+        USD per million tokens, e.g. as ``start_price`` of a :class:`aicast.PriceDecline`.
+
+    Raises
+    ------
+    ValueError
+        For an unknown model (with the closest names), a model listed by several providers
+        when `provider` is not given, an unknown provider or side, or an unknown snapshot.
+
+    Examples
+    --------
+    >>> from aicast import data
+    >>> data.api_price("gpt-4o-mini", side="input")
+    0.15
+    """
+    if side not in _PRICE_SIDES:
+        raise ValueError(f"side must be one of {', '.join(_PRICE_SIDES)}, got {side!r}")
+    df = api_prices(snapshot)
+    rows = df[df["model"] == model]
+    if rows.empty:
+        rows = df[df["model"].str.lower() == str(model).lower()]
+    if rows.empty:
+        close = difflib.get_close_matches(str(model), df["model"].tolist(), n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        raise ValueError(f"no model {model!r} in api_prices snapshot {snapshot}{hint}")
+    if provider is not None:
+        chosen = rows[rows["provider"] == provider]
+        if chosen.empty:
+            raise ValueError(
+                f"model {model!r} is not listed by provider {provider!r} in snapshot {snapshot}; "
+                f"providers: {', '.join(rows['provider'])}"
+            )
+        rows = chosen
+    if len(rows) > 1:
+        raise ValueError(
+            f"model {model!r} is listed by several providers in snapshot {snapshot}: "
+            f"{', '.join(rows['provider'])}; pick one with provider="
+        )
+    return float(rows[_PRICE_SIDES[side]].iloc[0])
 
 
 def arena_best_snapshots() -> pd.DataFrame:

@@ -1,0 +1,267 @@
+// self_hosting_model.cpp — the self-hosting cost and token-demand kernels.
+#include "aicast/self_hosting_model.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+
+#include "aicast/fastmath.hpp"
+
+namespace aicast {
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kPerMillion = 1e6;
+
+// The series a link points to ("" when an optional link is absent); unknown links are errors.
+std::string link_target(const ModelSpec& spec, const std::string& link, bool required,
+                        const std::vector<std::string>& allowed) {
+  for (const auto& [k, v] : spec.links)
+    if (std::find(allowed.begin(), allowed.end(), k) == allowed.end())
+      throw std::invalid_argument(spec.kind + " '" + spec.name + "': unknown link " + k);
+  const auto it = spec.links.find(link);
+  if (it != spec.links.end() && !it->second.empty()) return it->second;
+  if (required)
+    throw std::invalid_argument(spec.kind + " '" + spec.name + "': missing link " + link +
+                                " (the price series to read, e.g. \"frontier.price\")");
+  return {};
+}
+
+[[noreturn]] void bad_input(const std::string& kind, const std::string& name, const char* what,
+                            const std::string& series, double p, std::uint32_t month, const char* need) {
+  std::ostringstream os;
+  os << kind << " '" << name << "': linked " << what << " " << series << " must be " << need << ", got " << p << " in month "
+     << month;
+  throw std::domain_error(os.str());
+}
+
+enum ShSlot : std::uint32_t { kVolume, kGpus, kGpuPrice, kDepreciation, kGpuHour, kGpuDecline, kPower, kOps, kStaff,
+                              kTps, kUtil };
+
+struct ShState final : ModelState {
+  explicit ShState(std::size_t n) : volume(n), capacity(n), gpu_cost(n), fixed(n), staff(n), month_log_decline(n), tmp(n) {}
+  // volume: tokens per month; capacity: tokens per month per replica; gpu_cost: USD per month per
+  // replica for the GPUs at start-month prices; fixed: power + ops, USD per month per replica;
+  // staff: USD per month; month_log_decline: ln(gpu_price_annual_decline) / 12
+  std::vector<double> volume, capacity, gpu_cost, fixed, staff, month_log_decline, tmp;
+};
+
+enum TdSlot : std::uint32_t { kBase, kElasticity, kGrowth, kReference };
+
+struct TdState final : ModelState {
+  explicit TdState(std::size_t n) : base(n), elasticity(n), month_log_growth(n), log_p0(n) {}
+  std::vector<double> base, elasticity, month_log_growth, log_p0;
+};
+
+// Index of the first value that is not finite or below `lo` (n if all are fine); a branch-free
+// scan, so the kernels below stay vectorized.
+std::size_t first_bad(const double* __restrict p, std::size_t n, double lo) noexcept {
+  bool ok = true;
+  for (std::size_t i = 0; i < n; ++i) ok &= (p[i] >= lo) & (p[i] <= std::numeric_limits<double>::max());
+  if (ok) return n;
+  for (std::size_t i = 0; i < n; ++i)
+    if (!(p[i] >= lo && p[i] <= std::numeric_limits<double>::max())) return i;
+  return n;
+}
+
+// The equations of self_hosting_model.hpp for one month; out: self-host, api, savings,
+// break-even, capacity, replica cost, staff.
+AICAST_SIMD_CLONES void self_hosting_kernel(std::size_t n, double m, const double* __restrict price,
+                                            const double* __restrict volume, const double* __restrict capacity,
+                                            const double* __restrict gpu_cost, const double* __restrict fixed,
+                                            const double* __restrict staff_in,
+                                            const double* __restrict month_log_decline, double* __restrict o0,
+                                            double* __restrict o1, double* __restrict o2, double* __restrict o3,
+                                            double* __restrict o4, double* __restrict o5,
+                                            double* __restrict o6) noexcept {
+  for (std::size_t i = 0; i < n; ++i) {
+    const double p = price[i];
+    const double decline = fastmath::exp(-month_log_decline[i] * m);  // exactly 1 in month 0 or without decline
+    const double h = gpu_cost[i] * decline + fixed[i];
+    const double v = volume[i], cap = capacity[i], staff = staff_in[i];
+    const double replicas = v <= cap ? 1.0 : std::ceil(v / cap);
+    const double self_host = staff + replicas * h;
+    const double api = v * p / kPerMillion;
+    const double margin = cap * p / kPerMillion - h;
+    const double k = staff <= margin ? 1.0 : std::ceil(staff / margin);
+    const double be = (staff + k * h) * kPerMillion / p;
+    o0[i] = self_host;
+    o1[i] = api;
+    o2[i] = api - self_host;
+    // margin == 0 breaks even (at full capacity) only when there are no staff to pay
+    o3[i] = (margin > 0.0) | ((margin == 0.0) & (staff == 0.0)) ? be : kInf;
+    o4[i] = cap;
+    o5[i] = h;
+    o6[i] = staff;
+  }
+}
+
+// tokens = base exp(-eps (log P - log P0) + month_log_growth m);  spend = P tokens / 1e6
+AICAST_SIMD_CLONES void demand_kernel(std::size_t n, double m, const double* __restrict price,
+                                      const double* __restrict base, const double* __restrict elasticity,
+                                      const double* __restrict month_log_growth, const double* __restrict log_p0,
+                                      double* __restrict tokens, double* __restrict spend) noexcept {
+  for (std::size_t i = 0; i < n; ++i) {
+    const double p = price[i];
+    const double q = base[i] * fastmath::exp(-elasticity[i] * (fastmath::log(p) - log_p0[i]) + month_log_growth[i] * m);
+    tokens[i] = q;
+    spend[i] = p * q / kPerMillion;
+  }
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+SelfHosting::SelfHosting(const ModelSpec& spec) : Model(spec.name) {
+  detail::check_known_params(spec, {"volume_per_month", "gpus", "gpu_price", "depreciation_months", "gpu_hour_price",
+                                    "gpu_price_annual_decline", "power_per_month", "ops_per_month", "staff_per_month",
+                                    "tokens_per_second_per_gpu", "utilization"});
+  price_ = link_target(spec, "api_price", true, {"api_price", "volume"});
+  volume_link_ = link_target(spec, "volume", false, {"api_price", "volume"});
+  const bool has_volume = spec.params.count("volume_per_month") > 0;
+  if (has_volume == !volume_link_.empty())
+    throw std::invalid_argument("self_hosting '" + spec.name + "': give volume_per_month (tokens per month) " +
+                                (has_volume ? "or a volume link (e.g. \"demand.tokens\"), not both"
+                                            : "or a volume link (e.g. \"demand.tokens\")"));
+  if (has_volume) {
+    detail::require_support(spec, "volume_per_month", 0.0, false, kInf, true);
+    volume_ = detail::param(spec, "volume_per_month");
+  }
+  detail::require_support(spec, "gpus", 0.0, true, kInf, true);
+  detail::require_support(spec, "gpu_price", 0.0, false, kInf, true);
+  detail::require_support(spec, "depreciation_months", 0.0, true, kInf, true);
+  detail::require_support(spec, "gpu_hour_price", 0.0, false, kInf, true);
+  detail::require_support(spec, "gpu_price_annual_decline", 0.0, true, kInf, true);
+  detail::require_support(spec, "power_per_month", 0.0, false, kInf, true);
+  detail::require_support(spec, "ops_per_month", 0.0, false, kInf, true);
+  detail::require_support(spec, "staff_per_month", 0.0, false, kInf, true);
+  detail::require_support(spec, "tokens_per_second_per_gpu", 0.0, true, kInf, true);
+  detail::require_support(spec, "utilization", 0.0, true, 1.0, false);
+  gpus_ = detail::param(spec, "gpus");
+  gpu_price_ = detail::param(spec, "gpu_price");
+  depreciation_months_ = detail::param(spec, "depreciation_months");
+  gpu_hour_price_ = detail::param(spec, "gpu_hour_price");
+  gpu_decline_ = detail::param(spec, "gpu_price_annual_decline");
+  power_ = detail::param(spec, "power_per_month");
+  ops_ = detail::param(spec, "ops_per_month");
+  staff_ = detail::param(spec, "staff_per_month");
+  tps_ = detail::param(spec, "tokens_per_second_per_gpu");
+  utilization_ = detail::param(spec, "utilization");
+  const auto zero = [](const Prior& p) { return p.is_point() && p.params()[0] == 0.0; };
+  if (zero(gpu_price_) && zero(gpu_hour_price_))
+    throw std::invalid_argument("self_hosting '" + spec.name +
+                                "': give gpu_price (USD per GPU, to buy) or gpu_hour_price (USD per GPU-hour, to "
+                                "rent); both are 0");
+}
+
+std::unique_ptr<ModelState> SelfHosting::new_state(std::size_t n) const { return std::make_unique<ShState>(n); }
+
+void SelfHosting::start(ModelState& state, const BlockContext& ctx, std::span<const std::span<const double>> in,
+                        std::span<const std::span<double>> out) const {
+  auto& s = static_cast<ShState&>(state);
+  const std::size_t n = ctx.n;
+  std::vector<double> gpus(n), price(n), depr(n), hour(n), tps(n), util(n);
+  if (volume_link_.empty()) ctx.draw(volume_, kVolume, s.volume);
+  ctx.draw(gpus_, kGpus, gpus);
+  ctx.draw(gpu_price_, kGpuPrice, price);
+  ctx.draw(depreciation_months_, kDepreciation, depr);
+  ctx.draw(gpu_hour_price_, kGpuHour, hour);
+  ctx.draw(gpu_decline_, kGpuDecline, s.month_log_decline);
+  ctx.draw(power_, kPower, s.fixed);
+  ctx.draw(ops_, kOps, s.tmp);
+  ctx.draw(staff_, kStaff, s.staff);
+  ctx.draw(tps_, kTps, tps);
+  ctx.draw(utilization_, kUtil, util);
+  for (std::size_t i = 0; i < n; ++i) {
+    s.capacity[i] = gpus[i] * tps[i] * util[i] * kSecondsPerMonth;
+    s.gpu_cost[i] = gpus[i] * (price[i] / depr[i] + hour[i] * kHoursPerMonth);
+    s.fixed[i] += s.tmp[i];
+    s.month_log_decline[i] = fastmath::log(s.month_log_decline[i]) / 12.0;
+  }
+  write(state, 0, in, out);
+}
+
+void SelfHosting::step(ModelState& state, const BlockContext&, std::uint32_t month,
+                       std::span<const std::span<const double>> in, std::span<const std::span<double>> out) const {
+  write(state, month, in, out);
+}
+
+void SelfHosting::write(ModelState& state, std::uint32_t month, std::span<const std::span<const double>> in,
+                        std::span<const std::span<double>> out) const {
+  auto& s = static_cast<ShState&>(state);
+  const std::span<const double> price = in[0];
+  const std::size_t n = price.size();
+  if (const std::size_t bad = first_bad(price.data(), n, 0.0); bad < n)
+    bad_input(kind(), name(), "price", price_, price[bad], month, "finite and non-negative");
+  const double* volume = s.volume.data();
+  if (!volume_link_.empty()) {
+    volume = in[1].data();
+    if (const std::size_t bad = first_bad(volume, n, 0.0); bad < n)
+      bad_input(kind(), name(), "volume", volume_link_, volume[bad], month, "finite and non-negative");
+  }
+  self_hosting_kernel(n, static_cast<double>(month), price.data(), volume, s.capacity.data(),
+                      s.gpu_cost.data(), s.fixed.data(), s.staff.data(), s.month_log_decline.data(), out[0].data(),
+                      out[1].data(), out[2].data(), out[3].data(), out[4].data(), out[5].data(), out[6].data());
+}
+
+// ---------------------------------------------------------------------------------------------
+TokenDemand::TokenDemand(const ModelSpec& spec) : Model(spec.name) {
+  detail::check_known_params(spec, {"base_tokens_per_month", "price_elasticity", "annual_growth", "reference_price"});
+  price_ = link_target(spec, "price", true, {"price"});
+  detail::require_support(spec, "base_tokens_per_month", 0.0, false, kInf, true);
+  detail::require_support(spec, "price_elasticity", -kInf, true, kInf, true);
+  detail::require_support(spec, "annual_growth", 0.0, true, kInf, true);
+  base_ = detail::param(spec, "base_tokens_per_month");
+  elasticity_ = detail::param(spec, "price_elasticity");
+  growth_ = detail::param(spec, "annual_growth");
+  has_reference_ = spec.params.count("reference_price") > 0;
+  if (has_reference_) {
+    detail::require_support(spec, "reference_price", 0.0, true, kInf, true);
+    reference_price_ = detail::param(spec, "reference_price");
+  }
+}
+
+std::unique_ptr<ModelState> TokenDemand::new_state(std::size_t n) const { return std::make_unique<TdState>(n); }
+
+void TokenDemand::start(ModelState& state, const BlockContext& ctx, std::span<const std::span<const double>> in,
+                        std::span<const std::span<double>> out) const {
+  auto& s = static_cast<TdState&>(state);
+  const std::size_t n = ctx.n;
+  ctx.draw(base_, kBase, s.base);
+  ctx.draw(elasticity_, kElasticity, s.elasticity);
+  ctx.draw(growth_, kGrowth, s.month_log_growth);
+  for (std::size_t i = 0; i < n; ++i) s.month_log_growth[i] = fastmath::log(s.month_log_growth[i]) / 12.0;
+  if (has_reference_) {
+    ctx.draw(reference_price_, kReference, s.log_p0);
+    for (std::size_t i = 0; i < n; ++i) s.log_p0[i] = fastmath::log(s.log_p0[i]);
+  } else {
+    for (std::size_t i = 0; i < n; ++i) {
+      const double p = in[0][i];
+      if (!(p >= std::numeric_limits<double>::min()) || !std::isfinite(p))
+        bad_input(kind(), name(), "price", price_, p, 0, "finite and positive");
+      s.log_p0[i] = fastmath::log(p);
+    }
+  }
+  write(state, 0, in[0], out);
+}
+
+void TokenDemand::step(ModelState& state, const BlockContext&, std::uint32_t month,
+                       std::span<const std::span<const double>> in, std::span<const std::span<double>> out) const {
+  write(state, month, in[0], out);
+}
+
+void TokenDemand::write(ModelState& state, std::uint32_t month, std::span<const double> price,
+                        std::span<const std::span<double>> out) const {
+  auto& s = static_cast<TdState&>(state);
+  const std::size_t n = price.size();
+  // fastmath::log needs normal numbers: a subnormal price is reported too
+  if (const std::size_t bad = first_bad(price.data(), n, std::numeric_limits<double>::min()); bad < n)
+    bad_input(kind(), name(), "price", price_, price[bad], month, "finite and positive");
+  demand_kernel(n, static_cast<double>(month), price.data(), s.base.data(), s.elasticity.data(),
+                s.month_log_growth.data(), s.log_p0.data(), out[0].data(), out[1].data());
+}
+
+}  // namespace aicast
