@@ -15,7 +15,8 @@ True
 
 from __future__ import annotations
 
-from . import _engine, data, fit
+from . import _engine, data, fit, scores
+from .backtest import Backtest, backtest
 from .models import Model, PriceDecline
 from .priors import (
     Prior,
@@ -40,6 +41,7 @@ from .scenario import DEFAULT_QUANTILES, Scenario
 __version__: str = _engine.__version__
 
 __all__ = [
+    "Backtest",
     "DEFAULT_QUANTILES",
     "EventProbability",
     "HittingTime",
@@ -49,6 +51,7 @@ __all__ = [
     "Result",
     "Scenario",
     "__version__",
+    "backtest",
     "beta",
     "correlate",
     "data",
@@ -60,6 +63,7 @@ __all__ = [
     "normal",
     "pert",
     "point",
+    "scores",
     "student_t",
     "to",
     "triangular",

@@ -5,4 +5,6 @@ Each area lives in its own submodule; this package re-exports the public functio
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from .prices import PriceTrend, frontier, price_trend, price_trends
+
+__all__: list[str] = ["PriceTrend", "frontier", "price_trend", "price_trends"]
