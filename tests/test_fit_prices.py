@@ -182,3 +182,68 @@ def test_errors_name_the_problem():
         price_trend(t, "mmlu", 43.9).to_model("x")
     with pytest.raises(TypeError, match="threshold must be a number"):
         price_trend(t, "mmlu", [1])
+
+
+def test_open_weights_subset():
+    t = ac.data.prices_epoch()
+    tr = price_trend(t, "mmlu", "Llama-2-Chat-13B", open_weights=True)
+    assert tr.threshold == 45.0 and tr.open_weights is True
+    names = set(t.loc[t["open_weights"] == 1, "model"])
+    assert set(tr.frontier["model"]) <= names
+    assert "open weights" in repr(tr)
+    assert price_trend(t, "mmlu", 85, open_weights=True).n == 3
+    with pytest.raises(ValueError, match=r"mmlu >= 85 \(open weights\): the price frontier has 2"):
+        price_trend(t, "mmlu", 85, open_weights=True, end="2024-11")
+    with pytest.raises(ValueError, match=r"\(closed\): the price frontier has 0"):
+        price_trend(t, "mmlu", 95, open_weights=False)
+
+
+def test_scenario_from_fits_single_and_pooled():
+    t = ac.data.prices_epoch()
+    a = price_trend(t, "mmlu", "GPT-3.5 Turbo")
+    b = price_trend(t, "arena", "GPT-3.5 Turbo")
+    sc = ac.Scenario.from_fits(
+        {"trend": a, "pooled": [a, b]}, start="2025-01", horizon="2025-12", seed=1,
+        params={"pooled": {"start_price": 0.5}}, volatility=0.0,
+    )
+    assert sc.series == ["trend.price", "pooled.price"]
+    trend, pooled = sc["trend"], sc["pooled"]
+    np.testing.assert_allclose(float(trend.params["start_price"].ppf(0.5)), a.price("2025-01")[0], rtol=1e-12)
+    assert trend.params["volatility"].mean() == 0.0  # common parameters override the fit
+    assert pooled.params["annual_decline"].kind == "mixture" and pooled.params["start_price"].mean() == 0.5
+    # the mixture of two lognormals: its CDF is the average of theirs
+    pa, pb = a.priors()["annual_decline"], b.priors()["annual_decline"]
+    x = np.array([5.0, 9.5, 20.0])
+    np.testing.assert_allclose(pooled.params["annual_decline"].cdf(x), (pa.cdf(x) + pb.cdf(x)) / 2, rtol=1e-9)
+    res = sc.run(paths=2000, progress=False)
+    assert res.quantiles("pooled.price").iloc[0, 2] == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="params names models that have no fit: other"):
+        ac.Scenario.from_fits({"trend": a}, params={"other": {}})
+    with pytest.raises(ValueError, match="give start_price"):
+        ac.Scenario.from_fits({"pooled": [a, b]})
+    with pytest.raises(TypeError, match="has no to_model method"):
+        ac.Scenario.from_fits({"x": 3.0})
+    with pytest.raises(ValueError, match="pool needs at least one price trend"):
+        ac.fit.pool([])
+
+
+def test_default_scenario_uses_fitted_declines():
+    from aicast.defaults import DECLINE_FITS, decline_fits, default_scenario, tier_start_prices
+
+    fits = decline_fits()
+    sc = default_scenario()
+    starts = tier_start_prices()
+    for tier, (pairs, open_only) in DECLINE_FITS.items():
+        model = sc[tier]
+        assert model.params["start_price"].mean() == pytest.approx(starts[tier])
+        pooled = fits[tier]
+        assert [(f.score, f.threshold_model, f.open_weights) for f in pooled.fits] == [
+            (s, m, open_only) for s, m in pairs
+        ]
+        prior = model.params["annual_decline"]
+        want = np.mean([float(f.priors()["annual_decline"].cdf(10.0)) for f in pooled.fits])
+        np.testing.assert_allclose(float(prior.cdf(10.0)), want, rtol=1e-9)
+        assert all(f.n >= 5 for f in pooled.fits)
+    # the frontier tier falls faster than the open-model tier, as in the data
+    med = {k: float(sc[k].params["annual_decline"].ppf(0.5)) for k in ("frontier", "open")}
+    assert med["frontier"] > 2 * med["open"]

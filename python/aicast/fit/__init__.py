@@ -5,6 +5,6 @@ Each area lives in its own submodule; this package re-exports the public functio
 
 from __future__ import annotations
 
-from .prices import PriceTrend, frontier, price_trend, price_trends
+from .prices import PooledPriceTrend, PriceTrend, frontier, pool, price_trend, price_trends
 
-__all__: list[str] = ["PriceTrend", "frontier", "price_trend", "price_trends"]
+__all__: list[str] = ["PooledPriceTrend", "PriceTrend", "frontier", "pool", "price_trend", "price_trends"]

@@ -36,7 +36,7 @@ import pandas as pd
 
 from .._months import parse_month
 
-__all__ = ["PriceTrend", "frontier", "price_trend", "price_trends"]
+__all__ = ["PooledPriceTrend", "PriceTrend", "frontier", "pool", "price_trend", "price_trends"]
 
 DAYS_PER_YEAR = 365.25
 
@@ -112,6 +112,7 @@ def frontier(
     *,
     start: Any = None,
     end: Any = None,
+    open_weights: bool | None = None,
 ) -> pd.DataFrame:
     """The running price frontier: each model cheaper than every earlier one at or above ``threshold``.
 
@@ -126,6 +127,9 @@ def frontier(
         Minimum score, or the name of a model whose score sets it.
     start, end
         Keep only rows released in this date range (dates, or ``"YYYY-MM"`` for whole months).
+    open_weights
+        True: only open-weights models; False: only closed ones; None: all. A threshold given
+        as a model name is looked up in the whole table.
 
     Returns
     -------
@@ -143,6 +147,10 @@ def frontier(
     thr, _ = _threshold_value(table, col, threshold)
     df = table.copy()
     df["release_date"] = pd.to_datetime(df["release_date"])
+    if open_weights is not None:
+        if "open_weights" not in df.columns:
+            raise ValueError("open_weights filter: the table has no 'open_weights' column")
+        df = df[df["open_weights"].fillna(-1).astype(int) == int(bool(open_weights))]
     lo, hi = _date_bound(start, "start", False), _date_bound(end, "end", True)
     if lo is not None:
         df = df[df["release_date"] >= lo]
@@ -177,6 +185,8 @@ class PriceTrend:
     ----------
     score, threshold
         Score column and threshold; ``threshold_model`` if it came from a model's score.
+    open_weights
+        The subset fitted: True (open weights), False (closed) or None (all models).
     frontier
         The frontier rows that were regressed, with the fitted price (``fitted``) and the
         time in years since ``t0`` (``t_years``).
@@ -197,6 +207,7 @@ class PriceTrend:
     score: str
     threshold: float
     threshold_model: str | None
+    open_weights: bool | None
     frontier: pd.DataFrame = field(repr=False)
     t0: pd.Timestamp
     log_intercept: float
@@ -329,6 +340,7 @@ class PriceTrend:
             "score": self.score,
             "threshold": self.threshold,
             "threshold_model": self.threshold_model,
+            "open_weights": self.open_weights,
             "n": self.n,
             "start": self.start,
             "end": self.end,
@@ -342,11 +354,74 @@ class PriceTrend:
     def __repr__(self) -> str:
         lo, hi = self.annual_decline_ci
         thr = f"{self.threshold:g}" + (f" ({self.threshold_model})" if self.threshold_model else "")
+        if self.open_weights is not None:
+            thr += ", open weights" if self.open_weights else ", closed"
         return (
             f"PriceTrend({self.score} >= {thr}: {self.annual_decline:.3g}x per year, "
             f"{self.confidence:.0%} CI [{lo:.3g}, {hi:.3g}], residual sd {self.residual_sd:.3g}, "
             f"n={self.n}, {self.start.date()} to {self.end.date()})"
         )
+
+
+@dataclass(frozen=True)
+class PooledPriceTrend:
+    """Several price trends (e.g. one per benchmark) pooled into one decline prior.
+
+    The ``annual_decline`` prior is the equal-weight mixture of the fits' priors, so the
+    disagreement between benchmarks is part of the uncertainty; ``volatility`` is the
+    root-mean-square of their residual standard deviations. Built by :func:`pool`.
+    """
+
+    fits: tuple[PriceTrend, ...]
+
+    def priors(self, start: Any = None) -> dict[str, Any]:
+        """``annual_decline`` (mixture) and ``volatility`` for :class:`aicast.PriceDecline`."""
+        from ..priors import mixture, point
+
+        if start is not None:
+            raise ValueError("a pooled price trend has no single start price: give start_price instead of start")
+        declines = [f.priors()["annual_decline"] for f in self.fits]
+        rms = math.sqrt(sum(f.residual_sd**2 for f in self.fits) / len(self.fits))
+        return {"annual_decline": mixture(declines), "volatility": point(rms)}
+
+    def to_model(self, name: str, start: Any = None, start_price: Any = None, **params: Any) -> Any:
+        """A :class:`aicast.PriceDecline` with the pooled priors; ``start_price`` is required."""
+        from ..models import PriceDecline
+
+        if start_price is None:
+            raise ValueError(f"pooled price trend for {name!r}: give start_price (pooled fits have no single trend price)")
+        pri = self.priors()
+        pri["start_price"] = start_price
+        pri.update(params)
+        return PriceDecline(name, **pri)
+
+    def __repr__(self) -> str:
+        parts = "; ".join(
+            f"{f.score} >= {f.threshold:g}: {f.annual_decline:.3g}x" for f in self.fits
+        )
+        return f"PooledPriceTrend({parts})"
+
+
+def pool(*fits: PriceTrend | Iterable[PriceTrend]) -> PooledPriceTrend:
+    """Pool price trends into one decline prior (an equal-weight mixture); see :class:`PooledPriceTrend`.
+
+    Raises
+    ------
+    ValueError
+        If no fit is given.
+    """
+    items: list[Any] = []
+    for f in fits:
+        if isinstance(f, PriceTrend):
+            items.append(f)
+        else:
+            items.extend(f)
+    if not items:
+        raise ValueError("pool needs at least one price trend")
+    for f in items:
+        if not isinstance(f, PriceTrend):
+            raise TypeError(f"pool expects PriceTrend fits, got {type(f).__name__}")
+    return PooledPriceTrend(tuple(items))
 
 
 def _as_dates(dates: Any) -> Any:
@@ -370,6 +445,7 @@ def price_trend(
     *,
     start: Any = None,
     end: Any = None,
+    open_weights: bool | None = None,
     confidence: float = 0.9,
 ) -> PriceTrend:
     """Fit the log-linear trend of the price frontier at a capability threshold (Epoch's method).
@@ -385,6 +461,8 @@ def price_trend(
         Minimum score (at or above), or a model name whose score sets it (``"GPT-4-0314"``).
     start, end
         Use only price points released in this range (dates or ``"YYYY-MM"`` months).
+    open_weights
+        True / False: only open-weights / closed models (None: all).
     confidence
         Level of the decline factor's confidence interval (Epoch reports 90%).
 
@@ -395,8 +473,7 @@ def price_trend(
     Raises
     ------
     ValueError
-        For an unknown score column, fewer than 3 frontier points, or frontier points all on
-        one date.
+        For an unknown score column or fewer than 3 frontier points.
 
     Examples
     --------
@@ -410,16 +487,17 @@ def price_trend(
     table = _check_table(table)
     col = _score_column(table, score)
     thr, thr_model = _threshold_value(table, col, threshold)
-    fr = frontier(table, col, thr, start=start, end=end)
+    fr = frontier(table, col, thr, start=start, end=end, open_weights=open_weights)
     if len(fr) < 3:
+        subset = "" if open_weights is None else (" (open weights)" if open_weights else " (closed)")
         raise ValueError(
-            f"price trend {col} >= {thr:g}: the price frontier has {len(fr)} point(s), need at least 3 "
+            f"price trend {col} >= {thr:g}{subset}: the price frontier has {len(fr)} point(s), need at least 3 "
             f"to fit a trend with an uncertainty (lower the threshold or widen the date range)"
         )
     t0 = pd.Timestamp(fr["release_date"].iloc[0])
     t = np.asarray((fr["release_date"] - t0).dt.days, dtype=float) / DAYS_PER_YEAR
-    if np.ptp(t) == 0.0:
-        raise ValueError(f"price trend {col} >= {thr:g}: all frontier points share one date ({t0.date()})")
+    # Frontier prices strictly fall and only one point per date can be a new low, so the
+    # dates differ and the regression is well posed.
     y = np.log(fr["price_per_mtok"].to_numpy(dtype=float))
     X = np.column_stack([np.ones_like(t), t])
     coef, *_ = np.linalg.lstsq(X, y, rcond=None)
@@ -432,7 +510,7 @@ def price_trend(
     r2 = 1.0 - sse / sst if sst > 0 else 1.0
     fr = fr.assign(t_years=t, fitted=np.exp(X @ coef))
     return PriceTrend(
-        score=col, threshold=thr, threshold_model=thr_model, frontier=fr, t0=t0,
+        score=col, threshold=thr, threshold_model=thr_model, open_weights=open_weights, frontier=fr, t0=t0,
         log_intercept=float(coef[0]), log_slope=float(coef[1]), cov=cov,
         residual_sd=math.sqrt(s2), r_squared=r2, confidence=float(confidence),
     )
@@ -445,6 +523,7 @@ def price_trends(
     *,
     start: Any = None,
     end: Any = None,
+    open_weights: bool | None = None,
     confidence: float = 0.9,
     skip_short: bool = True,
 ) -> pd.DataFrame:
@@ -474,7 +553,8 @@ def price_trends(
     rows = []
     for thr in vals:
         try:
-            tr = price_trend(table, col, thr, start=start, end=end, confidence=confidence)
+            tr = price_trend(table, col, thr, start=start, end=end, open_weights=open_weights,
+                             confidence=confidence)
         except ValueError as e:
             if skip_short and "need at least 3" in str(e):
                 continue
