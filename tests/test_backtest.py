@@ -11,7 +11,7 @@ from scipy import stats
 
 import aicast as ac
 from aicast import scores
-from aicast.backtest import ADAPTERS, BacktestSetup, register_adapter, rolling_cuts, split_at_cut
+from aicast.backtest import ADAPTERS, BacktestSetup, CutError, register_adapter, rolling_cuts, split_at_cut
 
 # --- scores ------------------------------------------------------------------------------------
 
@@ -240,6 +240,8 @@ def test_backtest_errors_name_the_problem():
         ac.backtest("price", t, cut="2024-06", score="mmlu_pro", threshold=50)
     with pytest.raises(ValueError, match="no backtest adapter for model kind 'weather'"):
         ac.backtest("weather", t)
+    with pytest.raises(ValueError, match=r"confidence must be in \(0, 1\)"):
+        ac.backtest("price", t, threshold=43.9, confidence=0.0)
     with pytest.raises(ValueError, match="observe must be 'points' or 'monthly'"):
         ac.backtest("price", t, threshold=43.9, observe="daily")
     with pytest.raises(ValueError, match="start must be 'trend' or 'last'"):
@@ -255,3 +257,30 @@ def test_backtest_errors_name_the_problem():
         ac.backtest("price", t, cut="2024-11", threshold=64.8)
     with pytest.raises(ValueError, match="table has no 'date' column"):
         split_at_cut(t, "date", "2024-06")
+
+
+def test_rolling_backtest_skips_cuts_it_cannot_fit_and_combines():
+    t = ac.data.prices_epoch()
+    cuts = ["2023-06", "2024-03", "2024-06", "2024-09"]
+    with pytest.raises(CutError, match=r"cut 2023-06: price trend mmlu >= 86"):
+        ac.backtest("price", t, cut=cuts, threshold="GPT-4-0314", paths=1000)
+    bt = ac.backtest("price", t, cut=cuts, threshold="GPT-4-0314", paths=1000, skip=True)
+    # MMLU >= 86 frontier: GPT-4-0314 2023-03, GPT-4 Turbo 2023-11, GPT-4o and Gemini 1.5 Pro 2024-05
+    assert [str(c) for c in bt.skipped] == ["2023-06", "2024-03"]
+    assert "frontier has 1 point" in bt.skipped[pd.Period("2023-06", "M")]
+    assert "frontier has 2 point" in bt.skipped[pd.Period("2024-03", "M")]
+    assert [str(c) for c in bt.fits] == ["2024-06", "2024-09"]
+    late = ac.backtest("price", t, cut=["2024-06", "2024-11"], threshold=64.8, paths=1000, skip=True)
+    assert "no observations after the cut" in late.skipped[pd.Period("2024-11", "M")]
+    assert "2 skipped" in repr(bt)
+    other = ac.backtest("price", t, cut="2024-06", score="arena", threshold=1106, paths=1000)
+    both = ac.Backtest.combine({"mmlu 86": bt, "arena 1106": other})
+    assert set(both.scores["key"]) == {"mmlu 86", "arena 1106"}
+    assert len(both.pit) == len(bt.pit) + len(other.pit)
+    assert both.summary().loc["model", "n"] == len(both.pit)
+    with pytest.raises(ValueError, match="no cut could be backtested"):
+        ac.backtest("price", t, cut=["2023-06"], threshold="GPT-4-0314", skip=True)
+    with pytest.raises(ValueError, match="unknown score column"):  # bad options are never skipped
+        ac.backtest("price", t, cut=cuts, score="bogus", skip=True)
+    with pytest.raises(ValueError, match="combine needs at least one backtest"):
+        ac.Backtest.combine({})

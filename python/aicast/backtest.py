@@ -26,7 +26,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +41,7 @@ from .scenario import Scenario
 __all__ = [
     "ADAPTERS",
     "COVERAGE_LEVELS",
+    "CutError",
     "PINBALL_LEVELS",
     "Backtest",
     "BacktestSetup",
@@ -89,6 +90,14 @@ class BacktestSetup:
 
 Adapter = Callable[..., BacktestSetup]
 
+
+class CutError(ValueError):
+    """A cut that cannot be backtested: outside the data, too little data before it, or none after.
+
+    Adapters raise it for problems of one cut, so a rolling backtest with ``skip=True`` can
+    pass over that cut; any other ValueError (a bad option) always propagates.
+    """
+
 #: Backtest adapters by model kind (and alias).
 ADAPTERS: dict[str, Adapter] = {}
 
@@ -117,8 +126,8 @@ def split_at_cut(table: pd.DataFrame, date_column: str, cut: Any) -> tuple[pd.Da
     Raises
     ------
     ValueError
-        If the table lacks ``date_column`` or the cut is not inside the data range (no rows
-        up to it, or none after it).
+        If the table lacks ``date_column``; :class:`CutError` (a ValueError) if the cut is
+        not inside the data range (no rows up to it, or none after it).
     """
     if date_column not in table.columns:
         raise ValueError(f"table has no {date_column!r} column (columns: {', '.join(map(str, table.columns))})")
@@ -129,7 +138,7 @@ def split_at_cut(table: pd.DataFrame, date_column: str, cut: Any) -> tuple[pd.Da
     first, last = dates.min(), dates.max()
     end = c.end_time
     if not (first <= end and last > end):
-        raise ValueError(
+        raise CutError(
             f"cut {c} lies outside the data range {first.to_period('M')} to {last.to_period('M')}: "
             f"a backtest needs data up to the cut and after it"
         )
@@ -154,10 +163,32 @@ class Backtest:
     """
 
     scores: pd.DataFrame
-    fits: dict[pd.Period, Any]
+    fits: dict[Any, Any]
     model_kind: str
     paths: int
     seed: int
+    skipped: dict[Any, str] = field(default_factory=dict)
+
+    @classmethod
+    def combine(cls, backtests: Mapping[str, Backtest]) -> Backtest:
+        """Pool backtests (e.g. one per capability threshold) into one; ``scores`` gains a ``key`` column.
+
+        Raises
+        ------
+        ValueError
+            If there is nothing to combine or the backtests are of different model kinds.
+        """
+        items = dict(backtests)
+        if not items:
+            raise ValueError("combine needs at least one backtest")
+        kinds = {b.model_kind for b in items.values()}
+        if len(kinds) > 1:
+            raise ValueError(f"combine: backtests of different model kinds {sorted(kinds)}")
+        frames = [b.scores.assign(key=k) for k, b in items.items()]
+        fits = {(k, c): f for k, b in items.items() for c, f in b.fits.items()}
+        skipped = {(k, c): r for k, b in items.items() for c, r in b.skipped.items()}
+        first = next(iter(items.values()))
+        return cls(pd.concat(frames, ignore_index=True), fits, first.model_kind, first.paths, first.seed, skipped)
 
     def summary(self, by_cut: bool = False) -> pd.DataFrame:
         """Coverage of the 50% and 90% intervals, mean CRPS and pinball loss per forecaster."""
@@ -199,7 +230,9 @@ class Backtest:
 
     def __repr__(self) -> str:
         cuts = ", ".join(str(c) for c in self.fits)
-        return f"<aicast.Backtest {self.model_kind}: cuts {cuts}; {len(self.pit)} observations, {self.paths:,} paths>"
+        skipped = f"; {len(self.skipped)} skipped" if self.skipped else ""
+        return (f"<aicast.Backtest {self.model_kind}: cuts {cuts}{skipped}; {len(self.pit)} observations, "
+                f"{self.paths:,} paths>")
 
 
 def _score_point(x: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
@@ -238,6 +271,7 @@ def backtest(
     paths: int = 20_000,
     seed: int = 0,
     threads: int | None = None,
+    skip: bool = False,
     **options: Any,
 ) -> Backtest:
     """Fit on the data up to ``cut``, forecast the rest with the engine and score it.
@@ -253,11 +287,16 @@ def backtest(
         for a rolling-origin backtest.
     paths, seed, threads
         Engine run of each cut's forecast (the forecast is the engine's sample of paths).
+    skip
+        In a rolling backtest, skip cuts that cannot be fitted or scored (too little data
+        before or none after) and list them with the reason in :attr:`Backtest.skipped`,
+        instead of raising. At least one cut must remain.
     **options
         Passed to the adapter. Price: ``score``, ``threshold``, ``observe``
         (``"points"``: the later frontier points; ``"monthly"``: the frontier price at every
         later month), ``start`` (``"trend"``: the fitted trend's price at the cut, with its
-        uncertainty; ``"last"``: the last frontier price before the cut), ``confidence``.
+        uncertainty; ``"last"``: the last frontier price before the cut), ``open_weights``,
+        ``confidence``.
 
     Returns
     -------
@@ -278,13 +317,20 @@ def backtest(
     if not cuts:
         raise ValueError("cut: give at least one month")
     rows: list[pd.DataFrame] = []
-    fits: dict[pd.Period, Any] = {}
+    fits: dict[Any, Any] = {}
+    skipped: dict[Any, str] = {}
     for c in cuts:
-        setup = adapter(table, parse_month(c, "cut"), **options)
         p = parse_month(c, "cut")
+        try:
+            setup = adapter(table, p, **options)
+            if setup.observations.empty:
+                raise CutError(f"cut {p}: no observations after the cut to score")
+        except CutError as e:
+            if not skip:
+                raise
+            skipped[p] = str(e)
+            continue
         obs = setup.observations
-        if obs.empty:
-            raise ValueError(f"cut {p}: no observations after the cut to score")
         months = [parse_month(m, "observation month") for m in obs["month"]]
         if min(months) <= p:
             raise ValueError(f"cut {p}: observations must lie after the cut month, got {min(months)}")
@@ -305,10 +351,12 @@ def backtest(
             parts.append(base.assign(forecaster=name, **_score_point(f(xn), y), median=xn, q05=xn, q95=xn))
         rows.extend(parts)
         fits[p] = setup.fit
+    if not rows:
+        raise ValueError("no cut could be backtested: " + "; ".join(skipped.values()))
     out = pd.concat(rows, ignore_index=True)
     out["in_50"] = out["in_50"].astype(bool)
     out["in_90"] = out["in_90"].astype(bool)
-    return Backtest(scores=out, fits=fits, model_kind=model_kind, paths=paths, seed=seed)
+    return Backtest(scores=out, fits=fits, model_kind=model_kind, paths=paths, seed=seed, skipped=skipped)
 
 
 # --- price adapter ----------------------------------------------------------------------------
@@ -323,22 +371,29 @@ def _price_adapter(
     threshold: float | str = 0.0,
     observe: str = "points",
     start: str = "trend",
+    open_weights: bool | None = None,
     confidence: float = 0.9,
 ) -> BacktestSetup:
     """Price frontier at a capability threshold: Epoch-style trend fitted up to the cut."""
-    from .fit.prices import frontier, price_trend
+    from .fit.prices import _check_table, _score_column, _threshold_value, frontier, price_trend
     from .models import PriceDecline
 
     if observe not in ("points", "monthly"):
         raise ValueError(f"observe must be 'points' or 'monthly', got {observe!r}")
     if start not in ("trend", "last"):
         raise ValueError(f"start must be 'trend' or 'last', got {start!r}")
+    if not 0.0 < float(confidence) < 1.0:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
+    # Score column and threshold come from the whole table (a threshold model may be released
+    # after the cut: its score is only a number); the fit sees the rows up to the cut only.
+    col = _score_column(_check_table(table), score)
+    thr, _ = _threshold_value(table, col, threshold)
     train, _, cut = split_at_cut(table, "release_date", cut)
     try:
-        fit = price_trend(train, score, threshold, confidence=confidence)
-    except ValueError as e:
-        raise ValueError(f"cut {cut}: {e}") from None
-    full = frontier(table, fit.score, fit.threshold)
+        fit = price_trend(train, col, thr, open_weights=open_weights, confidence=confidence)
+    except ValueError as e:  # too few frontier points before the cut
+        raise CutError(f"cut {cut}: {e}") from None
+    full = frontier(table, col, thr, open_weights=open_weights)
     after = full[full["release_date"] > cut.end_time]
     last_price = float(fit.frontier["price_per_mtok"].iloc[-1])
     if observe == "points":
