@@ -11,7 +11,14 @@ from scipy import stats
 
 import aicast as ac
 from aicast import scores
-from aicast.backtest import ADAPTERS, BacktestSetup, CutError, register_adapter, rolling_cuts, split_at_cut
+from aicast.backtest import (
+    ADAPTERS,
+    BacktestSetup,
+    CutError,
+    register_adapter,
+    rolling_cuts,
+    split_at_cut,
+)
 
 # --- scores ------------------------------------------------------------------------------------
 
@@ -155,7 +162,7 @@ def test_price_backtest_observations_baselines_and_scores():
 def test_backtest_scores_equal_independent_computation_with_engine_paths():
     """The harness's model scores are those of the engine's paths at each observation month."""
     table = _trend_table(sd=0.3, seed=9)
-    kw = dict(score="mmlu", threshold=70, start="last")
+    kw = {"score": "mmlu", "threshold": 70, "start": "last"}
     bt = ac.backtest("price", table, cut="2023-03", paths=3000, seed=4, **kw)
     fit = bt.fits[pd.Period("2023-03", "M")]
     setup = ADAPTERS["price"](table, pd.Period("2023-03", "M"), **kw)

@@ -83,8 +83,8 @@ def _simulated_table(rng, decline, sd, n=8, spacing_months=3):
     dates = [start + pd.DateOffset(months=spacing_months * i) for i in range(n)]
     t = np.array([(d - start).days for d in dates]) / 365.25
     log_p = math.log(30.0) - math.log(decline) * t + rng.normal(0.0, sd, n)
-    rows = [(d, math.exp(lp), 80.0 + rng.uniform(0, 10)) for d, lp in zip(dates, log_p)]
-    for d, lp in zip(dates, log_p):
+    rows = [(d, math.exp(lp), 80.0 + rng.uniform(0, 10)) for d, lp in zip(dates, log_p, strict=True)]
+    for d, lp in zip(dates, log_p, strict=True):
         rows.append((d + pd.Timedelta(days=10), math.exp(lp) * 3.0, 85.0))  # capable but dearer
         rows.append((d + pd.Timedelta(days=20), math.exp(lp) / 50.0, 60.0))  # cheap but below threshold
     return pd.DataFrame(rows, columns=["release_date", "price_per_mtok", "mmlu"])

@@ -41,10 +41,10 @@ from .scenario import Scenario
 __all__ = [
     "ADAPTERS",
     "COVERAGE_LEVELS",
-    "CutError",
     "PINBALL_LEVELS",
     "Backtest",
     "BacktestSetup",
+    "CutError",
     "backtest",
     "register_adapter",
     "rolling_cuts",

@@ -163,7 +163,7 @@ def frontier(
     df = df.sort_values(["release_date", "price_per_mtok"], kind="mergesort")
     best = math.inf
     rows = []
-    for idx, p in zip(df.index, df["price_per_mtok"]):
+    for idx, p in zip(df.index, df["price_per_mtok"], strict=True):
         if p < best:
             rows.append(idx)
             best = p
