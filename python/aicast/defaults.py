@@ -18,12 +18,16 @@ that held that position when the data begin (:data:`DECLINE_FITS`):
 
 Each tier's ``annual_decline`` prior is the equal-weight mixture of its three fits'
 lognormal priors (each matching the fit's 90% confidence interval), so the disagreement
-between benchmarks is part of the uncertainty. This gives medians of about 16x-76x a year
-for the frontier tier, 9x-48x for the mid tier and 5x-6x for the open tier: inside the
+between benchmarks is part of the uncertainty. The single fits have medians of 16x-76x a
+year for the frontier tier, 9x-48x for the mid tier and 4.7x-6.4x for the open tier; the
+mixtures have medians of about 32x, 12x and 5x a year. The first two lie inside the
 published range for constant capability (Epoch AI, March 2025: 9x to 900x a year depending
-on the threshold; a16z "LLMflation": about 10x a year). What stays set by hand here, because
-these data cannot identify it: volatility, price-war jumps and the floors (the serving cost
-below which a price cannot fall) with their own decline.
+on the threshold; a16z "LLMflation": about 10x a year); the open tier, fitted on hosted
+open-weights prices only, falls more slowly. What stays set by hand here, because these
+data cannot identify it: volatility, price-war jumps and the floors (the serving cost below
+which a price cannot fall) with their own decline. The backtests in
+``notebooks/05_calibration_and_backtests.ipynb`` show the fits' forecast intervals to be too
+narrow rather than too wide: later prices mostly fell below them.
 """
 
 from __future__ import annotations
