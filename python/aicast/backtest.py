@@ -13,7 +13,8 @@ fell inside the central 50% and 90% intervals, CRPS and the mean pinball loss ov
 CRPS is the absolute error; their intervals have zero width).
 
 Adapters here: ``"price_decline"`` (alias ``"price"``). The leaderboard and incident models
-add theirs with one decorated function each.
+add theirs with one decorated function each. (``aicast.backtest`` is the function; import the
+rest of this module by name: ``from aicast.backtest import register_adapter, BacktestSetup``.)
 
 Examples
 --------
