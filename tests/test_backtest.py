@@ -7,6 +7,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 import aicast as ac
@@ -95,6 +97,24 @@ def test_pit_hand_checked_and_uniform_when_calibrated():
     pq = scores.pit_quantiles(lv, q, [0.0, -5.0, 0.3])
     np.testing.assert_allclose(pq[:2], [0.5, 0.0])
     assert abs(pq[2] - stats.norm.cdf(0.3)) < 0.01
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.floats(-1e3, 1e3), min_size=1, max_size=40),
+    st.floats(-1e3, 1e3),
+)
+def test_score_invariants(sample, y):
+    x = np.asarray(sample)
+    crps = scores.crps_samples(x, [y])[0]
+    brute = np.abs(x - y).mean() - 0.5 * np.abs(x[:, None] - x[None, :]).mean()
+    assert crps >= -1e-9 * (1 + np.abs(x).max())
+    np.testing.assert_allclose(crps, brute, rtol=1e-9, atol=1e-9 * (1 + np.abs(x).max() + abs(y)))
+    pit = scores.pit_samples(x, [y])[0]
+    assert 0.0 <= pit <= 1.0
+    lo50, hi50 = scores.interval(x, 0.5)
+    lo90, hi90 = scores.interval(x, 0.9)
+    assert lo90[0] <= lo50[0] <= hi50[0] <= hi90[0]  # nested intervals: 50% inside implies 90% inside
 
 
 def test_score_errors():
