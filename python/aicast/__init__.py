@@ -15,9 +15,10 @@ True
 
 from __future__ import annotations
 
-from . import _engine, data, fit
-from .leaderboard import LeaderboardGap
+from . import _engine, data, fit, scores
+from .backtest import Backtest, backtest
 from .incidents import IncidentGrowth
+from .leaderboard import LeaderboardGap
 from .models import Model, PriceDecline
 from .priors import (
     Prior,
@@ -43,6 +44,7 @@ from .self_hosting import SelfHosting, TokenDemand
 __version__: str = _engine.__version__
 
 __all__ = [
+    "Backtest",
     "DEFAULT_QUANTILES",
     "EventProbability",
     "HittingTime",
@@ -56,6 +58,7 @@ __all__ = [
     "SelfHosting",
     "TokenDemand",
     "__version__",
+    "backtest",
     "beta",
     "correlate",
     "data",
@@ -67,6 +70,7 @@ __all__ = [
     "normal",
     "pert",
     "point",
+    "scores",
     "student_t",
     "to",
     "triangular",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -99,6 +99,58 @@ class Scenario:
             raise ValueError(f"horizon must not be before start, got start={self.start}, horizon={self.horizon}")
         self.seed = _check_seed(seed)
         self.models: list[Model] = []
+
+    @classmethod
+    def from_fits(
+        cls,
+        fits: Mapping[str, Any],
+        start: Any = "2026-02",
+        horizon: Any = "2030-12",
+        seed: int = 0,
+        *,
+        params: Mapping[str, Mapping[str, Any]] | None = None,
+        **common: Any,
+    ) -> Scenario:
+        """A scenario whose models come from fits to data, not from numbers typed in by hand.
+
+        Parameters
+        ----------
+        fits
+            Model name -> a fit with a ``to_model(name, start=..., **params)`` method, e.g.
+            :func:`aicast.fit.price_trend` (a :class:`~aicast.fit.PriceTrend`), or a list of
+            price trends, pooled with :func:`aicast.fit.pool`.
+        start, horizon, seed
+            As for :class:`Scenario`. A price trend without a given ``start_price`` starts
+            from the trend's value (with its uncertainty) in the ``start`` month.
+        params
+            Model name -> parameters that override the fitted priors of that model only
+            (e.g. ``{"frontier": {"start_price": 5.4}}``).
+        **common
+            Parameters for every model (e.g. ``volatility``, ``floor``).
+
+        Examples
+        --------
+        >>> import aicast as ac
+        >>> tr = ac.fit.price_trend(ac.data.prices_epoch(), "mmlu", "GPT-3.5 Turbo")
+        >>> sc = ac.Scenario.from_fits({"gpt35": tr}, start="2025-01", horizon="2026-12")
+        >>> sc.series
+        ['gpt35.price']
+        """
+        from .fit.prices import PriceTrend, pool
+
+        sc = cls(start=start, horizon=horizon, seed=seed)
+        extra = dict(params or {})
+        unknown = sorted(set(extra) - set(fits))
+        if unknown:
+            raise ValueError(f"params names models that have no fit: {', '.join(unknown)}")
+        for name, f in fits.items():
+            if isinstance(f, (list, tuple)) and all(isinstance(x, PriceTrend) for x in f):
+                f = f[0] if len(f) == 1 else pool(f)
+            if not hasattr(f, "to_model"):
+                raise TypeError(f"fit for {name!r} has no to_model method: got {type(f).__name__}")
+            kwargs = {**common, **dict(extra.get(name, {}))}
+            sc.add(f.to_model(name, start=sc.start, **kwargs))
+        return sc
 
     @property
     def n_months(self) -> int:

@@ -8,15 +8,22 @@ from __future__ import annotations
 from .battles import bradley_terry, leaderboard_table
 from .incidents import IncidentFit, ReportingLag, incident_growth, negbin_regression, reporting_lag
 from .leaderboard import LeaderboardGapFit, leaderboard_gap
+from .prices import PooledPriceTrend, PriceTrend, frontier, pool, price_trend, price_trends
 
 __all__: list[str] = [
     "IncidentFit",
     "LeaderboardGapFit",
+    "PooledPriceTrend",
+    "PriceTrend",
     "ReportingLag",
     "bradley_terry",
+    "frontier",
     "incident_growth",
     "leaderboard_gap",
     "leaderboard_table",
     "negbin_regression",
+    "pool",
+    "price_trend",
+    "price_trends",
     "reporting_lag",
 ]

@@ -1,0 +1,273 @@
+"""Price trends at constant capability: the frontier, the log-linear fit, its interval and priors."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+import aicast as ac
+from aicast.fit import frontier, price_trend, price_trends
+
+
+def _table(dates, prices, scores, models=None):
+    n = len(dates)
+    return pd.DataFrame(
+        {
+            "model": models or [f"m{i}" for i in range(n)],
+            "release_date": pd.to_datetime(dates),
+            "price_per_mtok": np.asarray(prices, dtype=float),
+            "mmlu": np.asarray(scores, dtype=float),
+        }
+    )
+
+
+def test_frontier_hand_checked():
+    t = _table(
+        ["2022-01-01", "2022-03-01", "2022-03-01", "2022-06-01", "2022-07-01", "2022-09-01", "2022-10-01", "2023-01-01"],
+        [10.0, 5.0, 4.0, 4.0, 0.1, 3.0, 1.0, 3.5],
+        [70, 71, 72, 80, 50, 90, np.nan, 75],
+        models=["a", "b", "c", "d", "cheap-but-weak", "e", "no-score", "f"],
+    )
+    fr = frontier(t, "MMLU", 70)
+    # a (first), then c (cheapest on 2022-03-01, b is not cheaper than c), d ties c -> not a new
+    # low, the weak and unscored models are excluded, e is a new low, f is dearer than e.
+    assert fr["model"].tolist() == ["a", "c", "e"]
+    assert fr["price_per_mtok"].tolist() == [10.0, 4.0, 3.0]
+    # a threshold given as a model name uses that model's score
+    assert frontier(t, "mmlu", "d")["model"].tolist() == ["d", "e"]
+    # date range
+    assert frontier(t, "mmlu", 70, start="2022-03")["model"].tolist() == ["c", "e"]
+
+
+def test_reproduces_epoch_published_mmlu_trend():
+    # Epoch AI's published result for MMLU >= 43.9 (GPT-3 level): 9 frontier models,
+    # 11.77x per year, 90% CI [8.29, 16.72] (results/default/lowest_price_models_above_
+    # previous_frontier/lowest_price_models_results.csv in epoch-research/llm-benchmark-efficiency).
+    tr = price_trend(ac.data.prices_epoch(), score="MMLU", threshold=43.9)
+    assert tr.frontier["model"].tolist() == [
+        "GPT-3 175B (davinci)", "GPT-3 175B (davinci)", "GPT-3.5 Turbo", "Llama-2-Chat-13B",
+        "Llama 2-7B", "Llama 2-7B", "Llama-3.1-Instruct-8B", "Llama-3.2-Instruct-3B", "Gemini-1.5-Flash-8B",
+    ]
+    # Epoch's time axis differs from days / 365.25 by a fraction of a percent
+    np.testing.assert_allclose(tr.annual_decline, 11.77, rtol=0.005)
+    np.testing.assert_allclose(tr.annual_decline_ci, (8.29, 16.72), rtol=0.005)
+    assert tr.confidence == 0.9
+    assert "11.8x per year" in repr(tr)
+
+
+# Epoch AI's published fits (90% CI) whose frontier our table reproduces point for point.
+# At GPQA >= 53 and >= 56 our table has one more frontier model (o1-mini), so those differ.
+EPOCH_PUBLISHED = [
+    ("mmlu", 64.8, 15.83, 8.05, 31.11),
+    ("mmlu", 68.0, 9.35, 4.80, 18.20),
+    ("mmlu", 86.0, 15.86, 4.09, 61.54),
+    ("mmlu", 87.0, 35.79, 5.03, 254.83),
+    ("gpqa", 33.0, 42.02, 4.40, 401.44),
+    ("gpqa", 50.0, 46.25, 3.79, 564.83),
+    ("arena_elo", 1106.0, 9.61, 5.26, 17.54),
+    ("arena_elo", 1186.0, 75.32, 7.56, 750.79),
+    ("arena_elo", 1256.0, 245.51, 4.23, 14237.68),
+    ("arena_elo", 1285.0, 176.96, 39.13, 800.19),
+]
+
+
+@pytest.mark.parametrize(("score", "threshold", "factor", "low", "high"), EPOCH_PUBLISHED)
+def test_reproduces_epoch_published_trends(score, threshold, factor, low, high):
+    tr = price_trend(ac.data.prices_epoch(), score, threshold)
+    # the time axes differ by a fraction of a percent; the CI compounds it through t * se
+    np.testing.assert_allclose(tr.annual_decline, factor, rtol=0.01)
+    np.testing.assert_allclose(tr.annual_decline_ci, (low, high), rtol=0.02)
+
+
+def test_regression_matches_scipy_linregress():
+    t = ac.data.prices_epoch()
+    tr = price_trend(t, "gpqa", 33)
+    x = tr.frontier["t_years"].to_numpy()
+    y = np.log(tr.frontier["price_per_mtok"].to_numpy())
+    ref = stats.linregress(x, y)
+    np.testing.assert_allclose(tr.log_slope, ref.slope, rtol=1e-12)
+    np.testing.assert_allclose(tr.log_intercept, ref.intercept, rtol=1e-12)
+    np.testing.assert_allclose(tr.log_slope_se, ref.stderr, rtol=1e-10)
+    np.testing.assert_allclose(math.sqrt(tr.cov[0, 0]), ref.intercept_stderr, rtol=1e-10)
+    np.testing.assert_allclose(tr.r_squared, ref.rvalue**2, rtol=1e-10)
+    resid = y - (ref.intercept + ref.slope * x)
+    np.testing.assert_allclose(tr.residual_sd, np.sqrt(resid @ resid / (len(x) - 2)), rtol=1e-12)
+    h = stats.t.ppf(0.95, len(x) - 2) * ref.stderr
+    np.testing.assert_allclose(tr.annual_decline_ci, (np.exp(-ref.slope - h), np.exp(-ref.slope + h)), rtol=1e-9)
+    np.testing.assert_allclose(tr.price(tr.frontier["release_date"]), tr.frontier["fitted"], rtol=1e-12)
+
+
+def _simulated_table(rng, decline, sd, n=8, spacing_months=3):
+    """A frontier following a known trend, plus models the method must ignore."""
+    start = pd.Timestamp("2022-01-01")
+    dates = [start + pd.DateOffset(months=spacing_months * i) for i in range(n)]
+    t = np.array([(d - start).days for d in dates]) / 365.25
+    log_p = math.log(30.0) - math.log(decline) * t + rng.normal(0.0, sd, n)
+    rows = [(d, math.exp(lp), 80.0 + rng.uniform(0, 10)) for d, lp in zip(dates, log_p, strict=True)]
+    for d, lp in zip(dates, log_p, strict=True):
+        rows.append((d + pd.Timedelta(days=10), math.exp(lp) * 3.0, 85.0))  # capable but dearer
+        rows.append((d + pd.Timedelta(days=20), math.exp(lp) / 50.0, 60.0))  # cheap but below threshold
+    return pd.DataFrame(rows, columns=["release_date", "price_per_mtok", "mmlu"])
+
+
+def test_recovers_known_decline_and_interval_covers_at_nominal_rate():
+    rng = np.random.default_rng(20250301)
+    reps, decline, sd = 400, 10.0, 0.1
+    covered90 = covered50 = 0
+    logs = []
+    for _ in range(reps):
+        tr = price_trend(_simulated_table(rng, decline, sd), "mmlu", 80)
+        assert tr.n == 8  # the step (ln 10 / 4 = 0.58) dwarfs the noise: every true point is a new low
+        logs.append(math.log(tr.annual_decline))
+        lo, hi = tr.annual_decline_ci
+        covered90 += lo <= decline <= hi
+        lo, hi = tr.decline_interval(0.5)
+        covered50 += lo <= decline <= hi
+    logs = np.asarray(logs)
+    # unbiased in log space: mean within 4 standard errors of ln 10
+    assert abs(logs.mean() - math.log(decline)) < 4 * logs.std(ddof=1) / math.sqrt(reps)
+    for got, level in ((covered90 / reps, 0.9), (covered50 / reps, 0.5)):
+        assert abs(got - level) < 3.5 * math.sqrt(level * (1 - level) / reps), (got, level)
+
+
+def test_priors_match_the_fit():
+    tr = price_trend(ac.data.prices_epoch(), "mmlu", 64.8)
+    pri = tr.priors()
+    assert set(pri) == {"annual_decline", "volatility"}
+    np.testing.assert_allclose(pri["annual_decline"].interval(0.9), tr.annual_decline_ci, rtol=1e-9)
+    np.testing.assert_allclose(float(pri["annual_decline"].ppf(0.5)), tr.annual_decline, rtol=1e-12)
+    assert pri["volatility"].is_point and pri["volatility"].mean() == pytest.approx(tr.residual_sd)
+
+
+def test_start_price_prior_carries_the_trend_uncertainty_through_the_engine():
+    """With no noise, the engine's ln price at month k is the trend's estimate with its standard error."""
+    tr = price_trend(ac.data.prices_epoch(), "mmlu", 64.8)
+    pri = tr.priors(start="2024-06")
+    pri["volatility"] = 0.0
+    np.testing.assert_allclose(float(pri["start_price"].ppf(0.5)), tr.price("2024-06")[0], rtol=1e-12)
+    sc = ac.Scenario(start="2024-06", horizon="2026-06", seed=3).add(ac.PriceDecline("t", **pri))
+    n = 40_000
+    res = sc.run(paths=n, keep_paths=True, progress=False)
+    logp = np.log(res.paths("t.price"))
+    inflate = stats.t.ppf(0.95, tr.dof) / stats.norm.ppf(0.95)
+    for k in (0, 12, 24):
+        when = (pd.Period("2024-06", "M") + k).start_time
+        # months are twelfths of a year in the engine; the trend counts days
+        t_eng = tr.years(["2024-06"])[0] + k / 12
+        mean = tr.log_intercept + tr.log_slope * t_eng
+        sd = math.sqrt(tr.cov[0, 0] + 2 * t_eng * tr.cov[0, 1] + t_eng**2 * tr.cov[1, 1]) * inflate
+        assert abs(logp[:, k].mean() - mean) < 4 * sd / math.sqrt(n), (k, when)
+        # s.e. of a sample sd is about sd / sqrt(2n)
+        assert abs(logp[:, k].std() - sd) < 4 * sd / math.sqrt(2 * n), k
+
+
+def test_to_model_and_price_trends_across_thresholds():
+    t = ac.data.prices_epoch()
+    tr = price_trend(t, "arena", "GPT-4-0314")
+    assert tr.score == "arena_elo" and tr.threshold == 1186 and tr.threshold_model == "GPT-4-0314"
+    m = tr.to_model("x", start_price=5.0, jump_rate=0.5)
+    assert isinstance(m, ac.PriceDecline) and m.params["start_price"].mean() == 5.0
+    assert m.params["jump_rate"].mean() == 0.5
+    m2 = tr.to_model("y", start="2025-01")
+    assert m2.params["start_price"].correlation is not None
+    df = price_trends(t, "mmlu", [43.9, 64.8, 86, 200], skip_short=True)
+    assert df["threshold"].tolist() == [43.9, 64.8, 86.0]  # 200: no frontier, skipped
+    assert (df["n"] >= 3).all() and (df["ci_low"] < df["annual_decline"]).all()
+    assert all(isinstance(f, ac.fit.PriceTrend) for f in df["fit"])
+    every = price_trends(t, "gpqa")
+    assert len(every) > 5 and every["threshold"].is_monotonic_increasing
+
+
+def test_errors_name_the_problem():
+    t = ac.data.prices_epoch()
+    with pytest.raises(ValueError, match=r"frontier has 2 point\(s\), need at least 3"):
+        price_trend(t, "mmlu", 64.8, end="2023-03")
+    with pytest.raises(ValueError, match=r"frontier has 0 point\(s\)"):
+        price_trend(t, "mmlu", 101)
+    with pytest.raises(ValueError, match="unknown score column 'HumanEval'.*mmlu, gpqa, arena_elo"):
+        price_trend(t, "HumanEval", 50)
+    with pytest.raises(ValueError, match="threshold model 'GPT-9' has no mmlu score"):
+        price_trend(t, "mmlu", "GPT-9")
+    with pytest.raises(ValueError, match=r"frontier has 1 point\(s\)"):  # one date: one new low
+        price_trend(_table(["2024-01-01"] * 3, [3.0, 2.0, 1.0], [80, 80, 80]), "mmlu", 70)
+    with pytest.raises(ValueError, match=r"confidence must be in \(0, 1\)"):
+        price_trend(t, "mmlu", 43.9, confidence=1.5)
+    with pytest.raises(ValueError, match="missing column"):
+        price_trend(t.drop(columns="price_per_mtok"), "mmlu", 43.9)
+    with pytest.raises(ValueError, match="thresholds is empty"):
+        price_trends(t, "mmlu", [])
+    with pytest.raises(ValueError, match="need at least 3"):
+        price_trends(t, "mmlu", [43.9, 101], skip_short=False)
+    with pytest.raises(ValueError, match="to_model needs start_price or a start month"):
+        price_trend(t, "mmlu", 43.9).to_model("x")
+    with pytest.raises(TypeError, match="threshold must be a number"):
+        price_trend(t, "mmlu", [1])
+
+
+def test_open_weights_subset():
+    t = ac.data.prices_epoch()
+    tr = price_trend(t, "mmlu", "Llama-2-Chat-13B", open_weights=True)
+    assert tr.threshold == 45.0 and tr.open_weights is True
+    names = set(t.loc[t["open_weights"] == 1, "model"])
+    assert set(tr.frontier["model"]) <= names
+    assert "open weights" in repr(tr)
+    assert price_trend(t, "mmlu", 85, open_weights=True).n == 3
+    with pytest.raises(ValueError, match=r"mmlu >= 85 \(open weights\): the price frontier has 2"):
+        price_trend(t, "mmlu", 85, open_weights=True, end="2024-11")
+    with pytest.raises(ValueError, match=r"\(closed\): the price frontier has 0"):
+        price_trend(t, "mmlu", 95, open_weights=False)
+
+
+def test_scenario_from_fits_single_and_pooled():
+    t = ac.data.prices_epoch()
+    a = price_trend(t, "mmlu", "GPT-3.5 Turbo")
+    b = price_trend(t, "arena", "GPT-3.5 Turbo")
+    sc = ac.Scenario.from_fits(
+        {"trend": a, "pooled": [a, b]}, start="2025-01", horizon="2025-12", seed=1,
+        params={"pooled": {"start_price": 0.5}}, volatility=0.0,
+    )
+    assert sc.series == ["trend.price", "pooled.price"]
+    trend, pooled = sc["trend"], sc["pooled"]
+    np.testing.assert_allclose(float(trend.params["start_price"].ppf(0.5)), a.price("2025-01")[0], rtol=1e-12)
+    assert trend.params["volatility"].mean() == 0.0  # common parameters override the fit
+    assert pooled.params["annual_decline"].kind == "mixture" and pooled.params["start_price"].mean() == 0.5
+    # the mixture of two lognormals: its CDF is the average of theirs
+    pa, pb = a.priors()["annual_decline"], b.priors()["annual_decline"]
+    x = np.array([5.0, 9.5, 20.0])
+    np.testing.assert_allclose(pooled.params["annual_decline"].cdf(x), (pa.cdf(x) + pb.cdf(x)) / 2, rtol=1e-9)
+    res = sc.run(paths=2000, progress=False)
+    assert res.quantiles("pooled.price").iloc[0, 2] == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="params names models that have no fit: other"):
+        ac.Scenario.from_fits({"trend": a}, params={"other": {}})
+    with pytest.raises(ValueError, match="give start_price"):
+        ac.Scenario.from_fits({"pooled": [a, b]})
+    with pytest.raises(TypeError, match="has no to_model method"):
+        ac.Scenario.from_fits({"x": 3.0})
+    with pytest.raises(ValueError, match="pool needs at least one price trend"):
+        ac.fit.pool([])
+
+
+def test_default_scenario_uses_fitted_declines():
+    from aicast.defaults import DECLINE_FITS, decline_fits, default_scenario, tier_start_prices
+
+    fits = decline_fits()
+    sc = default_scenario()
+    starts = tier_start_prices()
+    for tier, (pairs, open_only) in DECLINE_FITS.items():
+        model = sc[tier]
+        assert model.params["start_price"].mean() == pytest.approx(starts[tier])
+        pooled = fits[tier]
+        assert [(f.score, f.threshold_model, f.open_weights) for f in pooled.fits] == [
+            (s, m, open_only) for s, m in pairs
+        ]
+        prior = model.params["annual_decline"]
+        want = np.mean([float(f.priors()["annual_decline"].cdf(10.0)) for f in pooled.fits])
+        np.testing.assert_allclose(float(prior.cdf(10.0)), want, rtol=1e-9)
+        assert all(f.n >= 5 for f in pooled.fits)
+    # the frontier tier falls faster than the open-model tier, as in the data
+    med = {k: float(sc[k].params["annual_decline"].ppf(0.5)) for k in ("frontier", "open")}
+    assert med["frontier"] > 2 * med["open"]
