@@ -10,6 +10,7 @@ PYBIND11_MODULE(_engine, m) {
   m.attr("__version__") = AICAST_VERSION;
   aicast::bindings::bind_priors(m);
   aicast::bindings::bind_run(m);
+  aicast::bindings::bind_build(m);
   auto testing = m.def_submodule("testing", "Low-level kernels exposed for the test suite");
   aicast::bindings::bind_testing(testing);
 }

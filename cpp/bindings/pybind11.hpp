@@ -26,5 +26,6 @@ py::array_t<T> to_numpy(std::vector<T>&& v, std::vector<py::ssize_t> shape) {
 void bind_priors(py::module_& m);
 void bind_run(py::module_& m);
 void bind_testing(py::module_& m);
+void bind_build(py::module_& m);
 
 }  // namespace aicast::bindings

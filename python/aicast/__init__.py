@@ -36,6 +36,8 @@ from .priors import (
 )
 from .result import EventProbability, HittingTime, Result
 from .scenario import DEFAULT_QUANTILES, Scenario
+from .scenario_file import ScenarioFileError
+from .store import load, rerun
 
 __version__: str = _engine.__version__
 
@@ -48,6 +50,7 @@ __all__ = [
     "Prior",
     "Result",
     "Scenario",
+    "ScenarioFileError",
     "__version__",
     "beta",
     "correlate",
@@ -55,11 +58,13 @@ __all__ = [
     "fit",
     "empirical",
     "gamma",
+    "load",
     "lognormal",
     "mixture",
     "normal",
     "pert",
     "point",
+    "rerun",
     "student_t",
     "to",
     "triangular",
