@@ -629,6 +629,15 @@ def _convert(v: Any, key: str, chk: _Checker, tables: dict[str, str]) -> Any:
     return v
 
 
+def _prior_only(param: inspect.Parameter) -> bool:
+    """True for a parameter annotated as a prior or number only (``Prior | float``)."""
+    ann = param.annotation
+    text = ann if isinstance(ann, str) else getattr(ann, "__name__", str(ann))
+    if ann is inspect.Parameter.empty or "Prior" not in text:
+        return False
+    return not re.search(r"\b(str|Any|Mapping|dict|Sequence|list|None)\b", text)
+
+
 def _blame(message: str, names: Iterable[str]) -> str | None:
     """The parameter an error message names (longest first, whole words)."""
     for n in sorted(names, key=len, reverse=True):
@@ -711,7 +720,10 @@ def _build(doc: dict[str, Any], chk: _Checker, default_name: str) -> Scenario | 
                 ok = False
                 continue
             n0 = len(chk.problems)
-            a[k] = _convert(v, _join(mkey, k), chk, tables)
+            if _prior_only(params[k]):
+                a[k] = _prior(v, _join(mkey, k), chk, tables)
+            else:
+                a[k] = _convert(v, _join(mkey, k), chk, tables)
             ok = ok and len(chk.problems) == n0
         for k, p in params.items():
             if p.default is inspect.Parameter.empty and k not in table:
@@ -744,7 +756,8 @@ def _build(doc: dict[str, Any], chk: _Checker, default_name: str) -> Scenario | 
                 hint = f"; did you mean {close[0]!r}?" if close else f" (series: {', '.join(published) or 'none'})"
                 chk.error(key, f"links to {target!r}, which no model publishes{hint}")
 
-    outputs = _outputs(doc.get("outputs", {}), published, months, chk, parse_event)
+    broken = {str(n) for n in models_doc} - {m.name for m in models}
+    outputs = _outputs(doc.get("outputs", {}), published, months, chk, parse_event, broken)
     if chk.problems:
         return None
     sc = Scenario(months["start"], months["horizon"], seed or 0)
@@ -873,7 +886,9 @@ def _apply_correlations(corr: Any, args: dict[str, dict[str, Any]], classes: dic
                 args[mname][pname] = prior
 
 
-def _outputs(o: Any, published: Mapping[str, str], months: dict[str, Any], chk: _Checker, parse_event: Any) -> Outputs:
+def _outputs(o: Any, published: Mapping[str, str], months: dict[str, Any], chk: _Checker, parse_event: Any,
+             broken: set[str]) -> Outputs:
+    """The [outputs] table; series of models that failed to build (``broken``) are not checked."""
     out = Outputs()
     if not isinstance(o, dict):
         chk.error("outputs", f"must be a table, got {_describe(o)}")
@@ -906,7 +921,7 @@ def _outputs(o: Any, published: Mapping[str, str], months: dict[str, Any], chk: 
         except ValueError as err:
             chk.error(key, str(err))
             continue
-        if series not in published:
+        if series not in published and series.split(".")[0] not in broken:
             close = difflib.get_close_matches(series, list(published), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else f" (series: {', '.join(published)})"
             chk.error(key, f"unknown series {series!r}{hint}")
@@ -927,7 +942,7 @@ def _outputs(o: Any, published: Mapping[str, str], months: dict[str, Any], chk: 
             chk.error("outputs.series", f"must be an array of series names, got {_describe(s)}")
         else:
             for i, x in enumerate(s):
-                if x not in published:
+                if x not in published and x.split(".")[0] not in broken:
                     chk.unknown(_join("outputs", "series", i), x, list(published), "series")
             out.series = list(s)
     for k in ("keep_paths", "plots"):
