@@ -158,7 +158,7 @@ def _run_files(args: argparse.Namespace) -> int:
                 manifest = read_manifest(f.parent if f.suffix == ".json" else f)
                 sc = load_scenario(text=manifest["scenario"]["toml"])
                 sc.seed = int(manifest["seed"])
-                sc.paths = int(manifest["paths"])
+                paths = args.paths or int(manifest["paths"])
                 if manifest["scenario"].get("name"):
                     sc.name = manifest["scenario"]["name"]
                 levels = [float(x) for x in manifest["levels"]]
@@ -166,10 +166,11 @@ def _run_files(args: argparse.Namespace) -> int:
                 keep = "paths.nc" in manifest["files"] or args.keep_paths
             else:
                 sc = load_scenario(f)
+                paths = args.paths
                 keep = True if args.keep_paths else None
             target = args.out / (sc.name or f.stem)
             print(f"{tag}: running {sc.name} -> {target}", flush=True)
-            run_to_folder(sc, target, paths=args.paths, seed=args.seed, threads=args.threads, force=args.force,
+            run_to_folder(sc, target, paths=paths, seed=args.seed, threads=args.threads, force=args.force,
                           progress=_progress(args), plots=False if args.no_plots else None, keep_paths=keep,
                           levels=levels, events=events)
             print(f"{tag}: done in {time.perf_counter() - t0:.1f} s", flush=True)
