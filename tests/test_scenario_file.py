@@ -361,3 +361,66 @@ def test_to_toml_refuses_what_it_cannot_write_exactly(monkeypatch):
     sc = ac.Scenario("2026-02", "2026-12").add(Opaque("x", 3.0))
     with pytest.raises(ValueError, match=r"cannot write model 'x': Opaque needs 'secret'"):
         sc.to_toml()
+
+
+# --- property: any prior survives TOML text exactly ----------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_real = st.floats(-50, 50, allow_nan=False, allow_infinity=False)
+_pos = st.floats(0.01, 20, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def _leaf(draw):
+    kind = draw(st.sampled_from(["point", "normal", "lognormal", "uniform", "triangular", "pert", "beta",
+                                 "gamma", "student_t", "to", "empirical"]))
+    if kind == "point":
+        return ac.point(draw(_real))
+    if kind in ("normal", "lognormal"):
+        return getattr(ac, kind)(draw(st.floats(-3, 3)), draw(st.floats(0.01, 2)))
+    if kind in ("uniform", "triangular", "pert"):
+        lo, w = draw(_real), draw(_pos)
+        if kind == "uniform":
+            return ac.uniform(lo, lo + w)
+        mode = lo + w * draw(st.floats(0.05, 0.95))
+        if kind == "triangular":
+            return ac.triangular(lo, mode, lo + w)
+        return ac.pert(lo, mode, lo + w, draw(st.floats(1, 8)))
+    if kind == "beta":
+        return ac.beta(draw(st.floats(0.2, 10)), draw(st.floats(0.2, 10)))
+    if kind == "gamma":
+        return ac.gamma(draw(st.floats(0.2, 10)), draw(_pos))
+    if kind == "student_t":
+        return ac.student_t(draw(st.floats(1, 30)), draw(_real), draw(_pos))
+    if kind == "to":
+        lo, w = draw(st.floats(-20, 20)), draw(_pos)
+        return ac.to(lo, lo + w, credibility=draw(st.sampled_from([0.9, 0.8, 0.5, 0.95, 0.333])))
+    return ac.empirical(draw(st.lists(_real, min_size=1, max_size=5)))
+
+
+@st.composite
+def _prior_tree(draw, depth=2):
+    base = draw(_leaf())
+    if depth == 0:
+        return base
+    how = draw(st.sampled_from(["leaf", "truncate", "mixture"]))
+    if how == "truncate" and not base.is_point and base.kind != "empirical":
+        lo, hi = (float(x) for x in base.ppf([draw(st.floats(0.01, 0.4)), draw(st.floats(0.6, 0.99))]))
+        if lo < hi:
+            return ac.truncate(base, lo, hi)
+    if how == "mixture":
+        comps = [base, *draw(st.lists(_prior_tree(depth=depth - 1), min_size=1, max_size=2))]
+        return ac.mixture(comps, draw(st.lists(st.floats(0.05, 5), min_size=len(comps), max_size=len(comps))))
+    return base
+
+
+@settings(max_examples=150, deadline=None)
+@given(_prior_tree())
+def test_any_prior_survives_toml_text_exactly(prior):
+    from aicast.scenario_file import _value, tomllib
+
+    text = f"p = {_value(prior)}\n"
+    back = prior_from_toml(tomllib.loads(text)["p"])
+    assert _same_core(prior._core, back._core), text

@@ -556,6 +556,57 @@ def prior_to_toml(p: Prior | float) -> Any:
     return _core_to_toml(core)
 
 
+def _normalize(w: list[float]) -> list[float]:
+    """The engine's normalization of mixture weights (sequential sum, then division)."""
+    total = 0.0
+    for x in w:
+        total += x
+    return [x / total for x in w]
+
+
+def _exact_weights(t: list[float]) -> list[float]:
+    """Weights whose normalization gives ``t`` bit for bit.
+
+    Normalized weights rarely sum to exactly 1, so normalizing them again can move a weight
+    by an ulp. This tries scalings of ``t``, then totals ``T`` with weights ``w_i / T == t_i``
+    exactly, nudging the largest weight until the running sum lands on ``T`` (a deterministic
+    search; in 20,000 random weight vectors spanning up to 10^7 it failed 5 times, all with
+    weights spanning four or more orders of magnitude, and then raises).
+    """
+    import random
+
+    t = [float(x) for x in t]
+    if _normalize(t) == t:
+        return t
+
+    def near(x: float, k: int = 4) -> list[float]:
+        out, lo, hi = [x], x, x
+        for _ in range(k):
+            lo, hi = math.nextafter(lo, -math.inf), math.nextafter(hi, math.inf)
+            out += [lo, hi]
+        return out
+
+    rng = random.Random(0)
+    for c in [1.0 + k * 2.0**-52 for k in range(-16, 17)] + [rng.uniform(1.0, 2.0) for _ in range(200)]:
+        if _normalize([x * c for x in t]) == t:  # a scaling often works
+            return [x * c for x in t]
+    big = max(range(len(t)), key=lambda i: t[i])  # the weight whose ulp moves the sum finely
+    for _ in range(2000):
+        total = rng.uniform(1.0, 2.0)
+        w: list[float] = []
+        for x in t:
+            c = next((v for v in near(x * total) if v >= 0 and v / total == x), None)
+            if c is None:
+                break
+            w.append(c)
+        else:
+            for v in near(w[big], 16):
+                trial = [*w[:big], v, *w[big + 1:]]
+                if _normalize(trial) == t:
+                    return trial
+    raise ValueError(f"to_toml: cannot find mixture weights that normalize exactly to {t}")  # pragma: no cover
+
+
 def _core_to_toml(core: Any) -> Any:
     kind, params = core.kind, [float(x) for x in core.params]
     if kind == "point":
@@ -567,7 +618,7 @@ def _core_to_toml(core: Any) -> Any:
         (base,) = list(core.components)
         return {"truncate": _core_to_toml(base), "lo": params[0], "hi": params[1]}
     if kind == "mixture":
-        return {"mixture": [_core_to_toml(c) for c in core.components], "weights": [float(w) for w in core.weights]}
+        return {"mixture": [_core_to_toml(c) for c in core.components], "weights": _exact_weights(list(core.weights))}
     if kind == "empirical":
         return {"empirical": [float(w) for w in core.weights]}
     raise ValueError(f"cannot write a prior of kind {kind!r} to TOML")  # pragma: no cover
