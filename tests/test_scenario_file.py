@@ -132,9 +132,8 @@ def test_correlated_priors_stay_correlated_after_loading(tmp_path):
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
 def test_shipped_scenarios_validate_and_round_trip(path):
     sc = load_scenario(path)
-    assert sc.name == path.stem
-    assert sc.series == ["frontier.price", "mid.price", "open.price"]
-    assert sc.data_tables == {"api_prices_2026-07": data.table_hash("api_prices_2026-07")}
+    assert sc.name == path.stem and sc.series and sc.description
+    assert all(h == data.table_hash(name) for name, h in sc.data_tables.items())
     back = ac.Scenario.from_toml(text=sc.to_toml())
     for m, mb in zip(sc.models, back.models):
         for k in m.params:

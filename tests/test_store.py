@@ -130,6 +130,25 @@ def test_one_failing_file_does_not_lose_the_others(tmp_path, capsys):
     assert "2 of 3 runs written" in err
     assert ac.load(out / "baseline").n_paths == 2000 and ac.load(out / "price-war").n_paths == 2000
     assert not (out / "bad").exists()
+    # two files with one name in a batch: the second is refused, even with --force
+    code = main(["run", str(BASELINE), str(BASELINE), "--paths", "1000", "--out", str(tmp_path / "dup"), "--no-plots",
+                 "--no-progress", "--force"])
+    assert code == 1
+    assert "two scenarios in this batch are named 'baseline'" in capsys.readouterr().err
+    assert ac.load(tmp_path / "dup" / "baseline").n_paths == 1000
+
+
+def test_run_a_folder_of_scenario_files(tmp_path, capsys):
+    code = main(["run", str(ROOT / "scenarios"), "--paths", "1000", "--out", str(tmp_path), "--no-plots",
+                 "--no-progress"])
+    assert code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.stem for p in (ROOT / "scenarios").glob("*.toml"))
+    n = len(list((ROOT / "scenarios").glob("*.toml")))
+    assert f"{n} of {n} runs written" in capsys.readouterr().out
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["run", str(empty), "--out", str(tmp_path / "x")]) == 3
+    assert "holds no scenario files" in capsys.readouterr().err
 
 
 def test_load_rejects_incomplete_folders(baseline_dir, tmp_path):
@@ -186,6 +205,8 @@ def test_validate_and_show(baseline_dir, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "bad.toml: seed: must be a whole number, got number 1.5" in err
     assert "bad.toml: models: needs at least one model table" in err
+    assert main(["validate", str(tmp_path / "missing.toml")]) == 3
+    assert "missing.toml: cannot read the file: No such file or directory" in capsys.readouterr().err
     assert main(["show", str(baseline_dir)]) == 0
     out = capsys.readouterr().out
     assert "scenario 'baseline'" in out and "20,000 paths" in out

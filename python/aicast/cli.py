@@ -61,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=fmt,
     )
     r.add_argument("files", nargs="*", metavar="FILE", type=Path,
-                   help="scenario file (.toml), or a manifest.json / result folder to run again")
+                   help="scenario file (.toml), a folder of them, or a manifest.json / result folder to run again")
     r.add_argument("--paths", type=_positive_int, default=None,
                    help="Monte Carlo paths (default: the file's 'paths', else 100000; 200000 for the default scenario)")
     r.add_argument("--seed", type=_seed, default=None, help="random seed (default: the file's 'seed'; 0 for the default scenario)")
@@ -147,9 +147,22 @@ def _run_files(args: argparse.Namespace) -> int:
     from .scenario_file import ScenarioFileError, load_scenario
     from .store import OutputExistsError, read_manifest, run_to_folder
 
+    from . import __version__
+
     codes: list[int] = []
-    n = len(args.files)
-    for i, f in enumerate(args.files, 1):
+    written: set[Path] = set()
+    files: list[Path] = []
+    for f in args.files:  # a folder of scenario files runs each of them, in name order
+        if f.is_dir() and not (f / "manifest.json").exists():
+            found = sorted(f.glob("*.toml"))
+            if not found:
+                print(f"aicast: error: {f} holds no scenario files (*.toml) and no manifest.json", file=sys.stderr)
+                codes.append(EXIT_INVALID)
+            files += found
+        else:
+            files.append(f)
+    n = len(files)
+    for i, f in enumerate(files, 1):
         tag = f"[{i}/{n}] {f}"
         t0 = time.perf_counter()
         try:
@@ -161,6 +174,9 @@ def _run_files(args: argparse.Namespace) -> int:
                 paths = args.paths or int(manifest["paths"])
                 if manifest["scenario"].get("name"):
                     sc.name = manifest["scenario"]["name"]
+                if manifest.get("aicast_version") != __version__:
+                    print(f"aicast: note: {f} was written by aicast {manifest.get('aicast_version')}, this is "
+                          f"{__version__}; numbers match bit for bit only with the same engine", file=sys.stderr)
                 levels = [float(x) for x in manifest["levels"]]
                 events = [(str(e[0]), str(e[1]), float(e[2])) for e in manifest["events"]]
                 keep = "paths.nc" in manifest["files"] or args.keep_paths
@@ -169,10 +185,13 @@ def _run_files(args: argparse.Namespace) -> int:
                 paths = args.paths
                 keep = True if args.keep_paths else None
             target = args.out / (sc.name or f.stem)
+            if target in written:
+                raise ValueError(f"two scenarios in this batch are named {target.name!r}; give one another 'name'")
             print(f"{tag}: running {sc.name} -> {target}", flush=True)
             run_to_folder(sc, target, paths=paths, seed=args.seed, threads=args.threads, force=args.force,
                           progress=_progress(args), plots=False if args.no_plots else None, keep_paths=keep,
                           levels=levels, events=events)
+            written.add(target)
             print(f"{tag}: done in {time.perf_counter() - t0:.1f} s", flush=True)
             codes.append(EXIT_OK)
         except ScenarioFileError as e:
@@ -184,6 +203,8 @@ def _run_files(args: argparse.Namespace) -> int:
         except (ValueError, TypeError, OSError, MemoryError) as e:
             print(f"aicast: error: {tag}: {e}", file=sys.stderr)
             codes.append(EXIT_INVALID if "not a complete aicast result" in str(e) else EXIT_ERROR)
+    if not codes:
+        return EXIT_INVALID
     failed = sum(c != EXIT_OK for c in codes)
     if n > 1:
         print(f"aicast: {n - failed} of {n} runs written to {args.out}" + (f", {failed} failed" if failed else ""),

@@ -23,7 +23,7 @@ A scenario file holds everything a run needs::
     [outputs]
     quantiles = [0.05, 0.5, 0.95]        # computed besides the default levels
     events = ["frontier.price < 1", "frontier.price < 1 by 2027-12"]
-    series = ["frontier.price"]          # fan charts and summaries (default: every series)
+    series = ["frontier.price"]          # fan charts to draw (default: every series)
     keep_paths = false                   # also write every path (NetCDF)
     plots = true                         # write fan-chart PNGs
 
