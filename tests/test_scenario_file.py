@@ -249,6 +249,8 @@ MALFORMED = {
     "out_of_range": (GOOD_HEAD + GOOD_MODEL.replace("start_price = 10", "start_price = -5"),
                      r"models\.frontier\.start_price: .*start_price must be positive, got -5"),
     "horizon_before_start": ('start = "2026-02"\nhorizon = "2025-12"\n' + GOOD_MODEL, r"horizon: must not be before start"),
+    "model_name": (GOOD_HEAD + GOOD_MODEL.replace("[models.frontier]", '[models."front-ier"]'),
+                   r"models\.front-ier: a model name must be letters, digits and _"),
     "no_models": (GOOD_HEAD, r"models: needs at least one model table"),
     "corr_missing_model": (GOOD_HEAD + GOOD_MODEL
                            + '[[correlations]]\nparams = ["frontier.annual_decline", "mdi.annual_decline"]\ncorrelation = 0.5\n',

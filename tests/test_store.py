@@ -272,6 +272,17 @@ def _wait_for(path: Path, proc: subprocess.Popen, timeout: float = 60.0) -> None
         time.sleep(0.01)
 
 
+def _wait_for_second_run(out: Path, proc: subprocess.Popen) -> None:
+    """Until the second run has made its temporary folder (it then runs for seconds)."""
+    t0 = time.monotonic()
+    while not list(out.glob(".slow1.tmp-*/scenario.toml")):
+        if proc.poll() is not None or time.monotonic() - t0 > 60:
+            proc.kill()
+            raise AssertionError(f"the second run never started: {proc.communicate()}")
+        time.sleep(0.01)
+    time.sleep(0.2)
+
+
 def _check_after_interrupt(out: Path) -> None:
     assert ac.load(out / "first").n_paths == 2000
     for d in out.iterdir():
@@ -290,7 +301,7 @@ def test_killed_batch_leaves_completed_results_and_nothing_partial(tmp_path):
     out = tmp_path / "out"
     proc = _start_batch(tmp_path, out)
     _wait_for(out / "first", proc)
-    time.sleep(0.3)  # inside the second run
+    _wait_for_second_run(out, proc)
     proc.send_signal(signal.SIGKILL)
     proc.communicate(timeout=30)
     assert proc.returncode == -signal.SIGKILL
@@ -309,7 +320,7 @@ def test_ctrl_c_stops_the_batch_cleanly(tmp_path):
     out = tmp_path / "out"
     proc = _start_batch(tmp_path, out)
     _wait_for(out / "first", proc)
-    time.sleep(0.3)
+    _wait_for_second_run(out, proc)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130, err

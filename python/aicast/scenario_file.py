@@ -752,6 +752,9 @@ def _build(doc: dict[str, Any], chk: _Checker, default_name: str) -> Scenario | 
         if not isinstance(table, dict):
             chk.error(mkey, f"must be a table with kind = \"...\", got {_describe(table)}")
             continue
+        if not re.match(r"^[A-Za-z_]\w*$", mname):
+            chk.error(mkey, f"a model name must be letters, digits and _ (not starting with a digit), got {mname!r}")
+            continue
         kind = table.get("kind")
         if kind is None:
             chk.error(_join(mkey, "kind"), f"is required (one of: {', '.join(sorted(MODEL_CLASSES))})")
