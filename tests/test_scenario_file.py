@@ -318,11 +318,14 @@ def test_extends_cycle_and_missing_parent(tmp_path):
 
 def test_problem_in_parent_names_the_parent_file(tmp_path):
     _write(tmp_path, "parent.toml", GOOD_HEAD + GOOD_MODEL + "volatility = {lognormal = {mu = 0, sigma = -1}}\n")
-    child = _write(tmp_path, "child.toml", 'extends = "parent.toml"\n[models.frontier]\nfloor = {to = [2, 1]}\n')
+    child = _write(tmp_path, "child.toml", 'extends = "parent.toml"\n[models.frontier]\nfloor = {to = [2, 1]}\n'
+                   '[models.mid]\nkind = "price_decline"\nstart_price = 1\nannual_decline = 2\n'
+                   '[outputs]\nevents = ["mid.prize < 1"]\n')
     with pytest.raises(ScenarioFileError) as info:
         load_scenario(child)
     got = {(Path(p.file).name, p.key) for p in info.value.problems}
-    assert got == {("parent.toml", "models.frontier.volatility"), ("child.toml", "models.frontier.floor.to")}
+    assert got == {("parent.toml", "models.frontier.volatility"), ("child.toml", "models.frontier.floor.to"),
+                   ("child.toml", "outputs.events[0]")}
 
 
 def test_link_to_missing_model(monkeypatch):

@@ -150,11 +150,10 @@ class _Checker:
         self.default_file = default_file
 
     def file_of(self, key: str) -> str:
-        parts = key.split(".")
-        for n in range(len(parts), 0, -1):
-            k = ".".join(parts[:n])
-            if k in self.origins:
-                return self.origins[k]
+        cuts = [m.start() for m in re.finditer(r"[.\[]", key)] + [len(key)]
+        for n in reversed(cuts):
+            if key[:n] in self.origins:
+                return self.origins[key[:n]]
         return self.default_file
 
     def error(self, key: str, message: str) -> None:
