@@ -49,13 +49,15 @@ def _parser() -> argparse.ArgumentParser:
         "run",
         help="run scenario files (or the built-in default scenario)",
         description=(
-            "Run scenario files (TOML) one after another and write one result folder each, "
-            "OUT/<scenario name>, with summaries (Parquet), fan charts (PNG), optionally every "
-            "path (NetCDF), and a manifest (JSON) recording how the numbers were made. A "
-            "manifest.json (or a result folder) runs that run again, reproducing its numbers bit "
-            "for bit. Without FILE: run the built-in default scenario (frontier, mid-tier and "
-            "open-model hosted prices from early-2026 list prices), print yearly quantiles and "
-            "event probabilities, and write a fan chart PNG."
+            "Run scenario files (TOML) one after another, writing one result folder each,\n"
+            "OUT/<scenario name>: summaries (Parquet), fan charts (PNG), optionally every path\n"
+            "(NetCDF), and manifest.json recording how the numbers were made. Results are written\n"
+            "to a temporary folder and renamed into place when complete.\n\n"
+            "  aicast run scenarios/*.toml --paths 200000 --out results\n"
+            "  aicast run scenarios/                      # every *.toml in the folder\n"
+            "  aicast run results/baseline/manifest.json  # the same numbers again, bit for bit\n"
+            "  aicast run                                 # the built-in default scenario: prints\n"
+            "                                             # tables, writes OUT/default_fan.png"
         ),
         epilog=_EPILOG,
         formatter_class=fmt,
@@ -74,7 +76,10 @@ def _parser() -> argparse.ArgumentParser:
     v = sub.add_parser(
         "validate",
         help="check scenario files without running them",
-        description="Check scenario files against the schema and report every problem with its file, key path and value.",
+        description=(
+            "Check scenario files against the schema (after resolving 'extends') without running\n"
+            "them, and report every problem with its file, key path and value."
+        ),
         epilog=_EPILOG,
         formatter_class=fmt,
     )
@@ -82,7 +87,10 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser(
         "show",
         help="print summary tables of result folders",
-        description="Print what a result folder holds: how it was made, yearly quantiles of each series and event probabilities.",
+        description=(
+            "Print what a result folder holds: how it was made (scenario, hash, seed, paths,\n"
+            "version), yearly quantiles of each series, and event probabilities."
+        ),
         epilog=_EPILOG,
         formatter_class=fmt,
     )
