@@ -327,3 +327,14 @@ def test_ctrl_c_stops_the_batch_cleanly(tmp_path):
     assert b"interrupted" in err
     assert sorted(d.name for d in out.iterdir()) == ["first"]  # the interrupted run removed its temporary folder
     _check_after_interrupt(out)
+
+
+def test_write_result_of_a_python_scenario(tmp_path):
+    sc = ac.Scenario(start="2026-02", horizon="2027-06", seed=4)
+    sc.add(ac.PriceDecline("tier", start_price=3.0, annual_decline=ac.to(2, 20), volatility=ac.to(0.1, 0.4)))
+    res = sc.run(paths=5000, progress=False, events=["tier.price < 0.5"], quantiles=[0.3])
+    write_result(res, tmp_path / "py", plots=True)
+    back = ac.load(tmp_path / "py")
+    _raw_equal(res, back)
+    assert back.series == ["tier.price"] and (tmp_path / "py" / "fan_tier.price.png").is_file()
+    assert back.hitting_time("tier.price < 0.5").never == res.hitting_time("tier.price < 0.5").never

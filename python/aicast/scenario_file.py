@@ -798,18 +798,18 @@ def _build(doc: dict[str, Any], chk: _Checker, default_name: str) -> Scenario | 
             who = _blame(str(e), _ctor_params(cls))
             chk.error(_join(mkey, who) if who else mkey, str(e))
 
-    # links: every linked series must be published by some model
+    # links: every linked series must be published by some model (unless that model is broken)
     published = {s: m.name for m in models for s in m.series}
+    broken = {str(n) for n in models_doc} - {m.name for m in models}
     for m in models:
         ctor = _ctor_params(type(m))
         for link_key, target in m.links.items():
-            if target not in published:
+            if target not in published and target.split(".")[0] not in broken:
                 key = _join("models", m.name, link_key) if link_key in ctor else _join("models", m.name, "links", link_key)
                 close = difflib.get_close_matches(target, list(published), n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else f" (series: {', '.join(published) or 'none'})"
                 chk.error(key, f"links to {target!r}, which no model publishes{hint}")
 
-    broken = {str(n) for n in models_doc} - {m.name for m in models}
     outputs = _outputs(doc.get("outputs", {}), published, months, chk, parse_event, broken)
     if chk.problems:
         return None
@@ -818,7 +818,8 @@ def _build(doc: dict[str, Any], chk: _Checker, default_name: str) -> Scenario | 
         sc.add(*models)
         sc._engine_scenario()  # the engine's own checks (link cycles, ...)
     except (ValueError, TypeError) as e:
-        chk.error("models", str(e))
+        who = next((m.name for m in models if f"'{m.name}'" in str(e)), None)
+        chk.error(_join("models", who) if who else "models", str(e))
         return None
     sc.name = name
     sc.description = desc
