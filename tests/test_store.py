@@ -221,7 +221,8 @@ def test_help_documents_exit_codes(capsys):
         main(["run", "--help"])
     assert info.value.code == 0
     text = capsys.readouterr().out
-    for line in ("0    every command succeeded", "3    invalid input", "4    an output folder exists", "130  interrupted"):
+    for line in ("0    every command succeeded", "3    invalid input", "4    an output folder exists", "130  interrupted",
+                 "143  terminated"):
         assert line in text
     assert "--force" in text and "--threads" in text
     with pytest.raises(SystemExit) as info:
@@ -316,15 +317,17 @@ def test_killed_batch_leaves_completed_results_and_nothing_partial(tmp_path):
     assert ac.load(out / "slow1").n_paths == 1000
 
 
-def test_ctrl_c_stops_the_batch_cleanly(tmp_path):
+@pytest.mark.parametrize(("sig", "code", "word"), [(signal.SIGINT, 130, b"interrupted"),
+                                                     (signal.SIGTERM, 143, b"terminated")])
+def test_ctrl_c_or_sigterm_stops_the_batch_cleanly(tmp_path, sig, code, word):
     out = tmp_path / "out"
     proc = _start_batch(tmp_path, out)
     _wait_for(out / "first", proc)
     _wait_for_second_run(out, proc)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(sig)
     _, err = proc.communicate(timeout=30)
-    assert proc.returncode == 130, err
-    assert b"interrupted" in err
+    assert proc.returncode == code, err
+    assert word in err
     assert sorted(d.name for d in out.iterdir()) == ["first"]  # the interrupted run removed its temporary folder
     _check_after_interrupt(out)
 

@@ -4,13 +4,16 @@ checks them, ``aicast show`` prints a result; ``aicast run`` alone runs the buil
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 __all__ = ["main"]
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INVALID, EXIT_EXISTS, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INVALID, EXIT_EXISTS, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 3, 4, 130, 143
 
 
 def _positive_int(text: str) -> int:
@@ -31,6 +34,7 @@ exit codes:
   3    invalid input: a scenario file has problems, or a folder is not a complete result
   4    an output folder exists (pass --force to replace it)
   130  interrupted (Ctrl-C); results finished before stay intact
+  143  terminated (SIGTERM); likewise
 With several files, each is handled in turn (one failing does not stop the others) and the
 exit code is the largest of theirs.
 """
@@ -281,6 +285,14 @@ def _same_event(text: str, ev: tuple[str, str, float]) -> bool:
     return parse_event(text) == ev
 
 
+class _Terminated(BaseException):
+    """Raised by the SIGTERM handler so a run stops between chunks and cleans up like Ctrl-C."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise _Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``aicast`` command; returns the exit code (see ``aicast --help``)."""
     parser = _parser()
@@ -288,6 +300,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        return _main(args)
+    except _Terminated:
+        print("aicast: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main(args: argparse.Namespace) -> int:
     try:
         if args.command == "run":
             return _run_files(args) if args.files else _run_default(args)
