@@ -428,3 +428,12 @@ def test_any_prior_survives_toml_text_exactly(prior):
     text = f"p = {_value(prior)}\n"
     back = prior_from_toml(tomllib.loads(text)["p"])
     assert _same_core(prior._core, back._core), text
+
+
+def test_validate_files_lists_problems_per_file(tmp_path):
+    from aicast.scenario_file import validate_files
+
+    bad = _write(tmp_path, "bad.toml", GOOD_HEAD + GOOD_MODEL + "volatility = nan\n")
+    got = validate_files([ROOT / "scenarios" / "baseline.toml", bad])
+    assert got[str(ROOT / "scenarios" / "baseline.toml")] == []
+    assert [(p.key, p.message) for p in got[str(bad)]] == [("models.frontier.volatility", "must be a number, got nan")]
