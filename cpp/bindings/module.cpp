@@ -12,6 +12,7 @@ PYBIND11_MODULE(_engine, m) {
   aicast::bindings::bind_run(m);
   aicast::bindings::bind_battles(m);
   aicast::bindings::bind_fit(m);
+  aicast::bindings::bind_build(m);
   auto testing = m.def_submodule("testing", "Low-level kernels exposed for the test suite");
   aicast::bindings::bind_testing(testing);
 }

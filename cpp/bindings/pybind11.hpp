@@ -28,5 +28,6 @@ void bind_priors(py::module_& m);
 void bind_run(py::module_& m);
 void bind_fit(py::module_& m);
 void bind_testing(py::module_& m);
+void bind_build(py::module_& m);
 
 }  // namespace aicast::bindings

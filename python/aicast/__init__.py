@@ -40,6 +40,8 @@ from .priors import (
 from .result import EventProbability, HittingTime, Result
 from .scenario import DEFAULT_QUANTILES, Scenario
 from .self_hosting import SelfHosting, TokenDemand
+from .scenario_file import ScenarioFileError
+from .store import load, rerun
 
 __version__: str = _engine.__version__
 
@@ -48,13 +50,14 @@ __all__ = [
     "DEFAULT_QUANTILES",
     "EventProbability",
     "HittingTime",
-    "LeaderboardGap",
     "IncidentGrowth",
+    "LeaderboardGap",
     "Model",
     "PriceDecline",
     "Prior",
     "Result",
     "Scenario",
+    "ScenarioFileError",
     "SelfHosting",
     "TokenDemand",
     "__version__",
@@ -62,14 +65,16 @@ __all__ = [
     "beta",
     "correlate",
     "data",
-    "fit",
     "empirical",
+    "fit",
     "gamma",
+    "load",
     "lognormal",
     "mixture",
     "normal",
     "pert",
     "point",
+    "rerun",
     "scores",
     "student_t",
     "to",

@@ -99,6 +99,13 @@ class Scenario:
             raise ValueError(f"horizon must not be before start, got start={self.start}, horizon={self.horizon}")
         self.seed = _check_seed(seed)
         self.models: list[Model] = []
+        # set by scenario files (aicast.scenario_file); kept by to_toml
+        self.name: str | None = None
+        self.description: str = ""
+        self.paths: int | None = None
+        self.outputs: Any = None
+        self.data_tables: dict[str, str] = {}
+        self.source: str | None = None
 
     @classmethod
     def from_fits(
@@ -266,7 +273,37 @@ class Scenario:
         """A copy that later changes to this scenario do not affect (used for replays)."""
         s = Scenario(self.start, self.horizon, self.seed)
         s.models = list(self.models)
+        for k in ("name", "description", "paths", "outputs", "data_tables", "source"):
+            setattr(s, k, getattr(self, k))
         return s
+
+    def to_toml(self, path: Any = None) -> str:
+        """The scenario as a TOML scenario file (see :mod:`aicast.scenario_file`); writes it to ``path`` if given.
+
+        :meth:`from_toml` on the text rebuilds the same scenario exactly (every prior bit for
+        bit, correlation groups, links), so a run gives identical numbers.
+        """
+        from pathlib import Path
+
+        from .scenario_file import dumps
+
+        text = dumps(self)
+        if path is not None:
+            Path(path).write_text(text, encoding="utf-8")
+        return text
+
+    @classmethod
+    def from_toml(cls, path: Any = None, *, text: str | None = None) -> Scenario:
+        """A scenario from a TOML file (or ``text``), validated as a whole.
+
+        Raises
+        ------
+        aicast.ScenarioFileError
+            A ValueError listing every problem with its file, key path and value.
+        """
+        from .scenario_file import load_scenario
+
+        return load_scenario(path, text=text)
 
     def __repr__(self) -> str:
         models = ", ".join(f"{type(m).__name__}({m.name!r})" for m in self.models)
