@@ -13,9 +13,8 @@ test: setup  ## run the whole test suite (C++ engine, Python API, notebooks)
 setup:
 	@bash .ci/setup
 
-bench: setup  ## speed ratios against the NumPy reference
-	$(VENV)/bin/python bench/bench_price.py
-	$(VENV)/bin/python bench/bench_leaderboard.py
+bench: setup  ## speed ratios against NumPy references, one line per model
+	for b in bench/bench_*.py; do echo "== $$b"; $(VENV)/bin/python $$b || exit 1; done
 
 clean:
 	rm -rf build $(VENV) aicast-output

@@ -206,3 +206,20 @@ def test_correlated_priors_have_the_gaussian_copula_rank_correlation():
     expected = 6 / math.pi * math.asin(rho / 2)
     # s.e. of Spearman's rho ~ (1 - rs^2) / sqrt(n) (bounded above by 1/sqrt(n))
     assert abs(rs - expected) < 5 / math.sqrt(start.size)
+
+
+def test_extreme_tail_quantiles_return_values_not_errors():
+    # beta's root finder and student t's overflow at q ~ 1e-300: values, not exceptions
+    b = ac.beta(2, 5)
+    x = float(b.ppf(1e-300))
+    assert x == pytest.approx(math.sqrt(1e-300 / 15), rel=1e-9)  # F(x) = 15 x^2 (1 + O(x)) near 0
+    assert float(b.cdf(x)) == pytest.approx(1e-300, rel=1e-9)
+    assert float(ac.student_t(3).ppf(1e-320)) == -math.inf
+    assert float(ac.student_t(3).ppf(0.0)) == -math.inf
+    # beta(1/2, 1/2): F(x) = (2/pi) asin(sqrt x), so ppf(q) = sin(pi q / 2)^2
+    assert float(ac.beta(0.5, 0.5).ppf(1e-156)) == pytest.approx(math.sin(math.pi * 1e-156 / 2) ** 2, rel=1e-9)
+
+
+def test_correlation_diagonal_rounding_is_accepted():
+    a, b = ac.correlate(ac.normal(0, 1), ac.normal(0, 1), correlation=[[1 + 1e-16, 0.3], [0.3, 1 + 1e-16]])
+    np.testing.assert_array_equal(np.diag(a.correlation), [1.0, 1.0])

@@ -61,3 +61,9 @@ def test_xarray_plot_and_reprs(res):
     assert "20,000 paths" in repr(res)
     assert "<table" in res._repr_html_()
     assert "frontier" in res.scenario._repr_html_()
+
+
+def test_progress_bar_stays_quiet_on_short_runs(capsys):
+    sc = ac.Scenario("2026-02", "2026-06", seed=1).add(ac.PriceDecline("a", start_price=1.0, annual_decline=2.0))
+    sc.run(paths=1_000, progress=True)
+    assert "aicast run" not in capsys.readouterr().err

@@ -9,7 +9,9 @@
 #include <stdexcept>
 
 #include "aicast/leaderboard_model.hpp"
+#include "aicast/fastmath.hpp"
 #include "aicast/incident_model.hpp"
+#include "aicast/samplers.hpp"
 #include "aicast/price_model.hpp"
 #include "aicast/self_hosting_model.hpp"
 
@@ -33,6 +35,18 @@ void BlockContext::draw(const Prior& prior, std::uint32_t slot, std::span<double
       const double u = std::clamp(normal_cdf((*z)(static_cast<Eigen::Index>(i), col)), kTiny, 1.0 - 0x1p-53);
       out[i] = marginal.ppf(u);
     }
+    return;
+  }
+  const auto kind = prior.kind();
+  if (kind == Prior::Kind::normal || kind == Prior::Kind::lognormal) {
+    // Vectorized, and the same numbers as prior.sample(Stream(key, path, 0, stream)): the
+    // first normal of a stream is z0 of its first Philox block.
+    normal_block(key, first_path, n, 0u, param_stream(slot), out.data(), nullptr, nullptr);
+    const double mu = prior.params()[0], sigma = prior.params()[1];
+    if (kind == Prior::Kind::normal)
+      for (std::size_t i = 0; i < n; ++i) out[i] = mu + sigma * out[i];
+    else
+      for (std::size_t i = 0; i < n; ++i) out[i] = fastmath::exp(mu + sigma * out[i]);
     return;
   }
   for (std::size_t i = 0; i < n; ++i) {

@@ -1,6 +1,7 @@
 // price_model.cpp — the price-decline model's monthly kernel.
 #include "aicast/price_model.hpp"
 
+#include <array>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -20,8 +21,11 @@ enum Slot : std::uint32_t { kStart, kDecline, kVol, kJumpRate, kJumpSize, kFloor
 
 struct PriceState final : ModelState {
   explicit PriceState(std::size_t n)
-      : log_e(n), floor(n), drift(n), vol(n), jump_mu(n), jump_p0(n), floor_factor(n), z(n), u(n) {}
-  std::vector<double> log_e, floor, drift, vol, jump_mu, jump_p0, floor_factor, z, u;
+      : log_e(n), floor(n), drift(n), vol(n), jump_mu(n), jump_p0(n), floor_factor(n), z(n), z_next(n), u{} {
+    for (auto& v : u) v.resize(n);
+  }
+  std::vector<double> log_e, floor, drift, vol, jump_mu, jump_p0, floor_factor, z, z_next;
+  std::array<std::vector<double>, 4> u;  // jump uniforms of four consecutive months
 };
 
 // log E += drift + vol z;  F *= factor;  P = F + exp(log E)
@@ -94,15 +98,23 @@ void PriceDecline::step(ModelState& state, const BlockContext& ctx, std::uint32_
                         std::span<const std::span<const double>>, std::span<const std::span<double>> out) const {
   auto& s = static_cast<PriceState&>(state);
   const std::size_t n = ctx.n;
-  normal_block(ctx.key, ctx.first_path, n, month, ctx.noise_stream(0), s.z.data(), nullptr,
-               jumps_ ? s.u.data() : nullptr);
+  const std::uint32_t k = month - 1;  // months 1, 2, ... -> 0, 1, ...
+  if (k % 2 == 0) {
+    normal_block(ctx.key, ctx.first_path, n, k / 2, ctx.noise_stream(0), s.z.data(), s.z_next.data(), nullptr);
+  } else {
+    s.z.swap(s.z_next);  // the second normal of the pair drawn last month
+  }
   if (jumps_) {
+    if (k % 4 == 0)
+      uniform4_block(ctx.key, ctx.first_path, n, k / 4, ctx.noise_stream(2), s.u[0].data(), s.u[1].data(),
+                     s.u[2].data(), s.u[3].data());
+    const double* u = s.u[k % 4].data();
     // jumps add to log E, so they can go before the diffusion step
     for (std::size_t i = 0; i < n; ++i) {
-      if (s.u[i] < s.jump_p0[i]) continue;  // no jump this month (the common case)
-      const std::int64_t k = poisson_inversion(s.u[i], s.jump_mu[i], s.jump_p0[i]);
+      if (u[i] < s.jump_p0[i]) continue;  // no jump this month (the common case)
+      const std::int64_t count = poisson_inversion(u[i], s.jump_mu[i], s.jump_p0[i]);
       Stream js(ctx.key, ctx.first_path + i, month, ctx.noise_stream(1));
-      for (std::int64_t j = 0; j < k; ++j) s.log_e[i] += jump_log_size_.sample(js);
+      for (std::int64_t j = 0; j < count; ++j) s.log_e[i] += jump_log_size_.sample(js);
     }
   }
   advance(n, s.log_e.data(), s.drift.data(), s.vol.data(), s.z.data(), s.floor.data(), s.floor_factor.data(),

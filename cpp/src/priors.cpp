@@ -18,6 +18,7 @@
 #include <boost/math/distributions/triangular.hpp>
 #include <boost/math/distributions/uniform.hpp>
 #include <boost/math/quadrature/tanh_sinh.hpp>
+#include <boost/math/special_functions/gamma.hpp>
 #include <boost/math/tools/roots.hpp>
 
 #include "aicast/fastmath.hpp"
@@ -47,6 +48,16 @@ void require_finite(const std::string& dist, const std::string& field, double v)
 }
 void require_positive(const std::string& dist, const std::string& field, double v) {
   require(std::isfinite(v) && v > 0.0, dist, field + " must be positive and finite,", v);
+}
+
+// Beta quantile; below q = 1e-30 Boost's root finder can stop far from the root, while the
+// lower tail F(x) = x^a / (a B(a, b)) (1 + O(x)) is exact to double precision there.
+double beta_quantile(double a, double b, double q) {
+  if (q < 1e-30) {
+    const double log_beta = bm::lgamma(a, MathPolicy()) + bm::lgamma(b, MathPolicy()) - bm::lgamma(a + b, MathPolicy());
+    return std::exp((std::log(q) + std::log(a) + log_beta) / a);
+  }
+  return bm::quantile(bm::beta_distribution<double, MathPolicy>(a, b), q);
 }
 
 double pert_alpha(const std::vector<double>& p) { return 1.0 + p[3] * (p[1] - p[0]) / (p[2] - p[0]); }
@@ -289,13 +300,17 @@ double Prior::ppf(double q) const {
     case Kind::triangular:
       return bm::quantile(bm::triangular_distribution<double, MathPolicy>(p[0], p[1], p[2]), q);
     case Kind::pert:
-      return p[0] + (p[2] - p[0]) * bm::quantile(bm::beta_distribution<double, MathPolicy>(pert_alpha(p), pert_beta(p)), q);
+      return p[0] + (p[2] - p[0]) * beta_quantile(pert_alpha(p), pert_beta(p), q);
     case Kind::beta:
-      return bm::quantile(bm::beta_distribution<double, MathPolicy>(p[0], p[1]), q);
+      return beta_quantile(p[0], p[1], q);
     case Kind::gamma:
       return bm::quantile(bm::gamma_distribution<double, MathPolicy>(p[0], p[1]), q);
     case Kind::student_t:
-      return p[1] + p[2] * bm::quantile(bm::students_t_distribution<double, MathPolicy>(p[0]), q);
+    {
+      const double z = bm::quantile(bm::students_t_distribution<double, MathPolicy>(p[0]), q);
+      if (std::isinf(z)) return q < 0.5 ? lo_ : hi_;  // overflow returns +inf whatever the tail
+      return p[1] + p[2] * z;
+    }
     case Kind::truncated: {
       const double x = children_[0].ppf(p[2] + q * (p[3] - p[2]));
       return std::clamp(x, p[0], p[1]);
@@ -516,22 +531,27 @@ std::vector<Prior> correlate(const std::vector<Prior>& marginals, const Eigen::M
       const double v = c(i, j);
       const std::string at = "correlation[" + std::to_string(i) + "][" + std::to_string(j) + "]";
       if (!std::isfinite(v)) throw std::invalid_argument("correlate: " + at + " must be finite, got " + fmt(v));
-      if (i == j && std::abs(v - 1.0) > 1e-12)
-        throw std::invalid_argument("correlate: the diagonal must be 1, got " + at + "=" + fmt(v));
+      if (i == j) {
+        if (std::abs(v - 1.0) > 1e-12)
+          throw std::invalid_argument("correlate: the diagonal must be 1, got " + at + "=" + fmt(v));
+        continue;  // rounding above 1 on the diagonal is fine: it is taken as exactly 1
+      }
       if (std::abs(v) > 1.0) throw std::invalid_argument("correlate: " + at + " must be in [-1, 1], got " + fmt(v));
       if (std::abs(v - c(j, i)) > 1e-12)
         throw std::invalid_argument("correlate: the matrix must be symmetric, got " + at + "=" + fmt(v) +
                                     " but its transpose entry " + fmt(c(j, i)));
     }
   }
-  Eigen::LLT<Eigen::MatrixXd> llt(c);
+  Eigen::MatrixXd c1 = c;
+  c1.diagonal().setOnes();
+  Eigen::LLT<Eigen::MatrixXd> llt(c1);
   if (llt.info() != Eigen::Success) {
-    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(c, Eigen::EigenvaluesOnly);
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(c1, Eigen::EigenvaluesOnly);
     throw std::invalid_argument("correlate: the correlation matrix is not positive definite (smallest eigenvalue " +
                                 fmt(eig.eigenvalues().minCoeff()) + ")");
   }
   auto group = std::make_shared<CopulaGroup>();
-  group->correlation = c;
+  group->correlation = c1;
   group->cholesky = llt.matrixL();
   std::vector<Prior> out;
   out.reserve(marginals.size());

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <vector>
 
 #include "aicast/fastmath.hpp"
 
@@ -174,7 +175,28 @@ AICAST_SIMD_CLONES void normal_block_all(Key key, std::uint64_t first, std::size
   normal_block_impl<true, true>(key, first, n, month, stream, z0, z1, u);
 }
 
+AICAST_SIMD_CLONES void uniform4_impl(Key key, std::uint64_t first, std::size_t n, std::uint32_t month,
+                                     std::uint32_t stream, double* __restrict u0, double* __restrict u1,
+                                     double* __restrict u2, double* __restrict u3) noexcept {
+  for (std::size_t j = 0; j < n; ++j) {
+    const Counter c = philox4x32({static_cast<std::uint32_t>(first + j), month, stream, 0u}, key);
+    u0[j] = uniform32(c[0]);
+    u1[j] = uniform32(c[1]);
+    u2[j] = uniform32(c[2]);
+    u3[j] = uniform32(c[3]);
+  }
+}
+
 }  // namespace
+
+void uniform4_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t month, std::uint32_t stream,
+                    double* u0, double* u1, double* u2, double* u3) noexcept {
+  // null outputs go to a scratch buffer so the kernel stays branch-free
+  std::vector<double> scratch;
+  if (!u0 || !u1 || !u2 || !u3) scratch.resize(n);
+  uniform4_impl(key, first, n, month, stream, u0 ? u0 : scratch.data(), u1 ? u1 : scratch.data(),
+                u2 ? u2 : scratch.data(), u3 ? u3 : scratch.data());
+}
 
 void normal_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t month,
                   std::uint32_t stream, double* z0, double* z1, double* u) noexcept {

@@ -23,7 +23,6 @@ def progress_bar(enabled: bool, desc: str) -> tuple[Callable[[int, int], None] |
     def callback(done: int, total: int) -> None:
         if bar.total != total:
             bar.total = total
-        bar.n = done
-        bar.refresh()
+        bar.update(done - bar.n)  # update() honours the display delay; refresh() would not
 
     return callback, bar

@@ -9,6 +9,9 @@
 // Monthly steps (dt = 1/12) are exact in distribution:
 //   log E(m+1) = log E(m) - ln(annual_decline)/12 + volatility sqrt(1/12) Z + (K jumps), K ~ Poisson(jump_rate/12)
 // Every prior except jump_log_size is drawn once per path; jump_log_size is drawn once per jump.
+// Noise: one Box-Muller pair serves two consecutive months (z0 for months 1, 3, 5, ..., z1 for
+// 2, 4, 6, ...), and one Philox block gives the jump uniforms of four months; so a month costs
+// half a normal pair and a quarter block, and any month of any path can still be replayed.
 // A path that draws floor >= start_price has no excess: its price is the floor.
 #pragma once
 
@@ -21,7 +24,7 @@ class PriceDecline final : public Model {
   explicit PriceDecline(const ModelSpec& spec);
   std::string kind() const override { return "price_decline"; }
   std::vector<std::string> outputs() const override { return {"price"}; }
-  std::size_t state_doubles() const override { return 9; }
+  std::size_t state_doubles() const override { return 14; }
   std::unique_ptr<ModelState> new_state(std::size_t n) const override;
   void start(ModelState& state, const BlockContext& ctx, std::span<const std::span<const double>> in,
              std::span<const std::span<double>> out) const override;

@@ -43,4 +43,9 @@ double log_factorial(std::int64_t k) noexcept;
 void normal_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t month,
                   std::uint32_t stream, double* z0, double* z1, double* u) noexcept;
 
+// Four uniforms in [0, 1) with 32 bits each from one Philox block per path, for paths
+// [first, first + n) at counter (month, stream); any output may be null.
+void uniform4_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t month, std::uint32_t stream,
+                    double* u0, double* u1, double* u2, double* u3) noexcept;
+
 }  // namespace aicast
