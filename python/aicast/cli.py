@@ -271,8 +271,8 @@ def _show(args: argparse.Namespace) -> int:
             wanted = sc.outputs.parsed_events() if sc.outputs is not None else []
             for ev in res._events:
                 text = f"{ev[0]} {ev[1]} {ev[2]:g}"
-                for e, by in wanted:
-                    if by is not None and _same_event(e, ev):
+                for wanted_event, by in wanted:
+                    if by is not None and _same_event(wanted_event, ev):
                         print(f"  {res.prob(text, by=by)}")
                 print(f"  {res.hitting_time(text)}")
         print()

@@ -306,10 +306,7 @@ def correlate(*priors: Prior | Sequence[Prior], correlation: npt.ArrayLike) -> t
     >>> import aicast as ac
     >>> frontier, mid = ac.correlate(ac.to(3, 30), ac.to(2, 20), correlation=0.8)
     """
-    if len(priors) == 1 and not isinstance(priors[0], Prior):
-        items = list(priors[0])  # type: ignore[arg-type]
-    else:
-        items = list(priors)
+    items: list[Any] = list(priors[0]) if len(priors) == 1 and not isinstance(priors[0], Prior) else list(priors)  # type: ignore[arg-type]
     ps = [as_prior(p, f"priors[{i}]") for i, p in enumerate(items)]
     c = np.asarray(correlation, dtype=float)
     if c.ndim == 0:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -15,6 +15,9 @@ from ._months import parse_month
 from ._progress import progress_bar
 from .models import Model
 from .priors import _check_seed
+
+if TYPE_CHECKING:
+    from .result import Result
 
 __all__ = ["DEFAULT_QUANTILES", "Event", "Scenario", "parse_event"]
 
