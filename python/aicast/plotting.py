@@ -47,8 +47,9 @@ class PlotAccessor:
             _, ax = plt.subplots(figsize=(8, 4.5))
         alphas = np.linspace(0.18, 0.38, len(bands))
         for (lo, hi), a in zip(sorted(bands, key=lambda b: b[1] - b[0], reverse=True), alphas):
+            band = f"{round(100 * (hi - lo))}% interval"
             ax.fill_between(x, q[lo], q[hi], color=color, alpha=a, lw=0,
-                            label=f"{round(100 * (hi - lo))}% interval")
+                            label=band if label is None else f"{series} {band}")
         ax.plot(x, q[0.5], color=color, lw=2, label=label or "median")
         values = q.to_numpy()
         if log is None:
