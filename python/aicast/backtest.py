@@ -12,9 +12,11 @@ fell inside the central 50% and 90% intervals, CRPS and the mean pinball loss ov
 :data:`PINBALL_LEVELS`. Baselines are point forecasts, scored by the same functions (their
 CRPS is the absolute error; their intervals have zero width).
 
-Adapters here: ``"price_decline"`` (alias ``"price"``). The leaderboard and incident models
-add theirs with one decorated function each. (``aicast.backtest`` is the function; import the
-rest of this module by name: ``from aicast.backtest import register_adapter, BacktestSetup``.)
+Adapters: ``"price_decline"`` (alias ``"price"``) here; ``"leaderboard_gap"`` (alias
+``"leaderboard"``) and ``"incident_growth"`` (alias ``"incidents"``) in
+:mod:`aicast.backtest_models`, one decorated function each. (``aicast.backtest`` is the
+function; import the rest of this module by name:
+``from aicast.backtest import register_adapter, BacktestSetup``.)
 
 Examples
 --------
@@ -79,6 +81,10 @@ class BacktestSetup:
         prices, whose errors are relative), or None.
     fit
         The fitted object (shown in reports).
+    transform
+        Function turning the engine's sample of the series, an array ``(n_obs, paths)`` on the
+        natural scale, into the forecast of what is observed (e.g. thinning complete incident
+        counts to the share an export already holds), or None. Applied before ``scale``.
     """
 
     models: list[Model]
@@ -87,6 +93,7 @@ class BacktestSetup:
     baselines: dict[str, np.ndarray] = field(default_factory=dict)
     scale: Callable[[np.ndarray], np.ndarray] | None = None
     fit: Any = None
+    transform: Callable[[np.ndarray], np.ndarray] | None = None
 
 
 Adapter = Callable[..., BacktestSetup]
@@ -280,7 +287,8 @@ def backtest(
     Parameters
     ----------
     model_kind
-        A registered adapter: ``"price"`` / ``"price_decline"`` (see :data:`ADAPTERS`).
+        A registered adapter: ``"price"`` / ``"price_decline"``, ``"leaderboard"`` /
+        ``"leaderboard_gap"``, ``"incidents"`` / ``"incident_growth"`` (see :data:`ADAPTERS`).
     table
         The data (e.g. ``aicast.data.prices_epoch()``); the adapter says which columns.
     cut
@@ -297,7 +305,9 @@ def backtest(
         (``"points"``: the later frontier points; ``"monthly"``: the frontier price at every
         later month), ``start`` (``"trend"``: the fitted trend's price at the cut, with its
         uncertainty; ``"last"``: the last frontier price before the cut), ``open_weights``,
-        ``confidence``.
+        ``confidence``. Leaderboard and incidents: see
+        :func:`aicast.backtest_models.leaderboard_adapter` and
+        :func:`aicast.backtest_models.incident_adapter`.
 
     Returns
     -------
@@ -341,6 +351,8 @@ def backtest(
         res = sc.run(paths=paths, keep_paths=True, progress=False, threads=threads)
         idx = np.array([(m.year - p.year) * 12 + (m.month - p.month) for m in months])
         raw = res.paths(setup.series)[:, idx].T  # (n_obs, paths)
+        if setup.transform is not None:
+            raw = np.asarray(setup.transform(raw), dtype=float)
         f = setup.scale or (lambda a: a)
         y_nat = obs["value"].to_numpy(dtype=float)
         y = f(y_nat)
@@ -436,3 +448,6 @@ def rolling_cuts(first: Any, last: Any, every: int = 6) -> list[pd.Period]:
         raise ValueError(f"last must not be before first, got first={a}, last={b}")
     return list(pd.period_range(a, b, freq="M"))[::every]
 
+
+# the leaderboard and incident adapters register themselves on import
+from . import backtest_models as _backtest_models  # noqa: E402,F401

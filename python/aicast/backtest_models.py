@@ -1,0 +1,298 @@
+"""Backtest adapters of the leaderboard-gap and incident-growth models (see :mod:`aicast.backtest`).
+
+``aicast.backtest("leaderboard", table, cut=...)`` fits :func:`aicast.fit.leaderboard_gap` on
+the rows up to the end of the cut month and forecasts the later monthly gap (or open or closed
+score) from the observation in the cut month. ``aicast.backtest("incidents", table, cut=...)``
+fits :func:`aicast.fit.incident_growth` on the months (or whole years) up to the cut and
+forecasts the later monthly (or yearly) counts.
+
+Reporting lag of the incident counts: the later observations come from the same export as
+the fitted ones, so the newest months are themselves incomplete. The forecast is compared with
+what the export shows: the engine's complete counts ``N`` are thinned to
+``Binomial(N, c(m))`` with ``c(m)`` the completeness of month ``m`` in the export (from the
+fitted reporting-lag curve), and months less than ``min_completeness`` complete are not scored.
+The baselines are thinned in expectation (multiplied by ``c(m)``). Two caveats: the lag curve
+is estimated from the two exports, both taken after every cut, and the counts of the months
+before the cut are those of the latest export, more complete than they were at the cut (the
+fit corrects them with that export's completeness, so the fit is consistent with the data it
+sees, but it is a pseudo-real-time backtest).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._months import parse_month
+from .backtest import BacktestSetup, CutError, register_adapter, split_at_cut
+
+__all__ = ["incident_adapter", "leaderboard_adapter"]
+
+
+def _horizon(horizon: Any) -> int | None:
+    if horizon is None:
+        return None
+    if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon <= 0:
+        raise ValueError(f"horizon must be a positive number of months or None, got {horizon!r}")
+    return int(horizon)
+
+
+def _months_after(months: list[pd.Period], cut: pd.Period) -> np.ndarray:
+    return np.array([(m.year - cut.year) * 12 + (m.month - cut.month) for m in months], dtype=int)
+
+
+# --- leaderboard gap ---------------------------------------------------------------------------
+
+
+@register_adapter("leaderboard_gap", "leaderboard")
+def leaderboard_adapter(
+    table: pd.DataFrame,
+    cut: pd.Period,
+    *,
+    observe: str = "gap",
+    closed: str = "best_closed",
+    open: str = "best_open",  # noqa: A002 - the column is called that
+    time: str | None = None,
+    scale: str = "elo",
+    horizon: int | None = None,
+) -> BacktestSetup:
+    """Leaderboard gap: fit on the rows up to the cut, forecast the later rows.
+
+    Options (keywords of :func:`aicast.backtest`)
+    ---------------------------------------------
+    observe
+        Series scored: ``"gap"`` (closed - open, default), ``"open"`` or ``"closed"``.
+    closed, open, time, scale
+        As in :func:`aicast.fit.leaderboard_gap` (e.g. ``arena_best_monthly``,
+        ``eci_best_monthly``).
+    horizon
+        Score only observations at most this many months after the cut (default: all).
+
+    The forecast starts from the observation in the cut month (a cut month without an
+    observation cannot be backtested: :class:`~aicast.backtest.CutError`). Baselines: the value
+    in the cut month carried forward (``"last value"``), and ``"trend"``: the fitted model's
+    point estimates without noise (closed score on its drift, gap decaying to the equilibrium
+    at the fitted reversion rate).
+    """
+    from .fit.leaderboard import leaderboard_gap
+
+    if observe not in ("gap", "open", "closed"):
+        raise ValueError(f"observe must be 'gap', 'open' or 'closed', got {observe!r}")
+    if scale not in ("elo", "percent"):
+        raise ValueError(f"scale must be 'elo' or 'percent', got {scale!r}")
+    h_max = _horizon(horizon)
+    if time is None:
+        time = next((c for c in ("month", "snapshot", "date") if c in table.columns), None)
+        if time is None:
+            raise ValueError(
+                "table has no time column: name it with time=... (looked for 'month', 'snapshot', 'date'); "
+                f"columns: {', '.join(map(str, table.columns))}"
+            )
+    for col in (time, closed, open):
+        if col not in table.columns:
+            raise ValueError(f"table has no column {col!r}; columns: {', '.join(map(str, table.columns))}")
+    train, after, cut = split_at_cut(table, time, cut)
+    try:
+        fit = leaderboard_gap(train, closed=closed, open=open, time=time, scale=scale)
+    except ValueError as e:  # too few rows before the cut, a falling frontier, a constant gap
+        raise CutError(f"cut {cut}: {e}") from None
+    if fit.last_month != cut:
+        raise CutError(
+            f"cut {cut}: the last observation before the cut is in {fit.last_month}; the forecast "
+            "starts from an observation in the cut month"
+        )
+    c = pd.to_numeric(after[closed], errors="coerce").to_numpy(dtype=float)
+    o = pd.to_numeric(after[open], errors="coerce").to_numpy(dtype=float)
+    values = {"gap": c - o, "open": o, "closed": c}[observe]
+    months = [pd.Timestamp(t).to_period("M") for t in pd.to_datetime(after[time], format="ISO8601")]
+    h = _months_after(months, cut)
+    keep = np.isfinite(values) & (h >= 1) & (h <= (h_max if h_max is not None else np.inf))
+    obs = pd.DataFrame(
+        {
+            "month": [m for m, k in zip(months, keep) if k],
+            "value": values[keep],
+            "label": after[time].astype(str).to_numpy()[keep],
+        }
+    )
+    h = h[keep].astype(float)
+
+    # point forecasts on the working scale (logit for percent scores)
+    est = fit.estimates["estimate"]
+    c0, g0 = fit.closed_start, fit.gap_start
+    o0 = c0 - g0
+    if scale == "percent":
+        fwd = lambda p: np.log(p / (100.0 - p))  # noqa: E731
+        back = lambda x: 100.0 / (1.0 + np.exp(-x))  # noqa: E731
+    else:
+        fwd = back = lambda x: x  # noqa: E731
+    xc0, xg0 = fwd(c0), fwd(c0) - fwd(o0)
+    kappa, theta = float(est["gap_reversion"]) / 12.0, float(est["equilibrium_gap"])
+    xc = xc0 + float(est["closed_drift_per_month"]) * h
+    xg = theta + (xg0 - theta) * np.exp(-kappa * h)
+    trend = {"closed": back(xc), "open": back(xc - xg), "gap": back(xc) - back(xc - xg)}[observe]
+    last = {"closed": c0, "open": o0, "gap": g0}[observe]
+    return BacktestSetup(
+        models=[fit.model("lb")],
+        series=f"lb.{observe}",
+        observations=obs,
+        baselines={"last value": np.full(len(obs), last), "trend": np.asarray(trend, dtype=float)},
+        scale=None,
+        fit=fit,
+    )
+
+
+# --- incident growth ---------------------------------------------------------------------------
+
+
+def _thinning(completeness: np.ndarray, cut: pd.Period) -> Any:
+    """Binomial thinning of the engine's complete counts (rows: observations) to the export's share."""
+    c = np.clip(np.asarray(completeness, dtype=float), 0.0, 1.0)
+
+    def thin(sample: np.ndarray) -> np.ndarray:
+        rng = np.random.default_rng([0x1AC1D, cut.year, cut.month])  # reproducible per cut
+        n = np.rint(sample).astype(np.int64)
+        return rng.binomial(n, c[:, None]).astype(float)
+
+    return thin
+
+
+@register_adapter("incident_growth", "incidents")
+def incident_adapter(
+    table: pd.DataFrame,
+    cut: pd.Period,
+    *,
+    start: Any = "2020-01",
+    lag: Any = "auto",
+    min_completeness: float = 0.25,
+    dispersion: str = "ml",
+    horizon: int | None = None,
+) -> BacktestSetup:
+    """Incident counts: fit on the months (or years) up to the cut, forecast the later ones.
+
+    Options (keywords of :func:`aicast.backtest`)
+    ---------------------------------------------
+    start
+        First month of the fit window (as in :func:`aicast.fit.incident_growth`).
+    lag
+        ``"auto"`` (estimate the reporting lag from the table's two latest exports; none with
+        fewer), a :class:`~aicast.fit.incidents.ReportingLag`, or None.
+    min_completeness
+        Months (years) less complete than this in the export are neither fitted nor scored.
+    dispersion
+        ``"ml"``, ``"moments"`` or ``"poisson"``.
+    horizon
+        Score only observations at most this many months after the cut (default: all).
+
+    A monthly table (``month`` column) scores the series ``inc.count`` in each later month; a
+    yearly table (``year`` column) needs a cut in December and scores the calendar-year totals
+    (``inc.yearly`` in December) of the later years. Counts are compared as the export shows
+    them (module docstring: binomial thinning by the completeness; for a yearly total the
+    year's mean completeness). Baselines: ``"last value"``, the lag-corrected count of the last
+    fitted month (year) carried forward, and ``"trend"``, the fitted mean without uncertainty;
+    both times the completeness of the observed month (year).
+    """
+    from .fit.incidents import (
+        ReportingLag,
+        _completeness,
+        _counts,
+        _snapshots,
+        incident_growth,
+        reporting_lag,
+    )
+
+    if dispersion not in ("ml", "moments", "poisson"):
+        raise ValueError(f"dispersion must be 'ml', 'moments' or 'poisson', got {dispersion!r}")
+    if not (0.0 <= float(min_completeness) < 1.0):
+        raise ValueError(f"min_completeness must be in [0, 1), got {min_completeness!r}")
+    h_max = _horizon(horizon)
+    yearly = "month" not in table.columns and "year" in table.columns
+    if "month" not in table.columns and not yearly:
+        raise ValueError(
+            "the table needs a 'month' (monthly counts) or 'year' (yearly counts) column, got "
+            f"{', '.join(map(str, table.columns))}"
+        )
+    col, snapshot = _counts(table)
+    if isinstance(lag, str):
+        if lag != "auto":
+            raise ValueError(f"lag must be 'auto', None or a ReportingLag, got {lag!r}")
+        lag = reporting_lag(table) if len(_snapshots(table)) >= 2 else None
+    elif lag is not None and not isinstance(lag, ReportingLag):
+        raise ValueError(f"lag must be 'auto', None or a ReportingLag, got {type(lag).__name__}")
+    if lag is not None and snapshot is None:
+        raise ValueError("a reporting-lag correction needs export columns count_YYYY_MM_DD")
+
+    def completeness(labels: Any) -> np.ndarray:
+        if lag is not None:
+            return lag.completeness(labels, snapshot)
+        if snapshot is not None:  # no delay, but the export still cuts the period it falls in
+            return _completeness(lambda a: (a > 0).astype(float), labels, snapshot)
+        return np.ones(len(labels))
+
+    cut = parse_month(cut, "cut")
+    first = parse_month(start, "start")
+    if yearly:
+        if cut.month != 12:
+            raise ValueError(f"a yearly table needs a cut in December (whole years before it), got {cut}")
+        years = table["year"].astype(int)
+        if not (years.min() <= cut.year < years.max()):
+            raise CutError(
+                f"cut {cut} lies outside the data range {years.min()} to {years.max()}: "
+                "a backtest needs data up to the cut and after it"
+            )
+        after = table[years > cut.year]
+        labels: Any = [int(y) for y in after["year"]]
+        months = [pd.Period(f"{y}-12", "M") for y in labels]
+    else:
+        _, after, cut = split_at_cut(table, "month", cut)
+        months = [parse_month(m, "month") for m in after["month"].astype(str)]
+        labels = months
+    if (first.year > cut.year) if yearly else (first > cut):
+        raise CutError(f"cut {cut} lies before the start of the fit window {first}: nothing to fit")
+    try:
+        fit = incident_growth(
+            table, start=start, end=cut, lag=lag, min_completeness=min_completeness, dispersion=dispersion
+        )
+    except ValueError as e:  # too few usable months (years) in the window before the cut
+        raise CutError(f"cut {cut}: {e}") from None
+
+    comp = completeness(labels)
+    h = _months_after(months, cut)
+    keep = (comp >= max(float(min_completeness), 1e-12)) & (h <= (h_max if h_max is not None else np.inf))
+    counts = after[col].to_numpy(dtype=float)
+    obs = pd.DataFrame(
+        {
+            "month": [m for m, k in zip(months, keep) if k],
+            "value": counts[keep],
+            "label": [f"{lab} ({c:.0%} complete)" for lab, c, k in zip(labels, comp, keep) if k],
+        }
+    )
+    comp = comp[keep]
+    kept = [m for m, k in zip(months, keep) if k]
+
+    # baselines in complete-count terms, then times the completeness in the export
+    b0, b1 = float(fit.coef[0]), float(fit.coef[1])
+    ref = fit.reference_month
+    used = fit.data[fit.data["used"]]
+    last_level = float(used["count"].iloc[-1] / used["completeness"].iloc[-1])
+    if yearly:
+        trend = np.array(
+            [
+                sum(math.exp(b0 + b1 * ((pd.Period(f"{m.year}-{j:02d}", "M") - ref).n) / 12.0) for j in range(1, 13))
+                for m in kept
+            ]
+        )
+    else:
+        trend = np.array([math.exp(b0 + b1 * (m - ref).n / 12.0) for m in kept])
+    series = "inc.yearly" if yearly else "inc.count"
+    return BacktestSetup(
+        models=[fit.model("inc", start=cut)],
+        series=series,
+        observations=obs,
+        baselines={"last value": last_level * comp, "trend": trend * comp},
+        scale=None,
+        fit=fit,
+        transform=_thinning(comp, cut) if np.any(comp < 1.0) else None,
+    )
