@@ -707,6 +707,79 @@ def _int(v: Any, key: str, chk: _Checker, lo: int, hi: int | None = None) -> int
     return v
 
 
+def _allows_none(param: inspect.Parameter) -> bool:
+    """True for a parameter annotated as possibly None (``Prior | float | None``)."""
+    ann = param.annotation
+    text = ann if isinstance(ann, str) else str(ann)
+    return bool(re.search(r"\bNone\b|Optional", text))
+
+
+def _link_param(m: Model, link_key: str, target: str, table: Mapping[str, Any]) -> str:
+    """The key of the model table that set a link (``volume_per_month`` for SelfHosting's
+    ``volume`` link), found from the table's string values; else ``links.<key>``."""
+    ctor = _ctor_params(type(m))
+    if link_key in ctor:
+        return link_key
+    for k, v in table.items():
+        if k in ctor and isinstance(v, str) and (v == target or target.split(".")[0] == v):
+            return k
+    return _join("links", link_key)
+
+
+def _check_categories(table: Mapping[str, Any], mkey: str, chk: _Checker) -> None:
+    """IncidentGrowth's ``categories``: ``{name = {share = <number>, annual_growth = <prior>}}``
+    (or ``name = [share, annual_growth]``), checked key by key so errors name the path."""
+    cats = table.get("categories")
+    if cats is None:
+        if "category_concentration" in table:
+            chk.error(_join(mkey, "category_concentration"), "needs categories")
+        return
+    ckey = _join(mkey, "categories")
+    if not isinstance(cats, dict) or not cats:
+        chk.error(ckey, "must be a table of categories such as {misuse = {share = 0.3, annual_growth = 2.0}}, "
+                        f"got {_describe(cats)}")
+        return
+    fields = ("share", "annual_growth")
+    total, ok = 0.0, True
+    for cat, spec in cats.items():
+        key = _join(ckey, cat)
+        if not re.match(r"^[A-Za-z0-9_]+$", cat):
+            chk.error(key, f"a category name must be letters, digits and _, got {cat!r}")
+            ok = False
+        if isinstance(spec, list):
+            if len(spec) != 2:
+                chk.error(key, f"must be [share, annual_growth], got {_describe(spec)}")
+                ok = False
+                continue
+            spec = dict(zip(fields, spec))
+        elif not isinstance(spec, dict):
+            chk.error(key, f"must be a table {{share = ..., annual_growth = ...}}, got {_describe(spec)}")
+            ok = False
+            continue
+        for k in spec:
+            if k not in fields:
+                chk.unknown(_join(key, k), k, fields)
+                ok = False
+        for k in fields:
+            if k not in spec:
+                chk.error(_join(key, k), "is required")
+                ok = False
+        share = spec.get("share")
+        if "share" in spec:
+            if not _is_number(share) or not math.isfinite(share) or share <= 0:
+                chk.error(_join(key, "share"), f"must be a positive number (shares are not uncertain), got "
+                                               f"{_describe(share)}")
+                ok = False
+            else:
+                total += float(share)
+    if ok and not math.isclose(total, 1.0, rel_tol=0.0, abs_tol=1e-9):
+        chk.error(ckey, f"shares must sum to 1, got {total:.12g}")
+
+
+#: Checks of model tables beyond their parameters' types, by model kind (key paths in errors).
+_MODEL_CHECKS: dict[str, Any] = {"incident_growth": _check_categories}
+
+
 def _build(doc: dict[str, Any], chk: _Checker, default_name: str) -> Scenario | None:
     from .scenario import Scenario, parse_event
 
@@ -780,8 +853,16 @@ def _build(doc: dict[str, Any], chk: _Checker, default_name: str) -> Scenario | 
             ok = ok and len(chk.problems) == n0
         for k, p in params.items():
             if p.default is inspect.Parameter.empty and k not in table:
+                if _allows_none(p):
+                    a[k] = None  # TOML has no null: leaving out a parameter that may be None means None
+                    continue
                 chk.error(_join(mkey, k), f"is required by {cls.__name__}")
                 ok = False
+        check = _MODEL_CHECKS.get(kind)
+        if check is not None and ok:
+            n0 = len(chk.problems)
+            check(table, mkey, chk)
+            ok = len(chk.problems) == n0
         if ok:
             args[mname] = a
             classes[mname] = cls
@@ -802,10 +883,9 @@ def _build(doc: dict[str, Any], chk: _Checker, default_name: str) -> Scenario | 
     published = {s: m.name for m in models for s in m.series}
     broken = {str(n) for n in models_doc} - {m.name for m in models}
     for m in models:
-        ctor = _ctor_params(type(m))
         for link_key, target in m.links.items():
             if target not in published and target.split(".")[0] not in broken:
-                key = _join("models", m.name, link_key) if link_key in ctor else _join("models", m.name, "links", link_key)
+                key = _join("models", m.name, _link_param(m, link_key, target, models_doc.get(m.name, {})))
                 close = difflib.get_close_matches(target, list(published), n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else f" (series: {', '.join(published) or 'none'})"
                 chk.error(key, f"links to {target!r}, which no model publishes{hint}")
@@ -1088,8 +1168,38 @@ def _value(v: Any) -> str:
     raise ValueError(f"cannot write a value of type {type(v).__name__} to TOML: {_short(v)}")
 
 
+def _incident_args(m: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {k: m.params[k] for k in ("base_per_month", "annual_growth", "dispersion", "saturation",
+                                                    "price_elasticity") if k in m.params}
+    if m.price is not None:
+        out["price"] = m.price
+    if m.categories:
+        out["categories"] = {
+            c: {"share": m.params[f"share.{c}"].params[0], "annual_growth": m.params[f"growth.{c}"]}
+            for c in m.categories
+        }
+        if "category_concentration" in m.params:
+            out["category_concentration"] = m.params["category_concentration"]
+    return out
+
+
+def _self_hosting_args(m: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"api_price": m.links["api_price"]}
+    out["volume_per_month"] = m.links["volume"] if "volume" in m.links else m.params["volume_per_month"]
+    out.update((k, p) for k, p in m.params.items() if k != "volume_per_month")
+    return out
+
+
+#: Writers of the constructor arguments of models whose arguments are not kept under their own
+#: names (categories, links under another key); any other model is read back generically.
+_ARG_WRITERS: dict[str, Any] = {"incident_growth": _incident_args, "self_hosting": _self_hosting_args}
+
+
 def _model_args(m: Model) -> dict[str, Any]:
     """Constructor arguments that rebuild ``m``, read back from the model by parameter name."""
+    writer = _ARG_WRITERS.get(m.kind)
+    if writer is not None and type(m) is MODEL_CLASSES.get(m.kind):
+        return writer(m)
     out: dict[str, Any] = {}
     for k, p in _ctor_params(type(m)).items():
         if k in m.params:
