@@ -29,8 +29,21 @@ A scenario file holds everything a run needs::
 
 The keys a model table accepts are the parameters of its Python class's ``__init__`` (besides
 ``name``), so a model added to :data:`aicast.models.MODEL_CLASSES` works in files without any
-change here. A string value is passed as is (e.g. a link to another model's series such as
-``price = "frontier.price"``); a table with a prior key becomes a :class:`~aicast.priors.Prior`.
+change here. A string value is passed as is: a link to another model in the form its class
+accepts (``price = "frontier"`` for IncidentGrowth; ``"frontier"`` or ``"frontier.price"`` for
+TokenDemand's ``price`` and SelfHosting's ``api_price``; ``volume_per_month = "demand"`` for a
+TokenDemand's tokens), or an option such as LeaderboardGap's ``scale = "percent"``. A table
+with a prior key becomes a :class:`~aicast.priors.Prior`. A parameter that may be None in
+Python (IncidentGrowth's ``dispersion``, ``saturation``) is left out of the file for None.
+IncidentGrowth's categories are one sub-table each::
+
+    [models.aiid.categories.misuse]
+    share = 0.3                          # a number; the shares sum to 1
+    annual_growth = {to = [1.5, 3.0]}    # a number or a prior
+
+(or ``categories = {misuse = [0.3, {to = [1.5, 3.0]}], ...}``). Models whose constructor
+arguments are not kept under their own names are written by ``_ARG_WRITERS``; tables that need
+checks beyond their parameters' types (categories) are checked by ``_MODEL_CHECKS``.
 
 Priors
 ------
@@ -49,8 +62,8 @@ the run manifest and the resolved number into the saved scenario.
 
 ``extends``: the file's tables are merged over the parent's, key by key: a model table
 overrides only the parameters it names, ``outputs`` only the keys it names; ``correlations``
-and every other key replace the parent's value. A model table ``{remove = true}`` drops an
-inherited model.
+and every other key replace the parent's value (a model's ``categories`` too: it is one
+parameter). A model table ``{remove = true}`` drops an inherited model.
 """
 
 from __future__ import annotations
