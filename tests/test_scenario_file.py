@@ -327,6 +327,14 @@ MALFORMED = {
                             r"models\.aiid\.categories\.other\.annual_growth: must be a number, got nan"),
     "concentration_without_categories": (GOOD_HEAD + GOOD_MODEL + INCIDENTS.split("[models.aiid.categories")[0],
                                          r"models\.aiid\.category_concentration: needs categories"),
+    "category_correlation_unknown": (GOOD_HEAD + GOOD_MODEL + INCIDENTS + "[[correlations]]\n"
+                                     'params = ["aiid.categories.misuse.annual_growth", '
+                                     '"aiid.categories.othr.annual_growth"]\ncorrelation = 0.5\n',
+                                     r"correlations\[0\]\.params\[1\]: unknown category of 'aiid' 'othr'; "
+                                     r"did you mean 'other'\?"),
+    "correlation_bad_ref": (GOOD_HEAD + GOOD_MODEL + INCIDENTS + "[[correlations]]\n"
+                            'params = ["aiid.annual_growth", "aiid.categories.misuse.share"]\ncorrelation = 0.5\n',
+                            r"correlations\[0\]\.params\[1\]: must be 'model\.parameter'"),
     "bad_scale": (GOOD_HEAD + LEADERBOARD.replace('"percent"', '"logit"'),
                   r"models\.lb\.scale: .*scale must be 'elo' or 'percent', got 'logit'"),
     "scale_not_a_string": (GOOD_HEAD + LEADERBOARD.replace('"percent"', "2"),
@@ -444,6 +452,7 @@ def _every_model_kind() -> ac.Scenario:
     demand = ac.TokenDemand("demand", price=api, base_tokens_per_month=2e10,
                             price_elasticity=ac.uniform(0.5, 1.5), annual_growth=ac.to(1.1, 1.5))
     base, growth = ac.correlate(ac.lognormal(3.7, 0.2), ac.lognormal(0.5, 0.05), correlation=0.9)
+    misuse, other = ac.correlate(ac.to(1.5, 3.0), ac.to(1.1, 1.5), correlation=0.5)  # category growths
     sc.add(
         frontier, api, demand,
         ac.TokenDemand("demand2", price="frontier.price", base_tokens_per_month=1e9, price_elasticity=1.2,
@@ -455,7 +464,7 @@ def _every_model_kind() -> ac.Scenario:
                        tokens_per_second_per_gpu=800, utilization=0.5),
         ac.IncidentGrowth("aiid", base_per_month=base, annual_growth=growth, dispersion=ac.to(4, 12),
                           price="frontier", price_elasticity=ac.to(0.05, 0.4),
-                          categories={"misuse": (0.3, ac.to(1.5, 3.0)), "other": {"share": 0.7, "annual_growth": 1.3}},
+                          categories={"misuse": (0.3, misuse), "other": {"share": 0.7, "annual_growth": other}},
                           category_concentration=50.0),
         ac.IncidentGrowth("poisson", base_per_month=10, annual_growth=1.5, dispersion=None, saturation=100.0),
         ac.LeaderboardGap("lb", closed_start=62.0, gap_start=5, closed_drift_per_month=ac.to(0.02, 0.06),
@@ -473,12 +482,15 @@ def test_every_model_kind_round_trips_with_identical_numbers(tmp_path):
     text = sc.to_toml(path)
     assert 'price = "frontier"' in text and 'volume_per_month = "demand.tokens"' in text
     assert 'scale = "percent"' in text and "misuse = { share = 0.3" in text
+    assert '"aiid.categories.misuse.annual_growth", "aiid.categories.other.annual_growth"' in text
     back = ac.Scenario.from_toml(path)
     assert back["aiid"].links == {"price": "frontier.price"} and back["aiid"].categories == ["misuse", "other"]
     assert "dispersion" not in back["poisson"].params  # left out = None = Poisson counts
     assert back["own"].links == {"api_price": "open_api.price", "volume": "demand.tokens"}
     assert back["lb"].scale == "percent" and back["arena"].scale == "elo"
-    assert back["aiid"].params["base_per_month"]._core.same_copula(back["aiid"].params["annual_growth"]._core)
+    ap = back["aiid"].params
+    assert ap["base_per_month"]._core.same_copula(ap["annual_growth"]._core)
+    assert ap["growth.misuse"]._core.same_copula(ap["growth.other"]._core)
     # the incident model's calendar (grid start in March) reaches the engine through the loaded scenario too
     assert back._engine_scenario() is not None
     events = ["aiid.yearly > 500", "own.savings > 0", "lb.open > 70", "arena.gap < 0", "poisson.count > 20",

@@ -41,7 +41,8 @@ IncidentGrowth's categories are one sub-table each::
     share = 0.3                          # a number; the shares sum to 1
     annual_growth = {to = [1.5, 3.0]}    # a number or a prior
 
-(or ``categories = {misuse = [0.3, {to = [1.5, 3.0]}], ...}``). Models whose constructor
+(or ``categories = {misuse = [0.3, {to = [1.5, 3.0]}], ...}``). In ``[[correlations]]`` a
+category's growth is ``"aiid.categories.misuse.annual_growth"``. Models whose constructor
 arguments are not kept under their own names are written by ``_ARG_WRITERS``; tables that need
 checks beyond their parameters' types (categories) are checked by ``_MODEL_CHECKS``.
 
@@ -950,11 +951,12 @@ def _apply_correlations(corr: Any, args: dict[str, dict[str, Any]], classes: dic
                 rkey = ikey if not isinstance(entry, list) else _join(ikey, j)
                 if ref == "" and not isinstance(entry, list):
                     continue  # an unused coordinate of the copula
-                if not isinstance(ref, str) or ref.count(".") != 1:
-                    chk.error(rkey, f"must be 'model.parameter', got {_describe(ref)}")
+                if not isinstance(ref, str) or not (ref.count(".") == 1 or _CATEGORY_REF.match(ref)):
+                    chk.error(rkey, "must be 'model.parameter' (or 'model.categories.<category>.annual_growth'), "
+                                    f"got {_describe(ref)}")
                     ok = False
                     continue
-                mname, pname = ref.split(".")
+                mname, _, pname = ref.partition(".")
                 if mname not in models_doc:
                     chk.unknown(rkey, mname, list(models_doc), "model")
                     ok = False
@@ -962,7 +964,15 @@ def _apply_correlations(corr: Any, args: dict[str, dict[str, Any]], classes: dic
                 if mname not in classes:
                     ok = False  # the model itself is broken (reported already)
                     continue
-                if pname not in _ctor_params(classes[mname]):
+                if "." in pname:  # a category's growth
+                    cats = args[mname].get("categories") if "categories" in _ctor_params(classes[mname]) else None
+                    cat = pname.split(".")[1]
+                    if not isinstance(cats, dict) or cat not in cats:
+                        names = list(cats) if isinstance(cats, dict) else []
+                        chk.unknown(rkey, cat, names or ["(none)"], f"category of {mname!r}")
+                        ok = False
+                        continue
+                elif pname not in _ctor_params(classes[mname]):
                     chk.unknown(rkey, pname, list(_ctor_params(classes[mname])), f"parameter of model {mname!r}")
                     ok = False
                     continue
@@ -1008,7 +1018,7 @@ def _apply_correlations(corr: Any, args: dict[str, dict[str, Any]], classes: dic
                 continue
             got = []
             for mname, pname in refs:
-                v = args[mname].get(pname, _ctor_params(classes[mname])[pname].default)
+                v = _arg_get(args[mname], classes[mname], pname)
                 if not isinstance(v, (Prior, int, float)) or isinstance(v, bool):
                     chk.error(_join(gkey, "params", i), f"{mname}.{pname} is not a number or prior, got {_describe(v)}")
                     ok = False
@@ -1030,7 +1040,37 @@ def _apply_correlations(corr: Any, args: dict[str, dict[str, Any]], classes: dic
             continue
         for refs, prior in zip(coords, linked):
             for mname, pname in refs:
-                args[mname][pname] = prior
+                _arg_set(args[mname], pname, prior)
+
+
+_CATEGORY_REF = re.compile(r"^[A-Za-z_]\w*\.categories\.[A-Za-z0-9_]+\.annual_growth$")
+
+
+def _arg_get(a: dict[str, Any], cls: type[Model], pname: str) -> Any:
+    """A model argument by its correlation name (``categories.<c>.annual_growth`` reaches into categories)."""
+    if pname.startswith("categories."):
+        spec = a["categories"][pname.split(".")[1]]
+        return spec.get("annual_growth") if isinstance(spec, dict) else spec[1] if len(spec) == 2 else None
+    return a.get(pname, _ctor_params(cls)[pname].default)
+
+
+def _arg_set(a: dict[str, Any], pname: str, value: Any) -> None:
+    if pname.startswith("categories."):
+        spec = a["categories"][pname.split(".")[1]]
+        if isinstance(spec, dict):
+            spec["annual_growth"] = value
+        else:
+            spec[1] = value
+        return
+    a[pname] = value
+
+
+def _param_ref(m: Model, k: str) -> str:
+    """The name of a model's parameter in ``[[correlations]]``: ``model.parameter``, or
+    ``model.categories.<c>.annual_growth`` for an IncidentGrowth category's growth."""
+    if m.kind == "incident_growth" and k.startswith("growth."):
+        return f"{m.name}.categories.{k[len('growth.'):]}.annual_growth"
+    return f"{m.name}.{k}"
 
 
 def _outputs(o: Any, published: Mapping[str, str], months: dict[str, Any], chk: _Checker, parse_event: Any,
@@ -1250,7 +1290,7 @@ def _correlation_groups(sc: Scenario) -> list[dict[str, Any]]:
             else:
                 rep, coords = core, [[] for _ in range(core.correlation.shape[0])]
                 groups.append((rep, coords))
-            coords[core.copula_index].append(f"{m.name}.{k}")
+            coords[core.copula_index].append(_param_ref(m, k))
     out = []
     for rep, coords in groups:
         c = np.asarray(rep.correlation, dtype=float)
