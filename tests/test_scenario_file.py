@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import aicast as ac
@@ -219,6 +220,37 @@ annual_decline = {data = "api_prices_2026-07", column = "blended_per_mtok", wher
 GOOD_HEAD = 'start = "2026-02"\nhorizon = "2030-12"\n'
 GOOD_MODEL = '[models.frontier]\nkind = "price_decline"\nstart_price = 10\nannual_decline = {to = [3, 30]}\n'
 
+INCIDENTS = """[models.aiid]
+kind = "incident_growth"
+base_per_month = {to = [30, 60]}
+annual_growth = {to = [1.3, 2.0]}
+price = "frontier"
+price_elasticity = 0.2
+category_concentration = 50.0
+[models.aiid.categories.misuse]
+share = 0.3
+annual_growth = {to = [1.5, 3.0]}
+[models.aiid.categories.other]
+share = 0.7
+annual_growth = 1.3
+"""
+DEMAND = '[models.use]\nkind = "token_demand"\nprice = "frontier"\nbase_tokens_per_month = 1e9\nprice_elasticity = 1.2\n'
+SELF_HOSTING = """[models.own]
+kind = "self_hosting"
+api_price = "frontier"
+volume_per_month = "use"
+gpu_price = 30000
+tokens_per_second_per_gpu = 1000
+utilization = 0.5
+"""
+LEADERBOARD = """[models.lb]
+kind = "leaderboard_gap"
+closed_start = 62.0
+gap_start = 5.0
+closed_drift_per_month = 0.03
+scale = "percent"
+"""
+
 MALFORMED = {
     "bad_toml": ('start = "2026-02"\nhorizon = \n', r"bad_toml\.toml: not valid TOML: .*line 2"),
     "unknown_top": (GOOD_HEAD + "pathz = 3\n" + GOOD_MODEL, r"pathz: unknown key 'pathz'; did you mean 'paths'\?"),
@@ -264,6 +296,51 @@ MALFORMED = {
                          r"outputs\.events\[0\]: by 2040-01 lies outside the grid"),
     "quantile_level": (GOOD_HEAD + GOOD_MODEL + "[outputs]\nquantiles = [1.5]\n",
                        r"outputs\.quantiles\[0\]: must be a level in \[0, 1\], got number 1\.5"),
+    # the other models: links, categories, scale
+    "incident_link_missing": (GOOD_HEAD + GOOD_MODEL + INCIDENTS.replace('"frontier"', '"frontir"'),
+                              r"models\.aiid\.price: links to 'frontir\.price', which no model publishes; "
+                              r"did you mean 'frontier\.price'\?"),
+    "incident_link_series": (GOOD_HEAD + GOOD_MODEL + INCIDENTS.replace('"frontier"', '"frontier.price"'),
+                             r"models\.aiid\.price: .*price must name a price model"),
+    "demand_link_missing": (GOOD_HEAD + GOOD_MODEL + DEMAND.replace('"frontier"', '"mid"'),
+                            r"models\.use\.price: links to 'mid\.price', which no model publishes"),
+    "volume_link_missing": (GOOD_HEAD + GOOD_MODEL + DEMAND + SELF_HOSTING.replace('"use"', '"usage"'),
+                            r"models\.own\.volume_per_month: links to 'usage\.tokens', which no model publishes; "
+                            r"did you mean 'use\.tokens'\?"),
+    "api_link_missing": (GOOD_HEAD + GOOD_MODEL + DEMAND + SELF_HOSTING.replace('api_price = "frontier"',
+                                                                                'api_price = "open"'),
+                         r"models\.own\.api_price: links to 'open\.price', which no model publishes"),
+    "self_hosting_missing_param": (GOOD_HEAD + GOOD_MODEL + DEMAND + SELF_HOSTING.replace("utilization = 0.5\n", ""),
+                                   r"models\.own\.utilization: is required by SelfHosting"),
+    "category_unknown_key": (GOOD_HEAD + GOOD_MODEL + INCIDENTS.replace("share = 0.3", "shares = 0.3"),
+                             r"models\.aiid\.categories\.misuse\.shares: unknown key 'shares'; did you mean "
+                             r"'share'\?"),
+    "category_missing_growth": (GOOD_HEAD + GOOD_MODEL + INCIDENTS.replace("annual_growth = 1.3\n", ""),
+                                r"models\.aiid\.categories\.other\.annual_growth: is required"),
+    "category_share_prior": (GOOD_HEAD + GOOD_MODEL + INCIDENTS.replace("share = 0.3", "share = {to = [0.2, 0.4]}"),
+                             r"models\.aiid\.categories\.misuse\.share: must be a positive number"),
+    "category_share_sum": (GOOD_HEAD + GOOD_MODEL + INCIDENTS.replace("share = 0.7", "share = 0.6"),
+                           r"models\.aiid\.categories: shares must sum to 1, got 0\.9"),
+    "category_name": (GOOD_HEAD + GOOD_MODEL + INCIDENTS.replace("categories.misuse", 'categories."mis use"'),
+                      r"models\.aiid\.categories\.mis use: a category name must be letters, digits and _"),
+    "category_growth_nan": (GOOD_HEAD + GOOD_MODEL + INCIDENTS.replace("annual_growth = 1.3", "annual_growth = nan"),
+                            r"models\.aiid\.categories\.other\.annual_growth: must be a number, got nan"),
+    "concentration_without_categories": (GOOD_HEAD + GOOD_MODEL + INCIDENTS.split("[models.aiid.categories")[0],
+                                         r"models\.aiid\.category_concentration: needs categories"),
+    "category_correlation_unknown": (GOOD_HEAD + GOOD_MODEL + INCIDENTS + "[[correlations]]\n"
+                                     'params = ["aiid.categories.misuse.annual_growth", '
+                                     '"aiid.categories.othr.annual_growth"]\ncorrelation = 0.5\n',
+                                     r"correlations\[0\]\.params\[1\]: unknown category of 'aiid' 'othr'; "
+                                     r"did you mean 'other'\?"),
+    "correlation_bad_ref": (GOOD_HEAD + GOOD_MODEL + INCIDENTS + "[[correlations]]\n"
+                            'params = ["aiid.annual_growth", "aiid.categories.misuse.share"]\ncorrelation = 0.5\n',
+                            r"correlations\[0\]\.params\[1\]: must be 'model\.parameter'"),
+    "bad_scale": (GOOD_HEAD + LEADERBOARD.replace('"percent"', '"logit"'),
+                  r"models\.lb\.scale: .*scale must be 'elo' or 'percent', got 'logit'"),
+    "scale_not_a_string": (GOOD_HEAD + LEADERBOARD.replace('"percent"', "2"),
+                           r"models\.lb\.scale: .*scale must be 'elo' or 'percent', got 2"),
+    "leaderboard_event_series": (GOOD_HEAD + LEADERBOARD + '[outputs]\nevents = ["lb.opne > 70 by 2027-12"]\n',
+                                 r"outputs\.events\[0\]: unknown series 'lb\.opne'; did you mean 'lb\.open'\?"),
 }
 
 
@@ -365,6 +442,118 @@ def test_to_toml_refuses_what_it_cannot_write_exactly(monkeypatch):
     sc = ac.Scenario("2026-02", "2026-12").add(Opaque("x", 3.0))
     with pytest.raises(ValueError, match=r"cannot write model 'x': Opaque needs 'secret'"):
         sc.to_toml()
+
+
+def _every_model_kind() -> ac.Scenario:
+    """One scenario with every model kind and each of their link forms, categories and options."""
+    sc = ac.Scenario(start="2026-03", horizon="2028-06", seed=5)
+    frontier = ac.PriceDecline("frontier", start_price=10.0, annual_decline=ac.to(3, 30), volatility=0.3)
+    api = ac.PriceDecline("open_api", start_price=0.4, annual_decline=ac.to(1.5, 6))
+    demand = ac.TokenDemand("demand", price=api, base_tokens_per_month=2e10,
+                            price_elasticity=ac.uniform(0.5, 1.5), annual_growth=ac.to(1.1, 1.5))
+    base, growth = ac.correlate(ac.lognormal(3.7, 0.2), ac.lognormal(0.5, 0.05), correlation=0.9)
+    misuse, other = ac.correlate(ac.to(1.5, 3.0), ac.to(1.1, 1.5), correlation=0.5)  # category growths
+    sc.add(
+        frontier, api, demand,
+        ac.TokenDemand("demand2", price="frontier.price", base_tokens_per_month=1e9, price_elasticity=1.2,
+                       reference_price=8.0),
+        ac.SelfHosting("own", api_price=api, volume_per_month=demand, gpus=2, gpu_price=ac.to(25e3, 35e3),
+                       tokens_per_second_per_gpu=ac.to(300, 1500), utilization=ac.uniform(0.2, 0.7),
+                       staff_per_month=ac.to(12e3, 30e3), gpu_price_annual_decline=ac.to(1.1, 1.5)),
+        ac.SelfHosting("rent", api_price="frontier", volume_per_month=ac.to(1e8, 1e9), gpu_hour_price=ac.to(2, 4),
+                       tokens_per_second_per_gpu=800, utilization=0.5),
+        ac.IncidentGrowth("aiid", base_per_month=base, annual_growth=growth, dispersion=ac.to(4, 12),
+                          price="frontier", price_elasticity=ac.to(0.05, 0.4),
+                          categories={"misuse": (0.3, misuse), "other": {"share": 0.7, "annual_growth": other}},
+                          category_concentration=50.0),
+        ac.IncidentGrowth("poisson", base_per_month=10, annual_growth=1.5, dispersion=None, saturation=100.0),
+        ac.LeaderboardGap("lb", closed_start=62.0, gap_start=5, closed_drift_per_month=ac.to(0.02, 0.06),
+                          closed_volatility=0.1, gap_reversion=1.0, gap_volatility=0.2, innovation_correlation=0.5,
+                          scale="percent"),
+        ac.LeaderboardGap("arena", closed_start=1470, gap_start=36, closed_drift_per_month=6, gap_volatility=60),
+    )
+    return sc
+
+
+def test_every_model_kind_round_trips_with_identical_numbers(tmp_path):
+    sc = _every_model_kind()
+    assert {m.kind for m in sc.models} == set(MODEL_CLASSES)  # a new model kind must be added here
+    path = tmp_path / "all.toml"
+    text = sc.to_toml(path)
+    assert 'price = "frontier"' in text and 'volume_per_month = "demand.tokens"' in text
+    assert 'scale = "percent"' in text and "misuse = { share = 0.3" in text
+    assert '"aiid.categories.misuse.annual_growth", "aiid.categories.other.annual_growth"' in text
+    back = ac.Scenario.from_toml(path)
+    assert back["aiid"].links == {"price": "frontier.price"} and back["aiid"].categories == ["misuse", "other"]
+    assert "dispersion" not in back["poisson"].params  # left out = None = Poisson counts
+    assert back["own"].links == {"api_price": "open_api.price", "volume": "demand.tokens"}
+    assert back["lb"].scale == "percent" and back["arena"].scale == "elo"
+    ap = back["aiid"].params
+    assert ap["base_per_month"]._core.same_copula(ap["annual_growth"]._core)
+    assert ap["growth.misuse"]._core.same_copula(ap["growth.other"]._core)
+    # the incident model's calendar (grid start in March) reaches the engine through the loaded scenario too
+    assert back._engine_scenario() is not None
+    events = ["aiid.yearly > 500", "own.savings > 0", "lb.open > 70", "arena.gap < 0", "poisson.count > 20",
+              "demand2.spend > 1000"]
+    r1 = sc.run(paths=4000, progress=False, events=events, threads=2)
+    r2 = back.run(paths=4000, progress=False, events=events, threads=1)
+    _raw_equal(r1, r2)
+    assert back.to_toml() == ac.Scenario.from_toml(text=back.to_toml()).to_toml()  # a fixed point
+
+
+def test_categories_as_sub_tables_arrays_or_inline_tables_are_the_same():
+    head = GOOD_HEAD + GOOD_MODEL
+    forms = [
+        INCIDENTS,
+        INCIDENTS.split("[models.aiid.categories")[0]
+        + "categories = {misuse = [0.3, {to = [1.5, 3.0]}], other = [0.7, 1.3]}\n",
+        INCIDENTS.split("[models.aiid.categories")[0]
+        + "categories = {misuse = {share = 0.3, annual_growth = {to = [1.5, 3.0]}}, "
+          "other = {share = 0.7, annual_growth = 1.3}}\n",
+    ]
+    models = [load_scenario(text=head + f)["aiid"] for f in forms]
+    for m in models[1:]:
+        assert m.categories == models[0].categories == ["misuse", "other"]
+        assert sorted(m.params) == sorted(models[0].params)
+        for k, p in m.params.items():
+            assert _same_core(p._core, models[0].params[k]._core), k
+
+
+def test_incident_grid_calendar_follows_the_file_start():
+    """IncidentGrowth resets its yearly sums in January: the loaded scenario passes the grid start on."""
+    text = ('start = "2026-11"\nhorizon = "2027-03"\nseed = 3\n[models.c]\nkind = "incident_growth"\n'
+            "base_per_month = 50\nannual_growth = 1.0\n")
+    res = load_scenario(text=text).run(paths=200, progress=False, keep_paths=True)
+    count, yearly = res.paths("c.count"), res.paths("c.yearly")
+    np.testing.assert_array_equal(yearly[:, :2], np.cumsum(count[:, :2], axis=1))  # Nov, Dec 2026
+    np.testing.assert_array_equal(yearly[:, 2:], np.cumsum(count[:, 2:], axis=1))  # Jan-Mar 2027 start afresh
+
+
+def test_fitted_worked_files_equal_the_fits_on_shipped_data():
+    """incident-surge.toml and open-model-convergence.toml write out fits; they must stay equal to them."""
+    monthly = data.aiid_monthly()
+    fit = ac.fit.incident_growth(monthly, domains=data.aiid_domains_yearly(), start="2020-01",
+                                 lag=ac.fit.reporting_lag(monthly))
+    want = fit.model("aiid", start="2026-02", categories=True, category_concentration=50.0)
+    got = load_scenario(ROOT / "scenarios" / "incident-surge.toml")
+    assert got.start == pd.Period("2026-02", "M")
+    lb_fit = ac.fit.leaderboard_gap(data.load("arena_best_monthly"))
+    lb = load_scenario(ROOT / "scenarios" / "open-model-convergence.toml")
+    assert lb.start == lb_fit.last_month
+    for m, w, skip in [(got["aiid"], want, {"price_elasticity"}), (lb["lb"], lb_fit.model("lb"), set())]:
+        assert sorted(m.params) == sorted(w.params) and sorted(m.labels) == sorted(w.labels)  # file: by share
+        for k, p in w.params.items():
+            if k in skip:
+                continue
+            a, b = m.params[k]._core, p._core
+            if k.startswith("share."):  # written with repr: the same double
+                assert a.params[0] == b.params[0], k
+                continue
+            assert _same_core(a.marginal() if a.correlation is not None else a,
+                              b.marginal() if b.correlation is not None else b), k
+            if b.correlation is not None:
+                np.testing.assert_array_equal(a.correlation, b.correlation)
+    assert got["aiid"].links == {"price": "frontier.price"}
 
 
 # --- property: any prior survives TOML text exactly ----------------------------------------

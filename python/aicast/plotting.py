@@ -54,7 +54,8 @@ class PlotAccessor:
         values = q.to_numpy()
         if log is None:
             positive = bool(np.all(values > 0))
-            log = positive and values.max() / values.min() > 20
+            finite = values[np.isfinite(values)]  # +inf: e.g. a break-even volume that does not exist
+            log = positive and finite.size > 0 and finite.max() / finite.min() > 20
         if log:
             ax.set_yscale("log")
         ax.set_title(title or f"{series}: {self._r.n_paths:,} paths")

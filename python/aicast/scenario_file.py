@@ -29,8 +29,22 @@ A scenario file holds everything a run needs::
 
 The keys a model table accepts are the parameters of its Python class's ``__init__`` (besides
 ``name``), so a model added to :data:`aicast.models.MODEL_CLASSES` works in files without any
-change here. A string value is passed as is (e.g. a link to another model's series such as
-``price = "frontier.price"``); a table with a prior key becomes a :class:`~aicast.priors.Prior`.
+change here. A string value is passed as is: a link to another model in the form its class
+accepts (``price = "frontier"`` for IncidentGrowth; ``"frontier"`` or ``"frontier.price"`` for
+TokenDemand's ``price`` and SelfHosting's ``api_price``; ``volume_per_month = "demand"`` for a
+TokenDemand's tokens), or an option such as LeaderboardGap's ``scale = "percent"``. A table
+with a prior key becomes a :class:`~aicast.priors.Prior`. A parameter that may be None in
+Python (IncidentGrowth's ``dispersion``, ``saturation``) is left out of the file for None.
+IncidentGrowth's categories are one sub-table each::
+
+    [models.aiid.categories.misuse]
+    share = 0.3                          # a number; the shares sum to 1
+    annual_growth = {to = [1.5, 3.0]}    # a number or a prior
+
+(or ``categories = {misuse = [0.3, {to = [1.5, 3.0]}], ...}``). In ``[[correlations]]`` a
+category's growth is ``"aiid.categories.misuse.annual_growth"``. Models whose constructor
+arguments are not kept under their own names are written by ``_ARG_WRITERS``; tables that need
+checks beyond their parameters' types (categories) are checked by ``_MODEL_CHECKS``.
 
 Priors
 ------
@@ -49,8 +63,8 @@ the run manifest and the resolved number into the saved scenario.
 
 ``extends``: the file's tables are merged over the parent's, key by key: a model table
 overrides only the parameters it names, ``outputs`` only the keys it names; ``correlations``
-and every other key replace the parent's value. A model table ``{remove = true}`` drops an
-inherited model.
+and every other key replace the parent's value (a model's ``categories`` too: it is one
+parameter). A model table ``{remove = true}`` drops an inherited model.
 """
 
 from __future__ import annotations
@@ -707,6 +721,79 @@ def _int(v: Any, key: str, chk: _Checker, lo: int, hi: int | None = None) -> int
     return v
 
 
+def _allows_none(param: inspect.Parameter) -> bool:
+    """True for a parameter annotated as possibly None (``Prior | float | None``)."""
+    ann = param.annotation
+    text = ann if isinstance(ann, str) else str(ann)
+    return bool(re.search(r"\bNone\b|Optional", text))
+
+
+def _link_param(m: Model, link_key: str, target: str, table: Mapping[str, Any]) -> str:
+    """The key of the model table that set a link (``volume_per_month`` for SelfHosting's
+    ``volume`` link), found from the table's string values; else ``links.<key>``."""
+    ctor = _ctor_params(type(m))
+    if link_key in ctor:
+        return link_key
+    for k, v in table.items():
+        if k in ctor and isinstance(v, str) and (v == target or target.split(".")[0] == v):
+            return k
+    return _join("links", link_key)
+
+
+def _check_categories(table: Mapping[str, Any], mkey: str, chk: _Checker) -> None:
+    """IncidentGrowth's ``categories``: ``{name = {share = <number>, annual_growth = <prior>}}``
+    (or ``name = [share, annual_growth]``), checked key by key so errors name the path."""
+    cats = table.get("categories")
+    if cats is None:
+        if "category_concentration" in table:
+            chk.error(_join(mkey, "category_concentration"), "needs categories")
+        return
+    ckey = _join(mkey, "categories")
+    if not isinstance(cats, dict) or not cats:
+        chk.error(ckey, "must be a table of categories such as {misuse = {share = 0.3, annual_growth = 2.0}}, "
+                        f"got {_describe(cats)}")
+        return
+    fields = ("share", "annual_growth")
+    total, ok = 0.0, True
+    for cat, spec in cats.items():
+        key = _join(ckey, cat)
+        if not re.match(r"^[A-Za-z0-9_]+$", cat):
+            chk.error(key, f"a category name must be letters, digits and _, got {cat!r}")
+            ok = False
+        if isinstance(spec, list):
+            if len(spec) != 2:
+                chk.error(key, f"must be [share, annual_growth], got {_describe(spec)}")
+                ok = False
+                continue
+            spec = dict(zip(fields, spec))
+        elif not isinstance(spec, dict):
+            chk.error(key, f"must be a table {{share = ..., annual_growth = ...}}, got {_describe(spec)}")
+            ok = False
+            continue
+        for k in spec:
+            if k not in fields:
+                chk.unknown(_join(key, k), k, fields)
+                ok = False
+        for k in fields:
+            if k not in spec:
+                chk.error(_join(key, k), "is required")
+                ok = False
+        share = spec.get("share")
+        if "share" in spec:
+            if not _is_number(share) or not math.isfinite(share) or share <= 0:
+                chk.error(_join(key, "share"), f"must be a positive number (shares are not uncertain), got "
+                                               f"{_describe(share)}")
+                ok = False
+            else:
+                total += float(share)
+    if ok and not math.isclose(total, 1.0, rel_tol=0.0, abs_tol=1e-9):
+        chk.error(ckey, f"shares must sum to 1, got {total:.12g}")
+
+
+#: Checks of model tables beyond their parameters' types, by model kind (key paths in errors).
+_MODEL_CHECKS: dict[str, Any] = {"incident_growth": _check_categories}
+
+
 def _build(doc: dict[str, Any], chk: _Checker, default_name: str) -> Scenario | None:
     from .scenario import Scenario, parse_event
 
@@ -780,8 +867,16 @@ def _build(doc: dict[str, Any], chk: _Checker, default_name: str) -> Scenario | 
             ok = ok and len(chk.problems) == n0
         for k, p in params.items():
             if p.default is inspect.Parameter.empty and k not in table:
+                if _allows_none(p):
+                    a[k] = None  # TOML has no null: leaving out a parameter that may be None means None
+                    continue
                 chk.error(_join(mkey, k), f"is required by {cls.__name__}")
                 ok = False
+        check = _MODEL_CHECKS.get(kind)
+        if check is not None and ok:
+            n0 = len(chk.problems)
+            check(table, mkey, chk)
+            ok = len(chk.problems) == n0
         if ok:
             args[mname] = a
             classes[mname] = cls
@@ -802,10 +897,9 @@ def _build(doc: dict[str, Any], chk: _Checker, default_name: str) -> Scenario | 
     published = {s: m.name for m in models for s in m.series}
     broken = {str(n) for n in models_doc} - {m.name for m in models}
     for m in models:
-        ctor = _ctor_params(type(m))
         for link_key, target in m.links.items():
             if target not in published and target.split(".")[0] not in broken:
-                key = _join("models", m.name, link_key) if link_key in ctor else _join("models", m.name, "links", link_key)
+                key = _join("models", m.name, _link_param(m, link_key, target, models_doc.get(m.name, {})))
                 close = difflib.get_close_matches(target, list(published), n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else f" (series: {', '.join(published) or 'none'})"
                 chk.error(key, f"links to {target!r}, which no model publishes{hint}")
@@ -857,11 +951,12 @@ def _apply_correlations(corr: Any, args: dict[str, dict[str, Any]], classes: dic
                 rkey = ikey if not isinstance(entry, list) else _join(ikey, j)
                 if ref == "" and not isinstance(entry, list):
                     continue  # an unused coordinate of the copula
-                if not isinstance(ref, str) or ref.count(".") != 1:
-                    chk.error(rkey, f"must be 'model.parameter', got {_describe(ref)}")
+                if not isinstance(ref, str) or not (ref.count(".") == 1 or _CATEGORY_REF.match(ref)):
+                    chk.error(rkey, "must be 'model.parameter' (or 'model.categories.<category>.annual_growth'), "
+                                    f"got {_describe(ref)}")
                     ok = False
                     continue
-                mname, pname = ref.split(".")
+                mname, _, pname = ref.partition(".")
                 if mname not in models_doc:
                     chk.unknown(rkey, mname, list(models_doc), "model")
                     ok = False
@@ -869,7 +964,15 @@ def _apply_correlations(corr: Any, args: dict[str, dict[str, Any]], classes: dic
                 if mname not in classes:
                     ok = False  # the model itself is broken (reported already)
                     continue
-                if pname not in _ctor_params(classes[mname]):
+                if "." in pname:  # a category's growth
+                    cats = args[mname].get("categories") if "categories" in _ctor_params(classes[mname]) else None
+                    cat = pname.split(".")[1]
+                    if not isinstance(cats, dict) or cat not in cats:
+                        names = list(cats) if isinstance(cats, dict) else []
+                        chk.unknown(rkey, cat, names or ["(none)"], f"category of {mname!r}")
+                        ok = False
+                        continue
+                elif pname not in _ctor_params(classes[mname]):
                     chk.unknown(rkey, pname, list(_ctor_params(classes[mname])), f"parameter of model {mname!r}")
                     ok = False
                     continue
@@ -915,7 +1018,7 @@ def _apply_correlations(corr: Any, args: dict[str, dict[str, Any]], classes: dic
                 continue
             got = []
             for mname, pname in refs:
-                v = args[mname].get(pname, _ctor_params(classes[mname])[pname].default)
+                v = _arg_get(args[mname], classes[mname], pname)
                 if not isinstance(v, (Prior, int, float)) or isinstance(v, bool):
                     chk.error(_join(gkey, "params", i), f"{mname}.{pname} is not a number or prior, got {_describe(v)}")
                     ok = False
@@ -937,7 +1040,37 @@ def _apply_correlations(corr: Any, args: dict[str, dict[str, Any]], classes: dic
             continue
         for refs, prior in zip(coords, linked):
             for mname, pname in refs:
-                args[mname][pname] = prior
+                _arg_set(args[mname], pname, prior)
+
+
+_CATEGORY_REF = re.compile(r"^[A-Za-z_]\w*\.categories\.[A-Za-z0-9_]+\.annual_growth$")
+
+
+def _arg_get(a: dict[str, Any], cls: type[Model], pname: str) -> Any:
+    """A model argument by its correlation name (``categories.<c>.annual_growth`` reaches into categories)."""
+    if pname.startswith("categories."):
+        spec = a["categories"][pname.split(".")[1]]
+        return spec.get("annual_growth") if isinstance(spec, dict) else spec[1] if len(spec) == 2 else None
+    return a.get(pname, _ctor_params(cls)[pname].default)
+
+
+def _arg_set(a: dict[str, Any], pname: str, value: Any) -> None:
+    if pname.startswith("categories."):
+        spec = a["categories"][pname.split(".")[1]]
+        if isinstance(spec, dict):
+            spec["annual_growth"] = value
+        else:
+            spec[1] = value
+        return
+    a[pname] = value
+
+
+def _param_ref(m: Model, k: str) -> str:
+    """The name of a model's parameter in ``[[correlations]]``: ``model.parameter``, or
+    ``model.categories.<c>.annual_growth`` for an IncidentGrowth category's growth."""
+    if m.kind == "incident_growth" and k.startswith("growth."):
+        return f"{m.name}.categories.{k[len('growth.'):]}.annual_growth"
+    return f"{m.name}.{k}"
 
 
 def _outputs(o: Any, published: Mapping[str, str], months: dict[str, Any], chk: _Checker, parse_event: Any,
@@ -1088,8 +1221,38 @@ def _value(v: Any) -> str:
     raise ValueError(f"cannot write a value of type {type(v).__name__} to TOML: {_short(v)}")
 
 
+def _incident_args(m: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {k: m.params[k] for k in ("base_per_month", "annual_growth", "dispersion", "saturation",
+                                                    "price_elasticity") if k in m.params}
+    if m.price is not None:
+        out["price"] = m.price
+    if m.categories:
+        out["categories"] = {
+            c: {"share": m.params[f"share.{c}"].params[0], "annual_growth": m.params[f"growth.{c}"]}
+            for c in m.categories
+        }
+        if "category_concentration" in m.params:
+            out["category_concentration"] = m.params["category_concentration"]
+    return out
+
+
+def _self_hosting_args(m: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"api_price": m.links["api_price"]}
+    out["volume_per_month"] = m.links["volume"] if "volume" in m.links else m.params["volume_per_month"]
+    out.update((k, p) for k, p in m.params.items() if k != "volume_per_month")
+    return out
+
+
+#: Writers of the constructor arguments of models whose arguments are not kept under their own
+#: names (categories, links under another key); any other model is read back generically.
+_ARG_WRITERS: dict[str, Any] = {"incident_growth": _incident_args, "self_hosting": _self_hosting_args}
+
+
 def _model_args(m: Model) -> dict[str, Any]:
     """Constructor arguments that rebuild ``m``, read back from the model by parameter name."""
+    writer = _ARG_WRITERS.get(m.kind)
+    if writer is not None and type(m) is MODEL_CLASSES.get(m.kind):
+        return writer(m)
     out: dict[str, Any] = {}
     for k, p in _ctor_params(type(m)).items():
         if k in m.params:
@@ -1127,7 +1290,7 @@ def _correlation_groups(sc: Scenario) -> list[dict[str, Any]]:
             else:
                 rep, coords = core, [[] for _ in range(core.correlation.shape[0])]
                 groups.append((rep, coords))
-            coords[core.copula_index].append(f"{m.name}.{k}")
+            coords[core.copula_index].append(_param_ref(m, k))
     out = []
     for rep, coords in groups:
         c = np.asarray(rep.correlation, dtype=float)
