@@ -54,50 +54,52 @@ double expm1_portable(double x) noexcept {
 double logit_percent(double p) noexcept { return fastmath::log(p) - fastmath::log(100.0 - p); }
 inline double expit_percent(double x) noexcept { return 100.0 / (1.0 + fastmath::exp(-x)); }
 
-// L += drift + vol z0; C = max(C, L); G = theta + a (G - theta) + s_rho z0 + s z1
-AICAST_SIMD_CLONES void advance_elo(std::size_t n, double* __restrict latent, double* __restrict closed,
-                                    double* __restrict gap, const double* __restrict drift,
-                                    const double* __restrict vol, const double* __restrict theta,
-                                    const double* __restrict a, const double* __restrict s,
-                                    const double* __restrict inv_drift, const double* __restrict s_rho,
-                                    const double* __restrict z0,
-                                    const double* __restrict z1, double* __restrict out_closed,
-                                    double* __restrict out_open, double* __restrict out_gap,
-                                    double* __restrict out_lag, double* __restrict out_latent) noexcept {
+// L += drift + vol z0; C = max(C, L); G = theta + a (G - theta) + s_rho z0 + s z1. On the percent
+// scale the same dynamics run in logit space and are published in percent.
+template <bool kPercent>
+[[gnu::always_inline]] inline void advance_impl(std::size_t n, double* __restrict latent, double* __restrict closed,
+    double* __restrict gap, const double* __restrict drift, const double* __restrict vol,
+    const double* __restrict theta, const double* __restrict a, const double* __restrict s,
+    const double* __restrict inv_drift, const double* __restrict s_rho, const double* __restrict z0,
+    const double* __restrict z1, double* __restrict out_closed, double* __restrict out_open,
+    double* __restrict out_gap, double* __restrict out_lag, double* __restrict out_latent) noexcept {
   for (std::size_t i = 0; i < n; ++i) {
     latent[i] += drift[i] + vol[i] * z0[i];
     closed[i] = closed[i] > latent[i] ? closed[i] : latent[i];
     gap[i] = theta[i] + a[i] * (gap[i] - theta[i]) + (s_rho[i] * z0[i] + s[i] * z1[i]);
-    out_closed[i] = closed[i];
-    out_open[i] = closed[i] - gap[i];
-    out_gap[i] = gap[i];
     out_lag[i] = gap[i] * inv_drift[i];
-    out_latent[i] = latent[i];
+    if constexpr (kPercent) {
+      const double c = expit_percent(closed[i]);
+      const double o = expit_percent(closed[i] - gap[i]);
+      out_closed[i] = c;
+      out_open[i] = o;
+      out_gap[i] = c - o;
+      out_latent[i] = expit_percent(latent[i]);
+    } else {
+      out_closed[i] = closed[i];
+      out_open[i] = closed[i] - gap[i];
+      out_gap[i] = gap[i];
+      out_latent[i] = latent[i];
+    }
   }
 }
 
-// The same dynamics in logit space, published in percent.
+AICAST_SIMD_CLONES void advance_elo(std::size_t n, double* __restrict latent, double* __restrict closed,
+    double* __restrict gap, const double* __restrict drift, const double* __restrict vol,
+    const double* __restrict theta, const double* __restrict a, const double* __restrict s,
+    const double* __restrict inv_drift, const double* __restrict s_rho, const double* __restrict z0,
+    const double* __restrict z1, double* __restrict out_closed, double* __restrict out_open,
+    double* __restrict out_gap, double* __restrict out_lag, double* __restrict out_latent) noexcept {
+  advance_impl<false>(n, latent, closed, gap, drift, vol, theta, a, s, inv_drift, s_rho, z0, z1, out_closed, out_open, out_gap, out_lag, out_latent);
+}
+
 AICAST_SIMD_CLONES void advance_percent(std::size_t n, double* __restrict latent, double* __restrict closed,
-                                        double* __restrict gap, const double* __restrict drift,
-                                        const double* __restrict vol, const double* __restrict theta,
-                                        const double* __restrict a, const double* __restrict s,
-                                        const double* __restrict inv_drift, const double* __restrict s_rho,
-                                    const double* __restrict z0,
-                                        const double* __restrict z1, double* __restrict out_closed,
-                                        double* __restrict out_open, double* __restrict out_gap,
-                                        double* __restrict out_lag, double* __restrict out_latent) noexcept {
-  for (std::size_t i = 0; i < n; ++i) {
-    latent[i] += drift[i] + vol[i] * z0[i];
-    closed[i] = closed[i] > latent[i] ? closed[i] : latent[i];
-    gap[i] = theta[i] + a[i] * (gap[i] - theta[i]) + (s_rho[i] * z0[i] + s[i] * z1[i]);
-    const double c = expit_percent(closed[i]);
-    const double o = expit_percent(closed[i] - gap[i]);
-    out_closed[i] = c;
-    out_open[i] = o;
-    out_gap[i] = c - o;
-    out_lag[i] = gap[i] * inv_drift[i];
-    out_latent[i] = expit_percent(latent[i]);
-  }
+    double* __restrict gap, const double* __restrict drift, const double* __restrict vol,
+    const double* __restrict theta, const double* __restrict a, const double* __restrict s,
+    const double* __restrict inv_drift, const double* __restrict s_rho, const double* __restrict z0,
+    const double* __restrict z1, double* __restrict out_closed, double* __restrict out_open,
+    double* __restrict out_gap, double* __restrict out_lag, double* __restrict out_latent) noexcept {
+  advance_impl<true>(n, latent, closed, gap, drift, vol, theta, a, s, inv_drift, s_rho, z0, z1, out_closed, out_open, out_gap, out_lag, out_latent);
 }
 
 }  // namespace

@@ -77,23 +77,14 @@ def leaderboard_adapter(
     point estimates without noise (closed score on its drift, gap decaying to the equilibrium
     at the fitted reversion rate).
     """
-    from .fit.leaderboard import leaderboard_gap
+    from .fit.leaderboard import leaderboard_gap, resolve_columns
 
     if observe not in ("gap", "open", "closed"):
         raise ValueError(f"observe must be 'gap', 'open' or 'closed', got {observe!r}")
     if scale not in ("elo", "percent"):
         raise ValueError(f"scale must be 'elo' or 'percent', got {scale!r}")
     h_max = _horizon(horizon)
-    if time is None:
-        time = next((c for c in ("month", "snapshot", "date") if c in table.columns), None)
-        if time is None:
-            raise ValueError(
-                "table has no time column: name it with time=... (looked for 'month', 'snapshot', 'date'); "
-                f"columns: {', '.join(map(str, table.columns))}"
-            )
-    for col in (time, closed, open):
-        if col not in table.columns:
-            raise ValueError(f"table has no column {col!r}; columns: {', '.join(map(str, table.columns))}")
+    time = resolve_columns(table, time, closed, open)
     train, after, cut = split_at_cut(table, time, cut)
     try:
         fit = leaderboard_gap(train, closed=closed, open=open, time=time, scale=scale)

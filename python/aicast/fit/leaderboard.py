@@ -258,6 +258,22 @@ def _chi2_ppf(z: float, df: int) -> float:
 # --- the public fitter ---------------------------------------------------------------------
 
 
+
+def resolve_columns(table: pd.DataFrame, time: str | None, closed: str, open: str) -> str:
+    """The time column (given, or the first of month / snapshot / date), after checking that it
+    and the closed and open score columns exist; errors name the column and list the table's."""
+    if time is None:
+        time = next((c for c in ("month", "snapshot", "date") if c in table.columns), None)
+        if time is None:
+            raise ValueError(
+                "table has no time column: name it with time=... (looked for 'month', 'snapshot', 'date'); "
+                f"columns: {', '.join(map(str, table.columns))}"
+            )
+    for col in (time, closed, open):
+        if col not in table.columns:
+            raise ValueError(f"table has no column {col!r}; columns: {', '.join(map(str, table.columns))}")
+    return time
+
 def leaderboard_gap(
     table: pd.DataFrame,
     *,
@@ -325,16 +341,7 @@ def leaderboard_gap(
         raise TypeError(f"table must be a pandas DataFrame, got {type(table).__name__}")
     if scale not in ("elo", "percent"):
         raise ValueError(f"scale must be 'elo' or 'percent', got {scale!r}")
-    if time is None:
-        time = next((c for c in ("month", "snapshot", "date") if c in table.columns), None)
-        if time is None:
-            raise ValueError(
-                "table has no time column: name it with time=... (looked for 'month', 'snapshot', 'date'); "
-                f"columns: {', '.join(map(str, table.columns))}"
-            )
-    for col in (time, closed, open):
-        if col not in table.columns:
-            raise ValueError(f"table has no column {col!r}; columns: {', '.join(map(str, table.columns))}")
+    time = resolve_columns(table, time, closed, open)
     t_all = _months(table[time], time)
     if np.any(np.isnan(t_all)):
         raise ValueError(f"column {time!r} has missing times")
