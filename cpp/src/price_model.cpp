@@ -1,7 +1,8 @@
 // price_model.cpp — the price-decline model's monthly kernel.
 #include "aicast/price_model.hpp"
 
-#include <array>
+#include <bit>
+#include <cstring>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -15,18 +16,67 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kNoExcess = -1000.0;  // log of an excess of zero: fastmath::exp gives exactly 0
-const double kSqrtDt = std::sqrt(1.0 / 12.0);
+constexpr double kSqrtDt = 0.28867513459481287;  // sqrt(1/12)
 
 enum Slot : std::uint32_t { kStart, kDecline, kVol, kJumpRate, kJumpSize, kFloor, kFloorDecline };
 
 struct PriceState final : ModelState {
   explicit PriceState(std::size_t n)
-      : log_e(n), floor(n), drift(n), vol(n), jump_mu(n), jump_p0(n), floor_factor(n), z(n), z_next(n), u{} {
-    for (auto& v : u) v.resize(n);
-  }
-  std::vector<double> log_e, floor, drift, vol, jump_mu, jump_p0, floor_factor, z, z_next;
-  std::array<std::vector<double>, 4> u;  // jump uniforms of four consecutive months
+      : log_e(n), floor(n), drift(n), vol(n), jump_mu(n), jump_p0(n), floor_factor(n), z(n), z_next(n), u(n),
+        u_next(n), jumpers(n), jump_paths(n), jump_z(n), flags(n) {}
+  std::vector<double> log_e, floor, drift, vol, jump_mu, jump_p0, floor_factor;
+  std::vector<double> z, z_next, u, u_next;  // this and next month's diffusion normal and jump uniform
+  std::vector<std::uint32_t> jumpers, jump_paths;  // scratch: paths that jump this month
+  std::vector<double> jump_z;
+  std::vector<std::uint8_t> flags;
 };
+
+// Per-path parameters from their raw draws (in place): log excess, monthly drift, volatility,
+// jump rate and P(no jump), floor factor. Branch-free so it vectorizes.
+AICAST_SIMD_CLONES void prepare(std::size_t n, double* __restrict p0_log_e, const double* __restrict floor,
+                                double* __restrict drift, double* __restrict vol, double* __restrict jump_mu,
+                                double* __restrict jump_p0, double* __restrict floor_factor,
+                                double* __restrict price) noexcept {
+  for (std::size_t i = 0; i < n; ++i) {
+    const double p0 = p0_log_e[i];
+    const double excess = p0 - floor[i];
+    const bool has_excess = excess > 0.0;
+    price[i] = has_excess ? p0 : floor[i];
+    const double log_excess = fastmath::log(has_excess ? excess : 1.0);
+    p0_log_e[i] = has_excess ? log_excess : kNoExcess;
+    drift[i] = -fastmath::log(drift[i]) / 12.0;
+    vol[i] *= kSqrtDt;
+    jump_mu[i] /= 12.0;
+    jump_p0[i] = fastmath::exp(-jump_mu[i]);
+    floor_factor[i] = fastmath::exp(-fastmath::log(floor_factor[i]) / 12.0);
+  }
+}
+
+// flag[i] = 1 if path i jumps this month (its uniform is past P(no jump)); vectorized.
+AICAST_SIMD_CLONES void jump_flags(std::size_t n, const double* __restrict u, const double* __restrict p0,
+                                   std::uint8_t* __restrict flag) noexcept {
+  for (std::size_t i = 0; i < n; ++i) flag[i] = u[i] >= p0[i] ? 1 : 0;
+}
+
+// Indices of the paths that jump this month, in order; returns the count. Jumps are rare, so the
+// flags are scanned eight at a time.
+std::size_t find_jumpers(std::size_t n, const double* u, const double* p0, std::uint8_t* flag,
+                         std::uint32_t* out) noexcept {
+  jump_flags(n, u, p0, flag);
+  std::size_t count = 0, i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, flag + i, 8);
+    static_assert(std::endian::native == std::endian::little, "byte b of the word is flag[i + b]");
+    while (word != 0) {
+      out[count++] = static_cast<std::uint32_t>(i + static_cast<std::size_t>(std::countr_zero(word)) / 8);
+      word &= word - 1;
+    }
+  }
+  for (; i < n; ++i)
+    if (flag[i]) out[count++] = static_cast<std::uint32_t>(i);
+  return count;
+}
 
 // log E += drift + vol z;  F *= factor;  P = F + exp(log E)
 AICAST_SIMD_CLONES void advance(std::size_t n, double* __restrict log_e, const double* __restrict drift,
@@ -81,17 +131,8 @@ void PriceDecline::start(ModelState& state, const BlockContext& ctx, std::span<c
   ctx.draw(volatility_, kVol, s.vol);
   ctx.draw(jump_rate_, kJumpRate, s.jump_mu);
   ctx.draw(floor_annual_decline_, kFloorDecline, s.floor_factor);
-  for (std::size_t i = 0; i < n; ++i) {
-    const double p0 = s.log_e[i];
-    const double excess = p0 - s.floor[i];
-    out[0][i] = excess > 0.0 ? p0 : s.floor[i];
-    s.log_e[i] = excess > 0.0 ? fastmath::log(excess) : kNoExcess;
-    s.drift[i] = -fastmath::log(s.drift[i]) / 12.0;
-    s.vol[i] *= kSqrtDt;
-    s.jump_mu[i] /= 12.0;
-    s.jump_p0[i] = fastmath::exp(-s.jump_mu[i]);
-    s.floor_factor[i] = fastmath::exp(-fastmath::log(s.floor_factor[i]) / 12.0);
-  }
+  prepare(n, s.log_e.data(), s.floor.data(), s.drift.data(), s.vol.data(), s.jump_mu.data(), s.jump_p0.data(),
+          s.floor_factor.data(), out[0].data());
 }
 
 void PriceDecline::step(ModelState& state, const BlockContext& ctx, std::uint32_t month,
@@ -100,21 +141,38 @@ void PriceDecline::step(ModelState& state, const BlockContext& ctx, std::uint32_
   const std::size_t n = ctx.n;
   const std::uint32_t k = month - 1;  // months 1, 2, ... -> 0, 1, ...
   if (k % 2 == 0) {
-    normal_block(ctx.key, ctx.first_path, n, k / 2, ctx.noise_stream(0), s.z.data(), s.z_next.data(), nullptr);
+    // one Philox block per path for this month and the next: a normal pair and two jump uniforms
+    normal_block(ctx.key, ctx.first_path, n, k / 2, ctx.noise_stream(0), s.z.data(), s.z_next.data(),
+                 jumps_ ? s.u.data() : nullptr, jumps_ ? s.u_next.data() : nullptr);
   } else {
-    s.z.swap(s.z_next);  // the second normal of the pair drawn last month
+    s.z.swap(s.z_next);
+    s.u.swap(s.u_next);
   }
   if (jumps_) {
-    if (k % 4 == 0)
-      uniform4_block(ctx.key, ctx.first_path, n, k / 4, ctx.noise_stream(2), s.u[0].data(), s.u[1].data(),
-                     s.u[2].data(), s.u[3].data());
-    const double* u = s.u[k % 4].data();
     // jumps add to log E, so they can go before the diffusion step
-    for (std::size_t i = 0; i < n; ++i) {
-      if (u[i] < s.jump_p0[i]) continue;  // no jump this month (the common case)
-      const std::int64_t count = poisson_inversion(u[i], s.jump_mu[i], s.jump_p0[i]);
+    const std::size_t nj = find_jumpers(n, s.u.data(), s.jump_p0.data(), s.flags.data(), s.jumpers.data());
+    const auto kind = jump_log_size_.kind();
+    const bool batched = kind == Prior::Kind::normal || kind == Prior::Kind::lognormal;
+    if (nj > 0 && batched) {
+      // the first jump of every jumping path at once: the first normal of its jump stream
+      for (std::size_t j = 0; j < nj; ++j) s.jump_paths[j] = static_cast<std::uint32_t>(ctx.first_path + s.jumpers[j]);
+      normals_at(ctx.key, s.jump_paths.data(), nj, month, ctx.noise_stream(1), s.jump_z.data());
+    }
+    const double mu = jump_log_size_.params()[0];
+    const double sd = batched ? jump_log_size_.params()[1] : 0.0;
+    for (std::size_t j = 0; j < nj; ++j) {
+      const std::size_t i = s.jumpers[j];
+      // Poisson count by inversion; one jump (u below P(N <= 1)) is by far the most common
+      const double p0 = s.jump_p0[i], cdf1 = p0 + p0 * s.jump_mu[i];
+      const std::int64_t count = s.u[i] < cdf1 ? 1 : poisson_inversion(s.u[i], s.jump_mu[i], p0);
+      if (batched && count == 1) {
+        // equal to jump_log_size_.sample(Stream(key, path, month, stream 1))
+        const double x = mu + sd * s.jump_z[j];
+        s.log_e[i] += kind == Prior::Kind::normal ? x : fastmath::exp(x);
+        continue;
+      }
       Stream js(ctx.key, ctx.first_path + i, month, ctx.noise_stream(1));
-      for (std::int64_t j = 0; j < count; ++j) s.log_e[i] += jump_log_size_.sample(js);
+      for (std::int64_t c = 0; c < count; ++c) s.log_e[i] += jump_log_size_.sample(js);
     }
   }
   advance(n, s.log_e.data(), s.drift.data(), s.vol.data(), s.z.data(), s.floor.data(), s.floor_factor.data(),

@@ -8,6 +8,11 @@
 
 #include "aicast/fastmath.hpp"
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define AICAST_X86_KERNELS 1
+#endif
+
 namespace aicast {
 
 namespace {
@@ -128,82 +133,188 @@ std::int64_t sample_binomial(Stream& s, std::int64_t n, double p) noexcept {
 
 namespace {
 
-template <bool kZ1, bool kU>
-[[gnu::always_inline]] inline void normal_block_impl(Key key, std::uint64_t first, std::size_t n, std::uint32_t month,
-                       std::uint32_t stream, double* z0, double* z1, double* u) noexcept {
-  constexpr std::size_t kBatch = 256;
-  alignas(64) std::uint32_t w0[kBatch], w1[kBatch], w2[kBatch], w3[kBatch];
-  for (std::size_t start = 0; start < n; start += kBatch) {
-    const std::size_t len = std::min(kBatch, n - start);
-    for (std::size_t j = 0; j < len; ++j) {
-      const Counter c = philox4x32(
-          {static_cast<std::uint32_t>(first + start + j), month, stream, 0u}, key);
-      w0[j] = c[0];
-      w1[j] = c[1];
-      w2[j] = c[2];
-      w3[j] = c[3];
-    }
-    for (std::size_t j = 0; j < len; ++j) {
-      const double r = std::sqrt(-2.0 * fastmath::log(uniform_open0(w0[j], w1[j])));
-      double c = 0.0, s = 0.0;
-      fastmath::cos_sin_turn(w2[j], c, s);
-      z0[start + j] = r * c;
-      if constexpr (kZ1) z1[start + j] = r * s;
-      if constexpr (kU) u[start + j] = uniform32(w3[j]);
-    }
-  }
+// ---- Philox words for many counters at once ----------------------------------------------------
+// Counter j is (c0(j), c1, c2, 0) with c0(j) = first + j, or c0s[j] when a list is given. The
+// AVX-512 and AVX2 kernels are integer arithmetic, so they give exactly the scalar kernel's bits.
+
+inline std::uint32_t counter0(const std::uint32_t* c0s, std::uint32_t first, std::size_t j) noexcept {
+  return c0s != nullptr ? c0s[j] : first + static_cast<std::uint32_t>(j);
 }
 
-
-AICAST_SIMD_CLONES void normal_block_z0(Key key, std::uint64_t first, std::size_t n,
-                                   std::uint32_t month, std::uint32_t stream, double* z0) noexcept {
-  normal_block_impl<false, false>(key, first, n, month, stream, z0, nullptr, nullptr);
-}
-AICAST_SIMD_CLONES void normal_block_z0z1(Key key, std::uint64_t first, std::size_t n,
-                                     std::uint32_t month, std::uint32_t stream, double* z0,
-                                     double* z1) noexcept {
-  normal_block_impl<true, false>(key, first, n, month, stream, z0, z1, nullptr);
-}
-AICAST_SIMD_CLONES void normal_block_z0u(Key key, std::uint64_t first, std::size_t n,
-                                    std::uint32_t month, std::uint32_t stream, double* z0,
-                                    double* u) noexcept {
-  normal_block_impl<false, true>(key, first, n, month, stream, z0, nullptr, u);
-}
-AICAST_SIMD_CLONES void normal_block_all(Key key, std::uint64_t first, std::size_t n,
-                                    std::uint32_t month, std::uint32_t stream, double* z0,
-                                    double* z1, double* u) noexcept {
-  normal_block_impl<true, true>(key, first, n, month, stream, z0, z1, u);
-}
-
-AICAST_SIMD_CLONES void uniform4_impl(Key key, std::uint64_t first, std::size_t n, std::uint32_t month,
-                                     std::uint32_t stream, double* __restrict u0, double* __restrict u1,
-                                     double* __restrict u2, double* __restrict u3) noexcept {
+void philox_words_scalar(Key key, const std::uint32_t* c0s, std::uint32_t first, std::size_t n, std::uint32_t c1,
+                         std::uint32_t c2, std::uint32_t* w0, std::uint32_t* w1, std::uint32_t* w2,
+                         std::uint32_t* w3) noexcept {
   for (std::size_t j = 0; j < n; ++j) {
-    const Counter c = philox4x32({static_cast<std::uint32_t>(first + j), month, stream, 0u}, key);
-    u0[j] = uniform32(c[0]);
-    u1[j] = uniform32(c[1]);
-    u2[j] = uniform32(c[2]);
-    u3[j] = uniform32(c[3]);
+    const Counter c = philox4x32({counter0(c0s, first, j), c1, c2, 0u}, key);
+    w0[j] = c[0];
+    w1[j] = c[1];
+    w2[j] = c[2];
+    w3[j] = c[3];
   }
 }
+
+#ifdef AICAST_X86_KERNELS
+
+// hi and lo 32-bit halves of a * m (m holds the multiplier in every 64-bit lane)
+__attribute__((target("avx512f"))) inline __m512i mulhilo512(__m512i a, __m512i m, __m512i& lo) noexcept {
+  const __m512i even = _mm512_mul_epu32(a, m);
+  const __m512i odd = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), m);
+  lo = _mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64(odd, 32));
+  return _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(even, 32), odd);
+}
+
+__attribute__((target("avx512f"))) void philox_words_avx512(Key key, const std::uint32_t* c0s, std::uint32_t first,
+                                                            std::size_t n, std::uint32_t c1, std::uint32_t c2,
+                                                            std::uint32_t* w0, std::uint32_t* w1, std::uint32_t* w2,
+                                                            std::uint32_t* w3) noexcept {
+  const __m512i m0 = _mm512_set1_epi64(detail::kPhiloxM0), m1 = _mm512_set1_epi64(detail::kPhiloxM1);
+  const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  __m512i k0[10], k1[10];
+  for (std::uint32_t r = 0; r < 10; ++r) {
+    k0[r] = _mm512_set1_epi32(static_cast<int>(key[0] + r * detail::kPhiloxW0));
+    k1[r] = _mm512_set1_epi32(static_cast<int>(key[1] + r * detail::kPhiloxW1));
+  }
+  std::size_t j = 0;
+  for (; j + 16 <= n; j += 16) {
+    __m512i x0 = c0s != nullptr ? _mm512_loadu_si512(c0s + j)
+                                : _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(first + j)), lane);
+    __m512i x1 = _mm512_set1_epi32(static_cast<int>(c1)), x2 = _mm512_set1_epi32(static_cast<int>(c2));
+    __m512i x3 = _mm512_setzero_si512();
+    for (int r = 0; r < 10; ++r) {
+      __m512i lo0, lo1;
+      const __m512i hi0 = mulhilo512(x0, m0, lo0);
+      const __m512i hi1 = mulhilo512(x2, m1, lo1);
+      x0 = _mm512_ternarylogic_epi32(hi1, x1, k0[r], 0x96);  // hi1 ^ x1 ^ k0
+      x1 = lo1;
+      x2 = _mm512_ternarylogic_epi32(hi0, x3, k1[r], 0x96);
+      x3 = lo0;
+    }
+    _mm512_storeu_si512(w0 + j, x0);
+    _mm512_storeu_si512(w1 + j, x1);
+    _mm512_storeu_si512(w2 + j, x2);
+    _mm512_storeu_si512(w3 + j, x3);
+  }
+  if (j < n)
+    philox_words_scalar(key, c0s ? c0s + j : nullptr, first + static_cast<std::uint32_t>(j), n - j, c1, c2, w0 + j,
+                        w1 + j, w2 + j, w3 + j);
+}
+
+__attribute__((target("avx2"))) inline __m256i mulhilo256(__m256i a, __m256i m, __m256i& lo) noexcept {
+  const __m256i even = _mm256_mul_epu32(a, m);
+  const __m256i odd = _mm256_mul_epu32(_mm256_srli_epi64(a, 32), m);
+  lo = _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xAA);
+  return _mm256_blend_epi32(_mm256_srli_epi64(even, 32), odd, 0xAA);
+}
+
+__attribute__((target("avx2"))) void philox_words_avx2(Key key, const std::uint32_t* c0s, std::uint32_t first,
+                                                       std::size_t n, std::uint32_t c1, std::uint32_t c2,
+                                                       std::uint32_t* w0, std::uint32_t* w1, std::uint32_t* w2,
+                                                       std::uint32_t* w3) noexcept {
+  const __m256i m0 = _mm256_set1_epi64x(detail::kPhiloxM0), m1 = _mm256_set1_epi64x(detail::kPhiloxM1);
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  __m256i k0[10], k1[10];
+  for (std::uint32_t r = 0; r < 10; ++r) {
+    k0[r] = _mm256_set1_epi32(static_cast<int>(key[0] + r * detail::kPhiloxW0));
+    k1[r] = _mm256_set1_epi32(static_cast<int>(key[1] + r * detail::kPhiloxW1));
+  }
+  std::size_t j = 0;
+  for (; j + 8 <= n; j += 8) {
+    __m256i x0 = c0s != nullptr ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(c0s + j))
+                                : _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(first + j)), lane);
+    __m256i x1 = _mm256_set1_epi32(static_cast<int>(c1)), x2 = _mm256_set1_epi32(static_cast<int>(c2));
+    __m256i x3 = _mm256_setzero_si256();
+    for (int r = 0; r < 10; ++r) {
+      __m256i lo0, lo1;
+      const __m256i hi0 = mulhilo256(x0, m0, lo0);
+      const __m256i hi1 = mulhilo256(x2, m1, lo1);
+      x0 = _mm256_xor_si256(_mm256_xor_si256(hi1, x1), k0[r]);
+      x1 = lo1;
+      x2 = _mm256_xor_si256(_mm256_xor_si256(hi0, x3), k1[r]);
+      x3 = lo0;
+    }
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(w0 + j), x0);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(w1 + j), x1);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(w2 + j), x2);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(w3 + j), x3);
+  }
+  if (j < n)
+    philox_words_scalar(key, c0s ? c0s + j : nullptr, first + static_cast<std::uint32_t>(j), n - j, c1, c2, w0 + j,
+                        w1 + j, w2 + j, w3 + j);
+}
+#endif
+
+using PhiloxKernel = void (*)(Key, const std::uint32_t*, std::uint32_t, std::size_t, std::uint32_t, std::uint32_t,
+                              std::uint32_t*, std::uint32_t*, std::uint32_t*, std::uint32_t*) noexcept;
+
+PhiloxKernel pick_philox_kernel() noexcept {
+#ifdef AICAST_X86_KERNELS
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f")) return philox_words_avx512;
+  if (__builtin_cpu_supports("avx2")) return philox_words_avx2;
+#endif
+  return philox_words_scalar;
+}
+const PhiloxKernel kPhiloxKernel = pick_philox_kernel();
+
+// ---- normals from words --------------------------------------------------------------------
+AICAST_SIMD_CLONES void box_muller_words(std::size_t n, const std::uint32_t* __restrict wu,
+                                         const std::uint32_t* __restrict wa, double* __restrict z0,
+                                         double* __restrict z1) noexcept {
+  for (std::size_t j = 0; j < n; ++j) fastmath::box_muller(wu[j], wa[j], z0[j], z1[j]);
+}
+
+AICAST_SIMD_CLONES void uniform_words(std::size_t n, const std::uint32_t* __restrict w, double* __restrict u) noexcept {
+  for (std::size_t j = 0; j < n; ++j) u[j] = uniform32(w[j]);
+}
+
+constexpr std::size_t kBatch = 512;  // words of a batch stay in L1
 
 }  // namespace
 
-void uniform4_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t month, std::uint32_t stream,
-                    double* u0, double* u1, double* u2, double* u3) noexcept {
-  // null outputs go to a scratch buffer so the kernel stays branch-free
-  std::vector<double> scratch;
-  if (!u0 || !u1 || !u2 || !u3) scratch.resize(n);
-  uniform4_impl(key, first, n, month, stream, u0 ? u0 : scratch.data(), u1 ? u1 : scratch.data(),
-                u2 ? u2 : scratch.data(), u3 ? u3 : scratch.data());
+void philox_words(Key key, std::uint64_t first, std::size_t n, std::uint32_t c1, std::uint32_t c2, std::uint32_t* w0,
+                  std::uint32_t* w1, std::uint32_t* w2, std::uint32_t* w3) noexcept {
+  kPhiloxKernel(key, nullptr, static_cast<std::uint32_t>(first), n, c1, c2, w0, w1, w2, w3);
 }
 
-void normal_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t month,
-                  std::uint32_t stream, double* z0, double* z1, double* u) noexcept {
-  if (z1 != nullptr && u != nullptr) return normal_block_all(key, first, n, month, stream, z0, z1, u);
-  if (z1 != nullptr) return normal_block_z0z1(key, first, n, month, stream, z0, z1);
-  if (u != nullptr) return normal_block_z0u(key, first, n, month, stream, z0, u);
-  normal_block_z0(key, first, n, month, stream, z0);
+void philox_words_at(Key key, const std::uint32_t* c0, std::size_t n, std::uint32_t c1, std::uint32_t c2,
+                     std::uint32_t* w0, std::uint32_t* w1, std::uint32_t* w2, std::uint32_t* w3) noexcept {
+  kPhiloxKernel(key, c0, 0u, n, c1, c2, w0, w1, w2, w3);
+}
+
+void normal_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t month, std::uint32_t stream, double* z0,
+                  double* z1, double* u0, double* u1) noexcept {
+  alignas(64) std::uint32_t w0[kBatch], w1[kBatch], w2[kBatch], w3[kBatch];
+  alignas(64) double spare[kBatch];
+  for (std::size_t start = 0; start < n; start += kBatch) {
+    const std::size_t len = std::min(kBatch, n - start);
+    philox_words(key, first + start, len, month, stream, w0, w1, w2, w3);
+    box_muller_words(len, w0, w1, z0 + start, z1 != nullptr ? z1 + start : spare);
+    if (u0 != nullptr) uniform_words(len, w2, u0 + start);
+    if (u1 != nullptr) uniform_words(len, w3, u1 + start);
+  }
+}
+
+void normals_at(Key key, const std::uint32_t* paths, std::size_t n, std::uint32_t month, std::uint32_t stream,
+                double* z0) noexcept {
+  alignas(64) std::uint32_t w0[kBatch], w1[kBatch], w2[kBatch], w3[kBatch];
+  alignas(64) double spare[kBatch];
+  for (std::size_t start = 0; start < n; start += kBatch) {
+    const std::size_t len = std::min(kBatch, n - start);
+    philox_words_at(key, paths + start, len, month, stream, w0, w1, w2, w3);
+    box_muller_words(len, w0, w1, z0 + start, spare);
+  }
+}
+
+void uniform4_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t month, std::uint32_t stream,
+                    double* u0, double* u1, double* u2, double* u3) noexcept {
+  alignas(64) std::uint32_t w[4][kBatch];
+  double* outs[4] = {u0, u1, u2, u3};
+  for (std::size_t start = 0; start < n; start += kBatch) {
+    const std::size_t len = std::min(kBatch, n - start);
+    philox_words(key, first + start, len, month, stream, w[0], w[1], w[2], w[3]);
+    for (int k = 0; k < 4; ++k)
+      if (outs[k] != nullptr) uniform_words(len, w[k], outs[k] + start);
+  }
 }
 
 }  // namespace aicast

@@ -9,9 +9,10 @@
 // Monthly steps (dt = 1/12) are exact in distribution:
 //   log E(m+1) = log E(m) - ln(annual_decline)/12 + volatility sqrt(1/12) Z + (K jumps), K ~ Poisson(jump_rate/12)
 // Every prior except jump_log_size is drawn once per path; jump_log_size is drawn once per jump.
-// Noise: one Box-Muller pair serves two consecutive months (z0 for months 1, 3, 5, ..., z1 for
-// 2, 4, 6, ...), and one Philox block gives the jump uniforms of four months; so a month costs
-// half a normal pair and a quarter block, and any month of any path can still be replayed.
+// Noise: one Philox block per path serves two consecutive months: a Box-Muller normal pair
+// (month 1, 3, 5, ... and the month after) and one jump uniform for each of the two months.
+// The sizes of a month's jumps come from the path's own jump stream at that month, drawn in one
+// vectorized batch over the paths that jump; so any month of any path can still be replayed.
 // A path that draws floor >= start_price has no excess: its price is the floor.
 #pragma once
 

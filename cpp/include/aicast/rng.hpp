@@ -61,7 +61,7 @@ class Stream {
 
   // Uniform in (0, 1].
   double uniform() noexcept {
-    if (pos_ >= 4) refill();
+    if (pos_ > 2) refill();  // a uniform takes two words
     const std::uint32_t hi = buf_[pos_];
     const std::uint32_t lo = buf_[pos_ + 1];
     pos_ += 2;
@@ -71,22 +71,20 @@ class Stream {
     if (pos_ >= 4) refill();
     return buf_[pos_++];
   }
-  // Standard normal by Box-Muller; the second value of each pair is kept for the next call.
+  // Standard normal by Box-Muller (fastmath::box_muller): a pair takes two words, so a block
+  // gives two pairs; the second value of each pair is kept for the next call. The first
+  // normal of a stream is z0 of normal_block for the same (path, month, stream).
   double normal() noexcept {
     if (has_spare_) {
       has_spare_ = false;
       return spare_;
     }
-    if (pos_ != 0) refill();  // a pair takes a fresh block
-    const double u = uniform_open0(buf_[0], buf_[1]);
-    const std::uint32_t angle = buf_[2];
-    pos_ = 4;  // word 3 is not used: a normal pair takes one whole Philox block
-    const double r = std::sqrt(-2.0 * fastmath::log(u));
-    double c = 0.0, s = 0.0;
-    fastmath::cos_sin_turn(angle, c, s);
-    spare_ = r * s;
+    if (pos_ > 2) refill();
+    double z0 = 0.0;
+    fastmath::box_muller(buf_[pos_], buf_[pos_ + 1], z0, spare_);
+    pos_ += 2;
     has_spare_ = true;
-    return r * c;
+    return z0;
   }
 
  private:

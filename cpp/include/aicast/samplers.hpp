@@ -37,11 +37,25 @@ std::int64_t sample_binomial(Stream& s, std::int64_t n, double p) noexcept;
 // log(k!) (table for small k, lgamma beyond).
 double log_factorial(std::int64_t k) noexcept;
 
-// One Philox block per path for paths [first, first + n) at (month, stream): z0 and z1 are two
-// independent standard normals (Box-Muller), u a uniform in [0, 1) with 32 bits. z1 and u may be
-// null. Vectorized; the same bits on every instruction set.
-void normal_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t month,
-                  std::uint32_t stream, double* z0, double* z1, double* u) noexcept;
+// Philox words for the counters (first + j, c1, c2, 0), j in [0, n): w_k[j] is word k of block j.
+// AVX-512 or AVX2 when the CPU has them (picked once at load); the same bits on every CPU.
+void philox_words(Key key, std::uint64_t first, std::size_t n, std::uint32_t c1, std::uint32_t c2, std::uint32_t* w0,
+                  std::uint32_t* w1, std::uint32_t* w2, std::uint32_t* w3) noexcept;
+// The same for a list of first counter words (c0[j], c1, c2, 0): scattered paths.
+void philox_words_at(Key key, const std::uint32_t* c0, std::size_t n, std::uint32_t c1, std::uint32_t c2,
+                     std::uint32_t* w0, std::uint32_t* w1, std::uint32_t* w2, std::uint32_t* w3) noexcept;
+
+// One Philox block per path for paths [first, first + n) at (month, stream): z0 and z1 are a
+// Box-Muller pair of standard normals from words 0 and 1 (fastmath::box_muller), u0 and u1
+// uniforms in [0, 1) with 32 bits from words 2 and 3. z1, u0 and u1 may be null. z0 (and z1)
+// equal the first (and second) normal of Stream(key, path, month, stream). Vectorized; the same
+// bits on every instruction set.
+void normal_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t month, std::uint32_t stream, double* z0,
+                  double* z1, double* u0, double* u1 = nullptr) noexcept;
+
+// z0[j] = the first normal of Stream(key, paths[j], month, stream), for scattered paths.
+void normals_at(Key key, const std::uint32_t* paths, std::size_t n, std::uint32_t month, std::uint32_t stream,
+                double* z0) noexcept;
 
 // Four uniforms in [0, 1) with 32 bits each from one Philox block per path, for paths
 // [first, first + n) at counter (month, stream); any output may be null.
