@@ -19,6 +19,45 @@ def test_philox_known_answers():
         0xD16CFE09, 0x94FDCCEB, 0x5001E420, 0x24126EA1]
 
 
+@pytest.mark.parametrize("kernel", ["scalar", "avx2", "avx512"])
+@pytest.mark.parametrize("n", [1, 7, 8, 15, 16, 17, 100, 1000])
+def test_philox_kernels_equal_the_reference(kernel, n):
+    first, c1, c2 = 0xFFFFFFF0, 5, 0x12345  # counters wrap past 2^32 - 1 like the scalar code
+    w = T.philox_words(kernel, seed=2**40 + 9, first=first, n=n, c1=c1, c2=c2)
+    if w is None:
+        pytest.skip(f"this CPU has no {kernel}")
+    key = [9, 2**8]
+    expected = np.array([T.philox4x32([(first + j) % 2**32, c1, c2, 0], key) for j in range(n)], dtype=np.uint32).T
+    np.testing.assert_array_equal(w, expected)
+    c0 = np.random.default_rng(n).integers(0, 2**32, n, dtype=np.uint32)
+    w = T.philox_words(kernel, seed=2**40 + 9, first=0, n=n, c1=c1, c2=c2, c0=c0)
+    expected = np.array([T.philox4x32([int(c), c1, c2, 0], key) for c in c0], dtype=np.uint32).T
+    np.testing.assert_array_equal(w, expected)
+
+
+def test_box_muller_single_precision_is_close_to_the_exact_pair():
+    rng = np.random.default_rng(4)
+    edges = np.concatenate([np.arange(1000), np.arange(2**32 - 100_000, 2**32)]).astype(np.uint32)  # u near 0 and 1
+    wu = np.concatenate([rng.integers(0, 2**32, 400_000, dtype=np.uint32), edges])
+    wa = rng.integers(0, 2**32, wu.size, dtype=np.uint32)
+    z0, z1 = T.box_muller(wu, wa)
+    u = ((wu >> 1).astype(float) + 0.5) / 2**31
+    r = np.sqrt(-2 * np.log(u))
+    angle = 2 * np.pi * wa.astype(float) / 2**32
+    # single precision inside: the error is a few float ulps of the radius, also for tiny radii
+    for z, exact in ((z0, r * np.cos(angle)), (z1, r * np.sin(angle))):
+        assert np.all(np.abs(z - exact) <= 5e-7 * r + 1e-12)
+    assert np.max(np.hypot(z0, z1)) < 6.67
+
+
+def test_stream_and_scattered_normals_equal_the_block():
+    z0, z1, _ = T.normal_block(seed=3, first=100, n=50, month=4, stream=2)
+    for j in (0, 17, 49):
+        np.testing.assert_array_equal(T.stream_normals(seed=3, path=100 + j, month=4, stream=2, n=2), [z0[j], z1[j]])
+    paths = np.array([149, 100, 131], np.uint32)
+    np.testing.assert_array_equal(T.normals_at(3, paths, 4, 2), z0[paths - 100])
+
+
 def test_fast_log_exp_cos_sin_match_numpy_to_a_few_ulps():
     rng = np.random.default_rng(1)
     x = np.concatenate([rng.uniform(2.0**-52, 1.0, 200_000), rng.lognormal(0, 30, 200_000)])

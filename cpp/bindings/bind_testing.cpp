@@ -1,4 +1,7 @@
 // bind_testing.cpp — low-level kernels (generator, samplers, math, selection) for the tests.
+#include <optional>
+#include <string>
+
 #include "aicast/fastmath.hpp"
 #include "aicast/rng.hpp"
 #include "aicast/samplers.hpp"
@@ -45,6 +48,43 @@ void bind_testing(py::module_& m) {
         return py::make_tuple(c, s);
       },
       "w"_a);
+  m.def(
+      "philox_words",
+      [](const std::string& kernel, std::uint64_t seed, std::uint32_t first, std::size_t n, std::uint32_t c1,
+         std::uint32_t c2, std::optional<py::array_t<std::uint32_t, py::array::c_style | py::array::forcecast>> c0)
+          -> py::object {
+        if (c0 && static_cast<std::size_t>(c0->size()) != n) throw py::value_error("c0 must have n entries");
+        std::vector<std::uint32_t> w(4 * n);
+        const bool ok = detail::philox_words_kernel(kernel.c_str(), key_from_seed(seed), c0 ? c0->data() : nullptr,
+                                                    first, n, c1, c2, w.data(), w.data() + n, w.data() + 2 * n,
+                                                    w.data() + 3 * n);
+        if (!ok) return py::none();
+        return to_numpy(std::move(w), {4, static_cast<py::ssize_t>(n)});
+      },
+      "kernel"_a, "seed"_a, "first"_a, "n"_a, "c1"_a, "c2"_a, "c0"_a = py::none(),
+      "Words 0-3 of Philox blocks (first + j or c0[j], c1, c2, 0) from one kernel; None if the CPU lacks it.");
+  m.def(
+      "box_muller",
+      [](const py::array_t<std::uint32_t, py::array::c_style | py::array::forcecast>& wu,
+         const py::array_t<std::uint32_t, py::array::c_style | py::array::forcecast>& wa) {
+        if (wu.size() != wa.size()) throw py::value_error("wu and wa must have the same size");
+        const auto n = static_cast<std::size_t>(wu.size());
+        std::vector<double> z0(n), z1(n);
+        for (std::size_t i = 0; i < n; ++i) fastmath::box_muller(wu.data()[i], wa.data()[i], z0[i], z1[i]);
+        const auto sz = static_cast<py::ssize_t>(n);
+        return py::make_tuple(to_numpy(std::move(z0), {sz}), to_numpy(std::move(z1), {sz}));
+      },
+      "wu"_a, "wa"_a);
+  m.def(
+      "normals_at",
+      [](std::uint64_t seed, const py::array_t<std::uint32_t, py::array::c_style | py::array::forcecast>& paths,
+         std::uint32_t month, std::uint32_t stream) {
+        const auto n = static_cast<std::size_t>(paths.size());
+        std::vector<double> z(n);
+        normals_at(key_from_seed(seed), paths.data(), n, month, stream, z.data());
+        return to_numpy(std::move(z), {static_cast<py::ssize_t>(n)});
+      },
+      "seed"_a, "paths"_a, "month"_a, "stream"_a);
   m.def(
       "normal_block",
       [](std::uint64_t seed, std::uint64_t first, std::size_t n, std::uint32_t month, std::uint32_t stream) {

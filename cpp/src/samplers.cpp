@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <string_view>
 #include <vector>
 
 #include "aicast/fastmath.hpp"
@@ -270,6 +271,22 @@ AICAST_SIMD_CLONES void uniform_words(std::size_t n, const std::uint32_t* __rest
 constexpr std::size_t kBatch = 512;  // words of a batch stay in L1
 
 }  // namespace
+
+bool detail::philox_words_kernel(const char* which, Key key, const std::uint32_t* c0, std::uint32_t first,
+                                 std::size_t n, std::uint32_t c1, std::uint32_t c2, std::uint32_t* w0,
+                                 std::uint32_t* w1, std::uint32_t* w2, std::uint32_t* w3) noexcept {
+  const std::string_view w(which);
+  PhiloxKernel k = nullptr;
+  if (w == "scalar") k = philox_words_scalar;
+#ifdef AICAST_X86_KERNELS
+  __builtin_cpu_init();
+  if (w == "avx2" && __builtin_cpu_supports("avx2")) k = philox_words_avx2;
+  if (w == "avx512" && __builtin_cpu_supports("avx512f")) k = philox_words_avx512;
+#endif
+  if (k == nullptr) return false;
+  k(key, c0, first, n, c1, c2, w0, w1, w2, w3);
+  return true;
+}
 
 void philox_words(Key key, std::uint64_t first, std::size_t n, std::uint32_t c1, std::uint32_t c2, std::uint32_t* w0,
                   std::uint32_t* w1, std::uint32_t* w2, std::uint32_t* w3) noexcept {

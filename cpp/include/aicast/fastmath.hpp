@@ -119,17 +119,23 @@ inline void cos_sin_turn(std::uint64_t w, double& c, double& s) noexcept {
 // Monte Carlo estimate, and single precision doubles the SIMD width and shortens the polynomials.
 // Plain IEEE float arithmetic without FMA, so every instruction set gives the same bits.
 
-// Natural log for positive normal finite float x; error below 2 ulp.
-inline float log_f(float x) noexcept {
-  const std::uint32_t b = std::bit_cast<std::uint32_t>(x);
+// ln u for the uniform u = (t + 1/2) / 2^31 in (0, 1), t < 2^31, with an absolute error below
+// 1e-7 * |ln u| + 1e-14: accurate near u = 1 too, where u - 1 is formed exactly.
+inline float log_uniform31(std::uint32_t t) noexcept {
+  const float u = static_cast<float>(static_cast<std::int32_t>(t)) * 4.656612873077393e-10f + 2.3283064365386963e-10f;
+  // u - 1 = (t - 2^31 + 1/2) / 2^31; exact whenever u > 1/sqrt(2), where it is used
+  const float d = static_cast<float>(static_cast<std::int32_t>(t | 0x80000000u)) * 4.656612873077393e-10f +
+                  2.3283064365386963e-10f;
+  const std::uint32_t b = std::bit_cast<std::uint32_t>(u);
   float m = std::bit_cast<float>((b & 0x007FFFFFu) | 0x3F800000u);  // [1, 2)
   float e = static_cast<float>(static_cast<std::int32_t>(b >> 23) - 127);
   const bool big = m > 1.41421356f;
   m = big ? m * 0.5f : m;
   e = big ? e + 1.0f : e;
-  const float s = (m - 1.0f) / (m + 1.0f);  // |s| <= 0.1716
+  const bool near_one = u > 0.70710678f;  // then e = 0 and m = u
+  const float s = near_one ? d / (2.0f + d) : (m - 1.0f) / (m + 1.0f);  // |s| <= 0.1716
   const float s2 = s * s;
-  // log m = 2 atanh(s); the first omitted term, 2 s^11 / 11, is below 1e-9
+  // ln m = 2 atanh(s); the first omitted term, 2 s^11 / 11, is below 1e-9 |s|
   float p = 1.0f / 9.0f;
   p = p * s2 + 1.0f / 7.0f;
   p = p * s2 + 1.0f / 5.0f;
@@ -169,12 +175,10 @@ inline void cos_sin_turn_f(std::uint32_t w, float& c, float& s) noexcept {
 }
 
 // A Box-Muller pair of standard normals from two 32-bit words: the radius from wu (a uniform
-// in (0, 1] with 31 bits, so |z| <= 6.66 and the tail beyond has probability 3e-11), the
-// angle from wa. Single precision inside (relative error about 1e-7), returned as doubles.
+// in (0, 1) with 31 bits, so |z| <= 6.66 and the tail beyond has probability 3e-11), the
+// angle from wa. Single precision inside (absolute error below 2e-6), returned as doubles.
 inline void box_muller(std::uint32_t wu, std::uint32_t wa, double& z0, double& z1) noexcept {
-  const float u = static_cast<float>(static_cast<std::int32_t>(wu >> 1)) * 4.656612873077393e-10f +
-                  2.3283064365386963e-10f;  // ((wu >> 1) + 1/2) / 2^31
-  const float r = __builtin_sqrtf(-2.0f * log_f(u));
+  const float r = __builtin_sqrtf(-2.0f * log_uniform31(wu >> 1));
   float c = 0.0f, s = 0.0f;
   cos_sin_turn_f(wa, c, s);
   z0 = static_cast<double>(r * c);

@@ -45,6 +45,14 @@ void philox_words(Key key, std::uint64_t first, std::size_t n, std::uint32_t c1,
 void philox_words_at(Key key, const std::uint32_t* c0, std::size_t n, std::uint32_t c1, std::uint32_t c2,
                      std::uint32_t* w0, std::uint32_t* w1, std::uint32_t* w2, std::uint32_t* w3) noexcept;
 
+namespace detail {
+// One Philox kernel by name ("scalar", "avx2", "avx512"), for the tests that check they agree;
+// returns false when this CPU (or build) lacks it. c0 may be null: counters first + j.
+bool philox_words_kernel(const char* which, Key key, const std::uint32_t* c0, std::uint32_t first, std::size_t n,
+                         std::uint32_t c1, std::uint32_t c2, std::uint32_t* w0, std::uint32_t* w1, std::uint32_t* w2,
+                         std::uint32_t* w3) noexcept;
+}  // namespace detail
+
 // One Philox block per path for paths [first, first + n) at (month, stream): z0 and z1 are a
 // Box-Muller pair of standard normals from words 0 and 1 (fastmath::box_muller), u0 and u1
 // uniforms in [0, 1) with 32 bits from words 2 and 3. z1, u0 and u1 may be null. z0 (and z1)
