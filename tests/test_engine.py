@@ -42,6 +42,19 @@ def test_same_seed_same_numbers_for_any_threads_and_chunks():
             np.testing.assert_array_equal(a, b)
 
 
+def test_kept_month_buffer_does_not_change_numbers():
+    # the engine keeps its month buffer between runs; stale values in it must never show
+    sc = _scenario()
+    _engine.release_memory()
+    fresh = _arrays(sc.run(paths=3_001, keep_paths=True, events=EVENTS, progress=False))
+    _scenario(seed=99).run(paths=3_500, events=EVENTS, progress=False)  # leaves other numbers in the buffer
+    reused = _arrays(sc.run(paths=3_001, keep_paths=True, events=EVENTS, progress=False))
+    for a, b in zip(fresh, reused):
+        np.testing.assert_array_equal(a, b)
+    assert ac.release_memory() > 0
+    assert ac.release_memory() == 0
+
+
 def test_different_seeds_differ():
     a = _scenario(seed=1).run(paths=2_000, progress=False)
     b = _scenario(seed=2).run(paths=2_000, progress=False)

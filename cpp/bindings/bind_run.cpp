@@ -2,6 +2,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "aicast/buffer.hpp"
 #include "aicast/engine.hpp"
 #include "pybind11.hpp"
 
@@ -80,6 +81,8 @@ void bind_run(py::module_& m) {
       .def_property_readonly("months", &Scenario::months);
 
   m.def("model_kinds", &model_kinds);
+  m.def("release_memory", &release_kept_buffers,
+        "Give back the month buffer the engine keeps for the next run; returns the bytes freed");
   m.def(
       "describe_model",
       [](const py::dict& spec) {

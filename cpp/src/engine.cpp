@@ -13,6 +13,7 @@
 #include <thread>
 #include <unistd.h>
 
+#include "aicast/buffer.hpp"
 #include "aicast/stats.hpp"
 
 namespace aicast {
@@ -20,7 +21,10 @@ namespace aicast {
 namespace {
 
 constexpr std::int64_t kMaxPaths = std::numeric_limits<std::uint32_t>::max();  // path index is a 32-bit counter word
-constexpr std::int64_t kSlabPathMonths = 4'000'000;  // path-months per slab: ~40 ms of work, bounds the buffer
+// The month slab holds every path of `K` months for every series. The larger K, the less often a
+// block's model state goes through memory; with K = all months a block's state lives only while
+// the block runs. The slab is bounded by kSlabBytesMax and by a quarter of the available memory.
+constexpr double kSlabBytesMax = double(1u << 30);
 constexpr double kProgressSeconds = 0.2;
 
 std::string gib(double bytes) {
@@ -50,8 +54,10 @@ int resolve_threads(int threads) {
   return hc > 0 ? static_cast<int>(hc) : 1;
 }
 
-int slab_months(std::int64_t paths, int months) {
-  return static_cast<int>(std::clamp<std::int64_t>(kSlabPathMonths / std::max<std::int64_t>(paths, 1), 1, months));
+int slab_months(std::int64_t paths, int months, std::size_t series, double available) {
+  const double budget = std::min(kSlabBytesMax, 0.25 * available);
+  const double per_month = 8.0 * static_cast<double>(std::max<std::int64_t>(paths, 1)) * static_cast<double>(std::max<std::size_t>(series, 1));
+  return static_cast<int>(std::clamp<double>(std::floor(budget / per_month), 1.0, static_cast<double>(months)));
 }
 
 inline bool holds(Comparison op, double v, double t) noexcept {
@@ -234,7 +240,8 @@ MemoryEstimate estimate_memory(const Scenario& sc, const RunConfig& cfg) {
   const double n = static_cast<double>(std::max<std::int64_t>(cfg.paths, 0));
   const double s = static_cast<double>(sc.series().size());
   const double m = sc.months();
-  const double k = slab_months(cfg.paths, sc.months());
+  e.available = available_memory_bytes();
+  const double k = slab_months(cfg.paths, sc.months(), sc.series().size(), e.available);
   const double threads = resolve_threads(cfg.threads);
   e.parts.emplace_back("model state", 8.0 * n * static_cast<double>(sc.state_doubles()));
   e.parts.emplace_back("month buffers", 8.0 * n * s * k);
@@ -243,7 +250,6 @@ MemoryEstimate estimate_memory(const Scenario& sc, const RunConfig& cfg) {
   e.parts.emplace_back("summaries", 8.0 * s * m * (static_cast<double>(cfg.levels.size()) + 2.0));
   if (cfg.keep_paths) e.parts.emplace_back("kept paths", 8.0 * n * s * m);
   for (const auto& [what, b] : e.parts) e.bytes += b;
-  e.available = available_memory_bytes();
   return e;
 }
 
@@ -257,7 +263,8 @@ RunSummary run(const Scenario& sc, const RunConfig& cfg, const ProgressFn& progr
   const std::size_t E = cfg.events.size();
   const auto B = static_cast<std::size_t>(std::min<std::int64_t>(cfg.chunk_size, cfg.paths));
   const std::size_t nblocks = (N + B - 1) / B;
-  const auto K = static_cast<std::size_t>(slab_months(cfg.paths, sc.months()));
+  const auto K =
+      static_cast<std::size_t>(slab_months(cfg.paths, sc.months(), sc.series().size(), available_memory_bytes()));
   const int threads = resolve_threads(cfg.threads);
   const Key key = key_from_seed(cfg.seed);
   const std::size_t nmodels = sc.models_.size();
@@ -278,8 +285,8 @@ RunSummary run(const Scenario& sc, const RunConfig& cfg, const ProgressFn& progr
   std::vector<int> event_series(E);
   for (std::size_t e = 0; e < E; ++e) event_series[e] = sc.series_index(cfg.events[e].series);
   std::vector<std::int32_t> hit(E * N, -1);
-  std::vector<double> slab(S * K * N);
-  auto slab_at = [&](std::size_t s, std::size_t k) { return slab.data() + (s * K + k) * N; };
+  const Buffer slab(sizeof(double) * S * K * N);  // every element is written before it is read
+  auto slab_at = [&](std::size_t s, std::size_t k) { return slab.as<double>() + (s * K + k) * N; };
   std::vector<std::vector<std::unique_ptr<ModelState>>> states(nmodels);
   for (auto& v : states) v.resize(nblocks);
 
@@ -349,6 +356,9 @@ RunSummary run(const Scenario& sc, const RunConfig& cfg, const ProgressFn& progr
                 for (std::size_t i = 0; i < ctx.n; ++i) dst[i * M] = v[i];
               }
           }
+          // the block's last month: its state is done (its memory goes to the next block)
+          if (m0 + klen == M)
+            for (auto& per_block : states) per_block[b].reset();
         },
         [&](std::size_t blocks_done) {
           return report(done_before + static_cast<std::int64_t>(blocks_done * B * klen));

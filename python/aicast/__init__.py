@@ -45,6 +45,16 @@ from .store import load, rerun
 
 __version__: str = _engine.__version__
 
+
+def release_memory() -> int:
+    """Give back the month buffer the engine keeps between runs; returns the bytes freed.
+
+    A run's month buffer (up to 1 GiB, all paths of a stretch of months) is kept after the run so
+    the next run of a similar size starts without page faults. Call this to return it to the
+    system, e.g. after a large run in a long-lived notebook.
+    """
+    return int(_engine.release_memory())
+
 __all__ = [
     "Backtest",
     "DEFAULT_QUANTILES",
@@ -74,6 +84,7 @@ __all__ = [
     "normal",
     "pert",
     "point",
+    "release_memory",
     "rerun",
     "scores",
     "student_t",

@@ -1,0 +1,90 @@
+// buffer.cpp — huge-page buffers, with the last released one kept for reuse.
+#include "aicast/buffer.hpp"
+
+#include <mutex>
+#include <new>
+#include <utility>
+
+#include <sys/mman.h>
+
+namespace aicast {
+
+namespace {
+
+constexpr std::size_t kHugePage = std::size_t{2} << 20;
+
+struct Kept {
+  std::mutex mutex;
+  void* data = nullptr;
+  std::size_t mapped = 0;
+};
+Kept& kept() {
+  static Kept k;
+  return k;
+}
+
+std::size_t round_up(std::size_t bytes) { return (bytes + kHugePage - 1) / kHugePage * kHugePage; }
+
+}  // namespace
+
+Buffer::Buffer(std::size_t bytes) : bytes_(bytes) {
+  if (bytes == 0) return;
+  const std::size_t want = round_up(bytes);
+  {
+    // reuse the kept mapping when it is big enough and not more than twice what is asked
+    auto& k = kept();
+    std::lock_guard<std::mutex> lock(k.mutex);
+    if (k.data != nullptr && k.mapped >= want && k.mapped <= 2 * want) {
+      data_ = std::exchange(k.data, nullptr);
+      mapped_ = std::exchange(k.mapped, 0);
+      return;
+    }
+  }
+  void* p = mmap(nullptr, want, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+#ifdef MADV_HUGEPAGE
+  madvise(p, want, MADV_HUGEPAGE);  // advice only: without huge pages it still works
+#endif
+  data_ = p;
+  mapped_ = want;
+}
+
+Buffer::~Buffer() {
+  if (data_ == nullptr) return;
+  if (mapped_ <= kKeptBytesMax) {
+    auto& k = kept();
+    std::lock_guard<std::mutex> lock(k.mutex);
+    if (k.data != nullptr) munmap(k.data, k.mapped);  // keep only the latest
+    k.data = data_;
+    k.mapped = mapped_;
+    return;
+  }
+  munmap(data_, mapped_);
+}
+
+Buffer::Buffer(Buffer&& other) noexcept
+    : data_(std::exchange(other.data_, nullptr)),
+      bytes_(std::exchange(other.bytes_, 0)),
+      mapped_(std::exchange(other.mapped_, 0)) {}
+
+Buffer& Buffer::operator=(Buffer&& other) noexcept {
+  if (this != &other) {
+    Buffer gone(std::move(*this));
+    data_ = std::exchange(other.data_, nullptr);
+    bytes_ = std::exchange(other.bytes_, 0);
+    mapped_ = std::exchange(other.mapped_, 0);
+  }
+  return *this;
+}
+
+std::size_t release_kept_buffers() noexcept {
+  auto& k = kept();
+  std::lock_guard<std::mutex> lock(k.mutex);
+  const std::size_t freed = k.mapped;
+  if (k.data != nullptr) munmap(k.data, k.mapped);
+  k.data = nullptr;
+  k.mapped = 0;
+  return freed;
+}
+
+}  // namespace aicast
