@@ -1,4 +1,4 @@
-// buffer.cpp — huge-page buffers, with the last released one kept for reuse.
+// buffer.cpp — big anonymous mappings, with the last released one kept for reuse.
 #include "aicast/buffer.hpp"
 
 #include <mutex>
@@ -11,7 +11,7 @@ namespace aicast {
 
 namespace {
 
-constexpr std::size_t kHugePage = std::size_t{2} << 20;
+constexpr std::size_t kGranule = std::size_t{2} << 20;  // sizes rounded up to 2 MiB, so similar runs share one
 
 struct Kept {
   std::mutex mutex;
@@ -23,7 +23,7 @@ Kept& kept() {
   return k;
 }
 
-std::size_t round_up(std::size_t bytes) { return (bytes + kHugePage - 1) / kHugePage * kHugePage; }
+std::size_t round_up(std::size_t bytes) { return (bytes + kGranule - 1) / kGranule * kGranule; }
 
 }  // namespace
 
@@ -42,9 +42,6 @@ Buffer::Buffer(std::size_t bytes) : bytes_(bytes) {
   }
   void* p = mmap(nullptr, want, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();
-#ifdef MADV_HUGEPAGE
-  madvise(p, want, MADV_HUGEPAGE);  // advice only: without huge pages it still works
-#endif
   data_ = p;
   mapped_ = want;
 }
