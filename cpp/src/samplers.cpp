@@ -156,45 +156,70 @@ void philox_words_scalar(Key key, const std::uint32_t* c0s, std::uint32_t first,
 
 #ifdef AICAST_X86_KERNELS
 
-// hi and lo 32-bit halves of a * m (m holds the multiplier in every 64-bit lane)
-__attribute__((target("avx512f"))) inline __m512i mulhilo512(__m512i a, __m512i m, __m512i& lo) noexcept {
-  const __m512i even = _mm512_mul_epu32(a, m);
-  const __m512i odd = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), m);
-  lo = _mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64(odd, 32));
+// hi and lo 32-bit halves of a * m: m64 holds the multiplier in every 64-bit lane, m32 in every
+// 32-bit lane
+__attribute__((target("avx512f"))) inline __m512i mulhilo512(__m512i a, __m512i m64, __m512i m32,
+                                                             __m512i& lo) noexcept {
+  const __m512i even = _mm512_mul_epu32(a, m64);
+  const __m512i odd = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), m64);
+  lo = _mm512_mullo_epi32(a, m32);
   return _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(even, 32), odd);
+}
+
+// Ten rounds on L groups of 16 blocks at once (independent chains keep the multipliers busy).
+template <int L>
+__attribute__((target("avx512f"))) inline void philox_rounds512(__m512i (&x0)[L], __m512i (&x1)[L], __m512i (&x2)[L],
+                                                                __m512i (&x3)[L], Key key) noexcept {
+  const __m512i m0 = _mm512_set1_epi64(detail::kPhiloxM0), m1 = _mm512_set1_epi64(detail::kPhiloxM1);
+  const __m512i m0w = _mm512_set1_epi32(static_cast<int>(detail::kPhiloxM0));
+  const __m512i m1w = _mm512_set1_epi32(static_cast<int>(detail::kPhiloxM1));
+  for (std::uint32_t r = 0; r < 10; ++r) {
+    const __m512i k0 = _mm512_set1_epi32(static_cast<int>(key[0] + r * detail::kPhiloxW0));
+    const __m512i k1 = _mm512_set1_epi32(static_cast<int>(key[1] + r * detail::kPhiloxW1));
+    for (int l = 0; l < L; ++l) {
+      __m512i lo0, lo1;
+      const __m512i hi0 = mulhilo512(x0[l], m0, m0w, lo0);
+      const __m512i hi1 = mulhilo512(x2[l], m1, m1w, lo1);
+      x0[l] = _mm512_ternarylogic_epi32(hi1, x1[l], k0, 0x96);  // hi1 ^ x1 ^ k0
+      x1[l] = lo1;
+      x2[l] = _mm512_ternarylogic_epi32(hi0, x3[l], k1, 0x96);
+      x3[l] = lo0;
+    }
+  }
+}
+
+template <int L>
+__attribute__((target("avx512f"))) inline void philox_group512(Key key, const std::uint32_t* c0s, std::uint32_t first,
+                                                               std::size_t j, std::uint32_t c1, std::uint32_t c2,
+                                                               std::uint32_t* w0, std::uint32_t* w1, std::uint32_t* w2,
+                                                               std::uint32_t* w3) noexcept {
+  const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  __m512i x0[L], x1[L], x2[L], x3[L];
+  for (int l = 0; l < L; ++l) {
+    const std::size_t at = j + 16 * static_cast<std::size_t>(l);
+    x0[l] = c0s != nullptr ? _mm512_loadu_si512(c0s + at)
+                           : _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(first + at)), lane);
+    x1[l] = _mm512_set1_epi32(static_cast<int>(c1));
+    x2[l] = _mm512_set1_epi32(static_cast<int>(c2));
+    x3[l] = _mm512_setzero_si512();
+  }
+  philox_rounds512<L>(x0, x1, x2, x3, key);
+  for (int l = 0; l < L; ++l) {
+    const std::size_t at = j + 16 * static_cast<std::size_t>(l);
+    _mm512_storeu_si512(w0 + at, x0[l]);
+    _mm512_storeu_si512(w1 + at, x1[l]);
+    _mm512_storeu_si512(w2 + at, x2[l]);
+    _mm512_storeu_si512(w3 + at, x3[l]);
+  }
 }
 
 __attribute__((target("avx512f"))) void philox_words_avx512(Key key, const std::uint32_t* c0s, std::uint32_t first,
                                                             std::size_t n, std::uint32_t c1, std::uint32_t c2,
                                                             std::uint32_t* w0, std::uint32_t* w1, std::uint32_t* w2,
                                                             std::uint32_t* w3) noexcept {
-  const __m512i m0 = _mm512_set1_epi64(detail::kPhiloxM0), m1 = _mm512_set1_epi64(detail::kPhiloxM1);
-  const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-  __m512i k0[10], k1[10];
-  for (std::uint32_t r = 0; r < 10; ++r) {
-    k0[r] = _mm512_set1_epi32(static_cast<int>(key[0] + r * detail::kPhiloxW0));
-    k1[r] = _mm512_set1_epi32(static_cast<int>(key[1] + r * detail::kPhiloxW1));
-  }
   std::size_t j = 0;
-  for (; j + 16 <= n; j += 16) {
-    __m512i x0 = c0s != nullptr ? _mm512_loadu_si512(c0s + j)
-                                : _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(first + j)), lane);
-    __m512i x1 = _mm512_set1_epi32(static_cast<int>(c1)), x2 = _mm512_set1_epi32(static_cast<int>(c2));
-    __m512i x3 = _mm512_setzero_si512();
-    for (int r = 0; r < 10; ++r) {
-      __m512i lo0, lo1;
-      const __m512i hi0 = mulhilo512(x0, m0, lo0);
-      const __m512i hi1 = mulhilo512(x2, m1, lo1);
-      x0 = _mm512_ternarylogic_epi32(hi1, x1, k0[r], 0x96);  // hi1 ^ x1 ^ k0
-      x1 = lo1;
-      x2 = _mm512_ternarylogic_epi32(hi0, x3, k1[r], 0x96);
-      x3 = lo0;
-    }
-    _mm512_storeu_si512(w0 + j, x0);
-    _mm512_storeu_si512(w1 + j, x1);
-    _mm512_storeu_si512(w2 + j, x2);
-    _mm512_storeu_si512(w3 + j, x3);
-  }
+  for (; j + 32 <= n; j += 32) philox_group512<2>(key, c0s, first, j, c1, c2, w0, w1, w2, w3);
+  for (; j + 16 <= n; j += 16) philox_group512<1>(key, c0s, first, j, c1, c2, w0, w1, w2, w3);
   if (j < n)
     philox_words_scalar(key, c0s ? c0s + j : nullptr, first + static_cast<std::uint32_t>(j), n - j, c1, c2, w0 + j,
                         w1 + j, w2 + j, w3 + j);
