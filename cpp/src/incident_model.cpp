@@ -33,16 +33,6 @@ struct IncidentState final : ModelState {
   std::vector<std::vector<double>> cat_z, cat_u;  // per category: first-attempt normal and uniform (Dirichlet)
 };
 
-// Two uniforms in [0, 1) per path from one Philox block at (path, month, stream); vectorized.
-AICAST_SIMD_CLONES void uniform_pair_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t month,
-                                           std::uint32_t stream, double* __restrict u0, double* __restrict u1) noexcept {
-  for (std::size_t j = 0; j < n; ++j) {
-    const Counter c = philox4x32({static_cast<std::uint32_t>(first + j), month, stream, 0u}, key);
-    u0[j] = 1.0 - uniform_open0(c[0], c[1]);
-    u1[j] = 1.0 - uniform_open0(c[2], c[3]);
-  }
-}
-
 // Gamma(shape k >= 1) by Marsaglia-Tsang with d = k - 1/3, c = 1/sqrt(9d): the first attempt uses the
 // block's normal z and uniform u; a rejected attempt restarts the exact sampler on its own stream
 // (rejection sampling is memoryless, so the result is still exactly gamma).

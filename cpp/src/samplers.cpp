@@ -293,6 +293,11 @@ AICAST_SIMD_CLONES void uniform_words(std::size_t n, const std::uint32_t* __rest
   for (std::size_t j = 0; j < n; ++j) u[j] = uniform32(w[j]);
 }
 
+AICAST_SIMD_CLONES void uniform52_words(std::size_t n, const std::uint32_t* __restrict hi, const std::uint32_t* __restrict lo,
+                                        double* __restrict u) noexcept {
+  for (std::size_t j = 0; j < n; ++j) u[j] = 1.0 - uniform_open0(hi[j], lo[j]);
+}
+
 constexpr std::size_t kBatch = 512;  // words of a batch stay in L1
 
 }  // namespace
@@ -347,15 +352,14 @@ void normals_at(Key key, const std::uint32_t* paths, std::size_t n, std::uint32_
   }
 }
 
-void uniform4_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t month, std::uint32_t stream,
-                    double* u0, double* u1, double* u2, double* u3) noexcept {
-  alignas(64) std::uint32_t w[4][kBatch];
-  double* outs[4] = {u0, u1, u2, u3};
+void uniform_pair_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t month, std::uint32_t stream,
+                        double* u0, double* u1) noexcept {
+  alignas(64) std::uint32_t w0[kBatch], w1[kBatch], w2[kBatch], w3[kBatch];
   for (std::size_t start = 0; start < n; start += kBatch) {
     const std::size_t len = std::min(kBatch, n - start);
-    philox_words(key, first + start, len, month, stream, w[0], w[1], w[2], w[3]);
-    for (int k = 0; k < 4; ++k)
-      if (outs[k] != nullptr) uniform_words(len, w[k], outs[k] + start);
+    philox_words(key, first + start, len, month, stream, w0, w1, w2, w3);
+    uniform52_words(len, w0, w1, u0 + start);
+    uniform52_words(len, w2, w3, u1 + start);
   }
 }
 

@@ -65,9 +65,9 @@ void normal_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t mon
 void normals_at(Key key, const std::uint32_t* paths, std::size_t n, std::uint32_t month, std::uint32_t stream,
                 double* z0) noexcept;
 
-// Four uniforms in [0, 1) with 32 bits each from one Philox block per path, for paths
-// [first, first + n) at counter (month, stream); any output may be null.
-void uniform4_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t month, std::uint32_t stream,
-                    double* u0, double* u1, double* u2, double* u3) noexcept;
+// Two uniforms in [0, 1) with 52 bits each from one Philox block per path (words 0-1 and 2-3),
+// for paths [first, first + n) at counter (month, stream).
+void uniform_pair_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t month, std::uint32_t stream,
+                        double* u0, double* u1) noexcept;
 
 }  // namespace aicast
