@@ -75,12 +75,13 @@ import json
 import math
 import re
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, SupportsFloat, TypeGuard
 
 import numpy as np
+import numpy.typing as npt
 
 from . import _engine
 from . import priors as _p
@@ -200,7 +201,7 @@ def _short(v: Any) -> str:
     return r if len(r) <= 60 else r[:57] + "..."
 
 
-def _is_number(v: Any) -> bool:
+def _is_number(v: Any) -> TypeGuard[int | float]:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
@@ -395,17 +396,20 @@ def _prior(v: Any, key: str, chk: _Checker, tables: dict[str, str]) -> Prior | N
                 if k not in names:
                     chk.unknown(_join(fkey, k), k, names)
                     ok = False
-            vals = []
+            vals: list[float] = []  # complete when ok
             for n, d in spec:
                 if n not in arg:
                     if d is None:
                         chk.error(_join(fkey, n), f"is required by {fam}")
                         ok = False
-                    vals.append(d)
+                    else:
+                        vals.append(d)
                     continue
                 x = _num(arg[n], _join(fkey, n), chk)
-                ok = ok and x is not None
-                vals.append(x)
+                if x is None:
+                    ok = False
+                else:
+                    vals.append(x)
             if not ok:
                 return None
             if fam in ("uniform", "triangular", "pert") and not vals[0] < vals[-1 if fam == "uniform" else 2]:
@@ -434,20 +438,23 @@ def _prior(v: Any, key: str, chk: _Checker, tables: dict[str, str]) -> Prior | N
                 if not (isinstance(w, list) and len(w) == len(arg)):
                     chk.error(_join(key, "weights"), f"must be an array of {len(arg)} numbers, got {_describe(w)}")
                     return None
-                weights = [_num(x, _join(key, "weights", i), chk) for i, x in enumerate(w)]
-                if any(x is None for x in weights):
+                ws = [_num(x, _join(key, "weights", i), chk) for i, x in enumerate(w)]
+                weights = [x for x in ws if x is not None]
+                if len(weights) != len(ws):
                     return None
-            if any(c is None for c in comps):
+            components = [c for c in comps if c is not None]
+            if len(components) != len(comps):
                 return None
-            return _p.mixture(comps, weights)  # type: ignore[arg-type]
+            return _p.mixture(components, weights)
         if fam == "empirical":
             if not (isinstance(arg, list) and arg):
                 chk.error(fkey, f"must be a non-empty array of numbers, got {_describe(arg)}")
                 return None
             xs = [_num(x, _join(fkey, i), chk) for i, x in enumerate(arg)]
-            if any(x is None for x in xs):
+            values = [x for x in xs if x is not None]
+            if len(values) != len(xs):
                 return None
-            return _p.empirical(xs)
+            return _p.empirical(values)
         if fam == "data":
             x = _data_value(v, key, chk, tables)
             return None if x is None else _p.point(x)
@@ -504,8 +511,10 @@ def _data_value(v: dict[str, Any], key: str, chk: _Checker, tables: dict[str, st
     if stat == "geomean" and np.any(vals <= 0):
         chk.error(key, f"geomean needs positive values of {col}")
         return None
-    x = {"value": lambda a: a[0], "mean": np.mean, "median": np.median, "min": np.min, "max": np.max,
-         "geomean": lambda a: math.exp(math.fsum(math.log(t) for t in a) / len(a))}[stat](vals)
+    stats: dict[str, Callable[[npt.NDArray[np.float64]], SupportsFloat]] = {
+        "value": lambda a: a[0], "mean": np.mean, "median": np.median, "min": np.min, "max": np.max,
+        "geomean": lambda a: math.exp(math.fsum(math.log(t) for t in a) / len(a))}
+    x = stats[stat](vals)
     tables[name] = data.table_hash(name)
     return float(x)
 
@@ -608,10 +617,10 @@ def _exact_weights(t: list[float]) -> list[float]:
         total = rng.uniform(1.0, 2.0)
         w: list[float] = []
         for x in t:
-            c = next((v for v in near(x * total) if v >= 0 and v / total == x), None)
-            if c is None:
+            wx = next((v for v in near(x * total) if v >= 0 and v / total == x), None)
+            if wx is None:
                 break
-            w.append(c)
+            w.append(wx)
         else:
             for v in near(w[big], 16):
                 trial = [*w[:big], v, *w[big + 1:]]

@@ -147,7 +147,7 @@ def _events_of(sc: Scenario) -> list[str]:
 
 
 def write_result(res: Result, target: str | Path, *, force: bool = False, plots: bool | None = None,
-                 keep_paths: bool | None = None, timings: dict[str, float] | None = None,
+                 keep_paths: bool | None = None, timings: dict[str, float | str] | None = None,
                  _tmp: Path | None = None) -> Path:
     """Write ``res`` as a result folder at ``target`` (temporary folder, then rename).
 
@@ -270,12 +270,16 @@ def _write_plots(res: Result, folder: Path, series: list[str]) -> None:
     if matplotlib.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline"):
         matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     for s in series:
         ax = res.plot.fan(s)
+        fig = ax.figure
+        if not isinstance(fig, Figure):  # pragma: no cover - fan() without ax= makes a new figure
+            raise TypeError(f"the fan chart of {s!r} is not on a top-level figure")
         name = "".join(c if c.isalnum() or c in "._-" else "_" for c in s)
-        ax.figure.savefig(folder / f"fan_{name}.png", dpi=100, bbox_inches="tight")
-        plt.close(ax.figure)
+        fig.savefig(folder / f"fan_{name}.png", dpi=100, bbox_inches="tight")
+        plt.close(fig)
 
 
 # --- reading --------------------------------------------------------------------------------
