@@ -1,6 +1,6 @@
 """The package type-checks: ``mypy python/aicast`` (settings in pyproject.toml) finds no issues.
 
-Skipped when mypy is not installed (it is not a test dependency).
+mypy is a test dependency; the test is skipped only where it is missing (e.g. a bare install).
 """
 
 from __future__ import annotations
