@@ -13,6 +13,7 @@
 #include <thread>
 #include <unistd.h>
 
+#include "aicast/fastmath.hpp"
 #include "aicast/stats.hpp"
 
 namespace aicast {
@@ -54,18 +55,34 @@ int slab_months(std::int64_t paths, int months) {
   return static_cast<int>(std::clamp<std::int64_t>(kSlabPathMonths / std::max<std::int64_t>(paths, 1), 1, months));
 }
 
-inline bool holds(Comparison op, double v, double t) noexcept {
+// One event over one block's month: marks month m as the first hit of paths where it holds for
+// the first time, returns how many paths it holds on. A loop per comparison, so each vectorizes.
+template <class Holds>
+inline std::int64_t track_event_loop(const double* v, std::int32_t* first, std::size_t n, double t, std::int32_t m,
+                                     Holds holds) noexcept {
+  std::int64_t count = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const bool y = holds(v[i], t);
+    count += y ? 1 : 0;
+    first[i] = (y && first[i] < 0) ? m : first[i];
+  }
+  return count;
+}
+
+AICAST_SIMD_CLONES
+std::int64_t track_event(Comparison op, const double* v, std::int32_t* first, std::size_t n, double t,
+                         std::int32_t m) noexcept {
   switch (op) {
     case Comparison::less:
-      return v < t;
+      return track_event_loop(v, first, n, t, m, [](double x, double y) { return x < y; });
     case Comparison::less_equal:
-      return v <= t;
+      return track_event_loop(v, first, n, t, m, [](double x, double y) { return x <= y; });
     case Comparison::greater:
-      return v > t;
+      return track_event_loop(v, first, n, t, m, [](double x, double y) { return x > y; });
     case Comparison::greater_equal:
-      return v >= t;
+      return track_event_loop(v, first, n, t, m, [](double x, double y) { return x >= y; });
   }
-  return false;
+  return 0;
 }
 
 // Runs fn(task, worker) for tasks [0, count) on `threads` threads (the caller is worker 0); the caller
@@ -238,7 +255,8 @@ MemoryEstimate estimate_memory(const Scenario& sc, const RunConfig& cfg) {
   const double threads = resolve_threads(cfg.threads);
   e.parts.emplace_back("model state", 8.0 * n * static_cast<double>(sc.state_doubles()));
   e.parts.emplace_back("month buffers", 8.0 * n * s * k);
-  e.parts.emplace_back("quantile scratch", 16.0 * n * std::min(threads, s * k));
+  // at most every value of a month as a gathered key (data in one histogram bin); usually ~1%
+  e.parts.emplace_back("quantile scratch", 8.0 * n * std::min(threads, s * k));
   e.parts.emplace_back("events", 4.0 * n * static_cast<double>(cfg.events.size()));
   e.parts.emplace_back("summaries", 8.0 * s * m * (static_cast<double>(cfg.levels.size()) + 2.0));
   if (cfg.keep_paths) e.parts.emplace_back("kept paths", 8.0 * n * s * m);
@@ -283,7 +301,8 @@ RunSummary run(const Scenario& sc, const RunConfig& cfg, const ProgressFn& progr
   std::vector<std::vector<std::unique_ptr<ModelState>>> states(nmodels);
   for (auto& v : states) v.resize(nblocks);
 
-  std::vector<std::vector<std::uint64_t>> scratch(static_cast<std::size_t>(threads));  // per worker, reused
+  std::vector<SummaryScratch> scratch(static_cast<std::size_t>(threads));  // per worker, reused
+  std::vector<std::vector<double>> worker_q(static_cast<std::size_t>(threads), std::vector<double>(L));
   const std::int64_t total = cfg.paths * static_cast<std::int64_t>(M);
   std::int64_t done_before = 0;
   auto report = [&](std::int64_t done) { return !progress || progress(std::min(done, total), total); };
@@ -334,13 +353,14 @@ RunSummary run(const Scenario& sc, const RunConfig& cfg, const ProgressFn& progr
                 model.step(*st, ctx, static_cast<std::uint32_t>(m), in, outs);
               }
             }
+            // events: first hits per path, and paths where it holds this month (an integer sum over
+            // blocks, so the same for any order of blocks)
             for (std::size_t e = 0; e < E; ++e) {
               const double* v = slab_at(static_cast<std::size_t>(event_series[e]), k) + ctx.first_path;
               std::int32_t* h = hit.data() + e * N + ctx.first_path;
-              const Comparison op = cfg.events[e].op;
-              const double t = cfg.events[e].threshold;
-              for (std::size_t i = 0; i < ctx.n; ++i)
-                if (h[i] < 0 && holds(op, v[i], t)) h[i] = static_cast<std::int32_t>(m);
+              const std::int64_t c = track_event(cfg.events[e].op, v, h, ctx.n, cfg.events[e].threshold,
+                                                 static_cast<std::int32_t>(m));
+              std::atomic_ref<std::int64_t>(out.holds[e * M + m]).fetch_add(c, std::memory_order_relaxed);
             }
             if (cfg.keep_paths)
               for (std::size_t s = 0; s < S; ++s) {
@@ -359,21 +379,13 @@ RunSummary run(const Scenario& sc, const RunConfig& cfg, const ProgressFn& progr
         [&](std::size_t task, int worker) {
           const std::size_t s = task / klen, k = task % klen, m = m0 + k;
           const std::span<const double> v(slab_at(s, k), N);
+          const auto w = static_cast<std::size_t>(worker);
+          std::vector<double>& q = worker_q[w];
           double mu = 0, sd = 0;
-          mean_sd(v, mu, sd);
+          summarize(v, cfg.levels, q, mu, sd, scratch[w]);
           out.mean[s * M + m] = mu;
           out.sd[s * M + m] = sd;
-          if (L > 0) {
-            std::vector<double> q(L);
-            exact_quantiles(v, cfg.levels, q, scratch[static_cast<std::size_t>(worker)]);
-            for (std::size_t l = 0; l < L; ++l) out.quantiles[(s * L + l) * M + m] = q[l];
-          }
-          for (std::size_t e = 0; e < E; ++e) {
-            if (static_cast<std::size_t>(event_series[e]) != s) continue;
-            std::int64_t c = 0;
-            for (double x : v) c += holds(cfg.events[e].op, x, cfg.events[e].threshold) ? 1 : 0;
-            out.holds[e * M + m] = c;
-          }
+          for (std::size_t l = 0; l < L; ++l) out.quantiles[(s * L + l) * M + m] = q[l];
         },
         [&](std::size_t) { return true; });
     done_before += static_cast<std::int64_t>(N * klen);

@@ -1,4 +1,4 @@
-// stats.cpp — exact histogram-select quantiles and two-pass moments.
+// stats.cpp — exact histogram-select quantiles and two-pass moments, fused into three passes.
 #include "aicast/stats.hpp"
 
 #include <algorithm>
@@ -7,19 +7,41 @@
 #include <limits>
 #include <stdexcept>
 
+#include "aicast/fastmath.hpp"
+
+#ifdef AICAST_STATS_PROFILE
+#include <x86intrin.h>
+double aicast_prof[8];
+#define PROF(i) do { const unsigned long long t_ = __rdtsc(); aicast_prof[i] += double(t_ - prof_t); prof_t = t_; } while (0)
+#define PROF_START unsigned long long prof_t = __rdtsc()
+#else
+#define PROF(i) do {} while (0)
+#define PROF_START do {} while (0)
+#endif
+
 namespace aicast {
 
 namespace {
 
 constexpr std::uint64_t kSign = 0x8000000000000000ull;
+constexpr int kBinBits = 12;            // about 4096 bins
+constexpr std::size_t kChunk = 512;     // values whose bin indices are computed at once (a multiple of 4)
+#ifndef AICAST_HIST_COPIES
+#define AICAST_HIST_COPIES 2
+#endif
+constexpr std::size_t kCopies = AICAST_HIST_COPIES;  // sub-histograms: consecutive equal bins do not wait on each other
 
-// Monotone map from double to uint64: a < b  <=>  key(a) < key(b) (for non-NaN values).
-inline std::uint64_t order_key(double x) noexcept {
-  const std::uint64_t b = std::bit_cast<std::uint64_t>(x);
-  return (b & kSign) ? ~b : (b | kSign);
+// Monotone map from double to int64: a < b  <=>  key(a) < key(b), -0 < +0, NaNs beyond the
+// infinities. The unsigned order key is key ^ kSign.
+inline std::int64_t signed_key(double x) noexcept {
+  const auto b = std::bit_cast<std::int64_t>(x);
+  return b ^ static_cast<std::int64_t>(static_cast<std::uint64_t>(b >> 63) >> 1);
 }
 inline double from_key(std::uint64_t k) noexcept {
   return std::bit_cast<double>((k & kSign) ? (k & ~kSign) : ~k);
+}
+inline std::uint32_t bin_of(double x, std::int64_t kmin, int shift) noexcept {
+  return static_cast<std::uint32_t>((static_cast<std::uint64_t>(signed_key(x)) - static_cast<std::uint64_t>(kmin)) >> shift);
 }
 
 // NumPy's _lerp: a + (b - a) t, computed from the nearer end for t >= 0.5.
@@ -28,16 +50,104 @@ inline double lerp(double a, double b, double t) noexcept {
   return t >= 0.5 ? b - d * (1.0 - t) : a + d * t;
 }
 
-}  // namespace
+// The moments sum value i into partial sum i % 4 for i < 4 floor(n / 4), the rest into partial
+// sum 0, and add ((s0 + s1) + (s2 + s3)). Chunks of a multiple of 4 values keep that order.
 
-void exact_quantiles(std::span<const double> data, std::span<const double> levels, std::span<double> out,
-                     std::vector<std::uint64_t>& scratch) {
-  const std::size_t n = data.size();
-  if (levels.size() != out.size()) throw std::invalid_argument("exact_quantiles: levels and out differ in size");
-  if (n == 0) throw std::invalid_argument("exact_quantiles: no data");
-  // ranks needed: floor(h) and floor(h) + 1 for every level
-  std::vector<std::size_t> ranks;
-  ranks.reserve(2 * levels.size());
+// Pass 1: partial sums and the range of keys.
+AICAST_SIMD_CLONES
+void sum_and_range(const double* x, std::size_t n, double* sum, std::int64_t* lo, std::int64_t* hi) {
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  std::int64_t l0 = std::numeric_limits<std::int64_t>::max(), l1 = l0, l2 = l0, l3 = l0;
+  std::int64_t h0 = std::numeric_limits<std::int64_t>::min(), h1 = h0, h2 = h0, h3 = h0;
+  std::size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    s0 += x[i];
+    s1 += x[i + 1];
+    s2 += x[i + 2];
+    s3 += x[i + 3];
+    const std::int64_t k0 = signed_key(x[i]), k1 = signed_key(x[i + 1]), k2 = signed_key(x[i + 2]),
+                       k3 = signed_key(x[i + 3]);
+    l0 = k0 < l0 ? k0 : l0;
+    l1 = k1 < l1 ? k1 : l1;
+    l2 = k2 < l2 ? k2 : l2;
+    l3 = k3 < l3 ? k3 : l3;
+    h0 = k0 > h0 ? k0 : h0;
+    h1 = k1 > h1 ? k1 : h1;
+    h2 = k2 > h2 ? k2 : h2;
+    h3 = k3 > h3 ? k3 : h3;
+  }
+  for (; i < n; ++i) {
+    s0 += x[i];
+    const std::int64_t k = signed_key(x[i]);
+    l0 = k < l0 ? k : l0;
+    h0 = k > h0 ? k : h0;
+  }
+  sum[0] = s0;
+  sum[1] = s1;
+  sum[2] = s2;
+  sum[3] = s3;
+  *lo = std::min(std::min(l0, l1), std::min(l2, l3));
+  *hi = std::max(std::max(h0, h1), std::max(h2, h3));
+}
+
+inline void sum_only(const double* x, std::size_t n, double* sum) {
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  std::size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    s0 += x[i];
+    s1 += x[i + 1];
+    s2 += x[i + 2];
+    s3 += x[i + 3];
+  }
+  for (; i < n; ++i) s0 += x[i];
+  sum[0] = s0;
+  sum[1] = s1;
+  sum[2] = s2;
+  sum[3] = s3;
+}
+
+// Pass 2: squared deviations from the mean, added to v[0..3]; with `bins`, also each value's bin.
+AICAST_SIMD_CLONES
+void sqdev_and_bins(const double* x, std::size_t n, double mean, double* v, std::int64_t kmin, int shift,
+                    std::uint32_t* bins) {
+  double v0 = v[0], v1 = v[1], v2 = v[2], v3 = v[3];
+  std::size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const double d0 = x[i] - mean, d1 = x[i + 1] - mean, d2 = x[i + 2] - mean, d3 = x[i + 3] - mean;
+    v0 += d0 * d0;
+    v1 += d1 * d1;
+    v2 += d2 * d2;
+    v3 += d3 * d3;
+  }
+  for (; i < n; ++i) {
+    const double d = x[i] - mean;
+    v0 += d * d;
+  }
+  v[0] = v0;
+  v[1] = v1;
+  v[2] = v2;
+  v[3] = v3;
+  if (bins)
+    for (std::size_t j = 0; j < n; ++j) bins[j] = bin_of(x[j], kmin, shift);
+}
+
+// Pass 3 helper: each value's bin.
+AICAST_SIMD_CLONES
+void bins_of(const double* x, std::size_t n, std::int64_t kmin, int shift, std::uint32_t* bins) {
+  for (std::size_t j = 0; j < n; ++j) bins[j] = bin_of(x[j], kmin, shift);
+}
+
+double finish_mean(const double* s, std::size_t n) { return ((s[0] + s[1]) + (s[2] + s[3])) / static_cast<double>(n); }
+
+double finish_sd(const double* v, std::size_t n, double mean) {
+  // an infinite value (e.g. a break-even that never happens) makes the spread infinite, not NaN
+  if (std::isinf(mean)) return n > 1 ? std::numeric_limits<double>::infinity() : 0.0;
+  return n > 1 ? std::sqrt(((v[0] + v[1]) + (v[2] + v[3])) / static_cast<double>(n - 1)) : 0.0;
+}
+
+// The ranks the levels need: floor(h) and floor(h) + 1, sorted, unique.
+void wanted_ranks(std::size_t n, std::span<const double> levels, std::vector<std::size_t>& ranks) {
+  ranks.clear();
   for (double q : levels) {
     const double h = static_cast<double>(n - 1) * q;
     const auto lo = static_cast<std::size_t>(std::floor(h));
@@ -46,62 +156,12 @@ void exact_quantiles(std::span<const double> data, std::span<const double> level
   }
   std::sort(ranks.begin(), ranks.end());
   ranks.erase(std::unique(ranks.begin(), ranks.end()), ranks.end());
+}
 
-  scratch.resize(n);
-  std::uint64_t kmin = ~0ull, kmax = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::uint64_t k = order_key(data[i]);
-    scratch[i] = k;
-    kmin = std::min(kmin, k);
-    kmax = std::max(kmax, k);
-  }
-  std::vector<double> rank_value(ranks.size());
-  if (kmin == kmax) {
-    std::fill(rank_value.begin(), rank_value.end(), from_key(kmin));
-  } else {
-    // bins over the key range: about 4096, log-like spacing for wide data, linear for narrow
-    constexpr int kBinBits = 12;
-    const int width = 64 - std::countl_zero(kmax - kmin);
-    const int shift = std::max(0, width - kBinBits);
-    const std::size_t nbins = static_cast<std::size_t>((kmax - kmin) >> shift) + 1;
-    std::vector<std::uint32_t> count(nbins, 0);
-    for (std::size_t i = 0; i < n; ++i) ++count[(scratch[i] - kmin) >> shift];
-    // the bin holding each rank, and where that bin starts in sorted order
-    std::vector<std::size_t> rank_bin(ranks.size()), bin_start_of_rank(ranks.size());
-    {
-      std::size_t cum = 0, r = 0;
-      for (std::size_t b = 0; b < nbins && r < ranks.size(); ++b) {
-        while (r < ranks.size() && ranks[r] < cum + count[b]) {
-          rank_bin[r] = b;
-          bin_start_of_rank[r] = cum;
-          ++r;
-        }
-        cum += count[b];
-      }
-    }
-    // gather each needed bin once, then select inside it
-    std::vector<std::size_t> needed(rank_bin);
-    needed.erase(std::unique(needed.begin(), needed.end()), needed.end());
-    std::vector<std::int32_t> slot(nbins, -1);
-    std::vector<std::vector<std::uint64_t>> gathered(needed.size());
-    for (std::size_t j = 0; j < needed.size(); ++j) {
-      slot[needed[j]] = static_cast<std::int32_t>(j);
-      gathered[j].reserve(count[needed[j]]);
-    }
-    for (std::size_t i = 0; i < n; ++i) {
-      const std::int32_t s = slot[(scratch[i] - kmin) >> shift];
-      if (s >= 0) gathered[static_cast<std::size_t>(s)].push_back(scratch[i]);
-    }
-    for (std::size_t r = 0; r < ranks.size(); ++r) {
-      auto& v = gathered[static_cast<std::size_t>(slot[rank_bin[r]])];
-      const std::size_t local = ranks[r] - bin_start_of_rank[r];
-      std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(local), v.end());
-      rank_value[r] = from_key(v[local]);
-    }
-  }
+void finish_quantiles(std::size_t n, std::span<const double> levels, std::span<double> out, const SummaryScratch& s) {
   auto value_at = [&](std::size_t rank) {
-    const auto it = std::lower_bound(ranks.begin(), ranks.end(), rank);
-    return rank_value[static_cast<std::size_t>(it - ranks.begin())];
+    const auto it = std::lower_bound(s.ranks.begin(), s.ranks.end(), rank);
+    return s.rank_value[static_cast<std::size_t>(it - s.ranks.begin())];
   };
   for (std::size_t j = 0; j < levels.size(); ++j) {
     const double h = static_cast<double>(n - 1) * levels[j];
@@ -113,37 +173,158 @@ void exact_quantiles(std::span<const double> data, std::span<const double> level
   }
 }
 
-void mean_sd(std::span<const double> data, double& mean, double& sd) noexcept {
+// Passes 2 and 3 and the selection, given the key range and the mean; adds squared deviations to v.
+void select_ranks(std::span<const double> data, std::int64_t kmin, std::int64_t kmax, double mean, double* v,
+                  SummaryScratch& s) {
   const std::size_t n = data.size();
-  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  std::size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    s0 += data[i];
-    s1 += data[i + 1];
-    s2 += data[i + 2];
-    s3 += data[i + 3];
+  const double* x = data.data();
+  PROF_START;
+  const std::size_t nr = s.ranks.size();
+  s.rank_value.resize(nr);
+  const std::uint64_t range = static_cast<std::uint64_t>(kmax) - static_cast<std::uint64_t>(kmin);
+  // bins over the key range: about 4096, log-like spacing for wide data, linear for narrow
+  const int width = 64 - std::countl_zero(range);
+  const int shift = std::max(0, width - kBinBits);
+  const std::size_t nbins = static_cast<std::size_t>(range >> shift) + 1;
+  s.bins.resize(kChunk);
+  s.hist.assign(kCopies * nbins, 0);
+  std::uint32_t* bins = s.bins.data();
+  std::uint32_t* hist = s.hist.data();
+  for (std::size_t c0 = 0; c0 < n; c0 += kChunk) {
+    const std::size_t len = std::min(kChunk, n - c0);
+    sqdev_and_bins(x + c0, len, mean, v, kmin, shift, bins);
+    std::size_t j = 0;
+    if constexpr (kCopies == 4) {
+      for (; j + 4 <= len; j += 4) {
+        ++hist[bins[j]];
+        ++hist[nbins + bins[j + 1]];
+        ++hist[2 * nbins + bins[j + 2]];
+        ++hist[3 * nbins + bins[j + 3]];
+      }
+    } else if constexpr (kCopies == 2) {
+      for (; j + 2 <= len; j += 2) {
+        ++hist[bins[j]];
+        ++hist[nbins + bins[j + 1]];
+      }
+    }
+    for (; j < len; ++j) ++hist[bins[j]];
   }
-  for (; i < n; ++i) s0 += data[i];
-  mean = ((s0 + s1) + (s2 + s3)) / static_cast<double>(n);
-  // an infinite value (e.g. a break-even that never happens) makes the spread infinite, not NaN
-  if (std::isinf(mean)) {
-    sd = n > 1 ? std::numeric_limits<double>::infinity() : 0.0;
+  for (std::size_t c = 1; c < kCopies; ++c)
+    for (std::size_t b = 0; b < nbins; ++b) hist[b] += hist[c * nbins + b];
+  PROF(0);
+  // the bin holding each rank and where that bin starts in sorted order; groups = distinct bins
+  s.rank_group.resize(nr);
+  s.rank_bin_start.resize(nr);
+  s.group_bin.clear();
+  s.group_start.clear();
+  {
+    std::size_t cum = 0, r = 0;
+    for (std::size_t b = 0; b < nbins && r < nr; ++b) {
+      const std::size_t c = hist[b];
+      if (r < nr && s.ranks[r] < cum + c) {
+        s.group_start.push_back(0);  // set below
+        s.group_bin.push_back(b);
+        while (r < nr && s.ranks[r] < cum + c) {
+          s.rank_group[r] = s.group_bin.size() - 1;
+          s.rank_bin_start[r] = cum;
+          ++r;
+        }
+      }
+      cum += c;
+    }
+  }
+  const std::size_t ng = s.group_bin.size();
+  std::size_t total = 0;
+  for (std::size_t g = 0; g < ng; ++g) {
+    s.group_start[g] = total;
+    total += hist[s.group_bin[g]];
+  }
+  s.group_start.push_back(total);
+  s.gathered.resize(total);
+  s.group_fill.assign(s.group_start.begin(), s.group_start.end() - 1);
+  s.slot.assign(nbins, -1);
+  for (std::size_t g = 0; g < ng; ++g) s.slot[s.group_bin[g]] = static_cast<std::int16_t>(g);
+  PROF(1);
+  // pass 3: gather the values of the needed bins
+  const std::int16_t* slot = s.slot.data();
+  std::uint64_t* gathered = s.gathered.data();
+  std::size_t* fill = s.group_fill.data();
+  for (std::size_t c0 = 0; c0 < n; c0 += kChunk) {
+    const std::size_t len = std::min(kChunk, n - c0);
+    bins_of(x + c0, len, kmin, shift, bins);
+    for (std::size_t j = 0; j < len; ++j) {
+      const std::int16_t g = slot[bins[j]];
+      if (g >= 0) gathered[fill[g]++] = static_cast<std::uint64_t>(signed_key(x[c0 + j])) ^ kSign;
+    }
+  }
+  PROF(2);
+#ifdef AICAST_STATS_PROFILE
+  aicast_prof[5] += double(total);
+#endif
+  // select inside each group, ranks in increasing order narrowing the range
+  std::size_t r = 0;
+  for (std::size_t g = 0; g < ng; ++g) {
+    std::uint64_t* first = gathered + s.group_start[g];
+    std::uint64_t* const last = gathered + s.group_start[g + 1];
+    for (; r < nr && s.rank_group[r] == g; ++r) {
+      std::uint64_t* nth = gathered + s.group_start[g] + (s.ranks[r] - s.rank_bin_start[r]);
+      std::nth_element(first, nth, last);
+      s.rank_value[r] = from_key(*nth);
+      first = nth + 1;
+    }
+  }
+  PROF(3);
+}
+
+}  // namespace
+
+void summarize(std::span<const double> data, std::span<const double> levels, std::span<double> quantiles,
+               double& mean, double& sd, SummaryScratch& scratch) {
+  const std::size_t n = data.size();
+  if (levels.size() != quantiles.size()) throw std::invalid_argument("summarize: levels and quantiles differ in size");
+  if (n == 0) throw std::invalid_argument("summarize: no data");
+  double sum[4], v[4] = {0, 0, 0, 0};
+  if (levels.empty()) {
+    sum_only(data.data(), n, sum);
+    mean = finish_mean(sum, n);
+    sqdev_and_bins(data.data(), n, mean, v, 0, 0, nullptr);
+    sd = finish_sd(v, n, mean);
     return;
   }
-  double v0 = 0, v1 = 0, v2 = 0, v3 = 0;
-  i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const double d0 = data[i] - mean, d1 = data[i + 1] - mean, d2 = data[i + 2] - mean, d3 = data[i + 3] - mean;
-    v0 += d0 * d0;
-    v1 += d1 * d1;
-    v2 += d2 * d2;
-    v3 += d3 * d3;
+  std::int64_t kmin = 0, kmax = 0;
+  sum_and_range(data.data(), n, sum, &kmin, &kmax);
+  mean = finish_mean(sum, n);
+  wanted_ranks(n, levels, scratch.ranks);
+  if (kmin == kmax) {
+    // all values have the same bits
+    sqdev_and_bins(data.data(), n, mean, v, 0, 0, nullptr);
+    scratch.rank_value.assign(scratch.ranks.size(), from_key(static_cast<std::uint64_t>(kmin) ^ kSign));
+  } else {
+    select_ranks(data, kmin, kmax, mean, v, scratch);
   }
-  for (; i < n; ++i) {
-    const double d = data[i] - mean;
-    v0 += d * d;
-  }
-  sd = n > 1 ? std::sqrt(((v0 + v1) + (v2 + v3)) / static_cast<double>(n - 1)) : 0.0;
+  sd = finish_sd(v, n, mean);
+  finish_quantiles(n, levels, quantiles, scratch);
+}
+
+void exact_quantiles(std::span<const double> data, std::span<const double> levels, std::span<double> out,
+                     SummaryScratch& scratch) {
+  double mean = 0, sd = 0;
+  summarize(data, levels, out, mean, sd, scratch);
+}
+
+void exact_quantiles(std::span<const double> data, std::span<const double> levels, std::span<double> out,
+                     std::vector<std::uint64_t>&) {
+  SummaryScratch scratch;
+  exact_quantiles(data, levels, out, scratch);
+}
+
+void mean_sd(std::span<const double> data, double& mean, double& sd) noexcept {
+  const std::size_t n = data.size();
+  double sum[4], v[4] = {0, 0, 0, 0};
+  sum_only(data.data(), n, sum);
+  mean = finish_mean(sum, n);
+  sqdev_and_bins(data.data(), n, mean, v, 0, 0, nullptr);
+  sd = finish_sd(v, n, mean);
 }
 
 }  // namespace aicast
