@@ -1,4 +1,4 @@
-// stats.cpp — exact histogram-select quantiles and two-pass moments, fused into three passes.
+// stats.cpp — exact histogram-select quantiles and two-pass moments, fused into two passes.
 #include "aicast/stats.hpp"
 
 #include <algorithm>
@@ -12,11 +12,20 @@
 #ifdef AICAST_STATS_PROFILE
 #include <x86intrin.h>
 double aicast_prof[8];
-#define PROF(i) do { const unsigned long long t_ = __rdtsc(); aicast_prof[i] += double(t_ - prof_t); prof_t = t_; } while (0)
+#define PROF(i)                                 \
+  do {                                          \
+    const unsigned long long t_ = __rdtsc();    \
+    aicast_prof[i] += double(t_ - prof_t);      \
+    prof_t = t_;                                \
+  } while (0)
 #define PROF_START unsigned long long prof_t = __rdtsc()
 #else
-#define PROF(i) do {} while (0)
-#define PROF_START do {} while (0)
+#define PROF(i) \
+  do {          \
+  } while (0)
+#define PROF_START \
+  do {             \
+  } while (0)
 #endif
 
 namespace aicast {
@@ -24,8 +33,8 @@ namespace aicast {
 namespace {
 
 constexpr std::uint64_t kSign = 0x8000000000000000ull;
-constexpr int kBinBits = 12;            // about 4096 bins
-constexpr std::size_t kChunk = 512;     // values whose bin indices are computed at once (a multiple of 4)
+constexpr int kBinBits = 12;          // about 4096 bins
+constexpr std::size_t kChunk = 512;   // values whose bin indices are computed at once (a multiple of 4)
 #ifndef AICAST_HIST_COPIES
 #define AICAST_HIST_COPIES 2
 #endif
@@ -41,7 +50,8 @@ inline double from_key(std::uint64_t k) noexcept {
   return std::bit_cast<double>((k & kSign) ? (k & ~kSign) : ~k);
 }
 inline std::uint32_t bin_of(double x, std::int64_t kmin, int shift) noexcept {
-  return static_cast<std::uint32_t>((static_cast<std::uint64_t>(signed_key(x)) - static_cast<std::uint64_t>(kmin)) >> shift);
+  return static_cast<std::uint32_t>((static_cast<std::uint64_t>(signed_key(x)) - static_cast<std::uint64_t>(kmin)) >>
+                                    shift);
 }
 
 // NumPy's _lerp: a + (b - a) t, computed from the nearer end for t >= 0.5.
@@ -50,21 +60,12 @@ inline double lerp(double a, double b, double t) noexcept {
   return t >= 0.5 ? b - d * (1.0 - t) : a + d * t;
 }
 
-// The moments sum value i into partial sum i % 4 for i < 4 floor(n / 4), the rest into partial
-// sum 0, and add ((s0 + s1) + (s2 + s3)). Chunks of a multiple of 4 values keep that order.
-
-// Pass 1: partial sums and the range of keys.
 AICAST_SIMD_CLONES
-void sum_and_range(const double* x, std::size_t n, double* sum, std::int64_t* lo, std::int64_t* hi) {
-  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  std::int64_t l0 = std::numeric_limits<std::int64_t>::max(), l1 = l0, l2 = l0, l3 = l0;
-  std::int64_t h0 = std::numeric_limits<std::int64_t>::min(), h1 = h0, h2 = h0, h3 = h0;
+void key_range_of(const double* x, std::size_t n, std::int64_t* lo, std::int64_t* hi) noexcept {
+  std::int64_t l0 = *lo, l1 = l0, l2 = l0, l3 = l0;
+  std::int64_t h0 = *hi, h1 = h0, h2 = h0, h3 = h0;
   std::size_t i = 0;
   for (; i + 4 <= n; i += 4) {
-    s0 += x[i];
-    s1 += x[i + 1];
-    s2 += x[i + 2];
-    s3 += x[i + 3];
     const std::int64_t k0 = signed_key(x[i]), k1 = signed_key(x[i + 1]), k2 = signed_key(x[i + 2]),
                        k3 = signed_key(x[i + 3]);
     l0 = k0 < l0 ? k0 : l0;
@@ -77,21 +78,21 @@ void sum_and_range(const double* x, std::size_t n, double* sum, std::int64_t* lo
     h3 = k3 > h3 ? k3 : h3;
   }
   for (; i < n; ++i) {
-    s0 += x[i];
     const std::int64_t k = signed_key(x[i]);
     l0 = k < l0 ? k : l0;
     h0 = k > h0 ? k : h0;
   }
-  sum[0] = s0;
-  sum[1] = s1;
-  sum[2] = s2;
-  sum[3] = s3;
   *lo = std::min(std::min(l0, l1), std::min(l2, l3));
   *hi = std::max(std::max(h0, h1), std::max(h2, h3));
 }
 
-inline void sum_only(const double* x, std::size_t n, double* sum) {
-  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+// The moments add value i to partial sum i % 4 for i < 4 floor(n / 4), the rest to partial sum 0,
+// then ((s0 + s1) + (s2 + s3)). Chunks of a multiple of 4 values keep that order.
+
+// Pass 1: partial sums added to sum[0..3]; with `bins`, also each value's bin.
+AICAST_SIMD_CLONES
+void sum_and_bins(const double* x, std::size_t n, double* sum, std::int64_t kmin, int shift, std::uint32_t* bins) {
+  double s0 = sum[0], s1 = sum[1], s2 = sum[2], s3 = sum[3];
   std::size_t i = 0;
   for (; i + 4 <= n; i += 4) {
     s0 += x[i];
@@ -104,9 +105,11 @@ inline void sum_only(const double* x, std::size_t n, double* sum) {
   sum[1] = s1;
   sum[2] = s2;
   sum[3] = s3;
+  if (bins)
+    for (std::size_t j = 0; j < n; ++j) bins[j] = bin_of(x[j], kmin, shift);
 }
 
-// Pass 2: squared deviations from the mean, added to v[0..3]; with `bins`, also each value's bin.
+// Pass 2: squared deviations from the mean added to v[0..3]; with `bins`, also each value's bin.
 AICAST_SIMD_CLONES
 void sqdev_and_bins(const double* x, std::size_t n, double mean, double* v, std::int64_t kmin, int shift,
                     std::uint32_t* bins) {
@@ -131,18 +134,21 @@ void sqdev_and_bins(const double* x, std::size_t n, double mean, double* v, std:
     for (std::size_t j = 0; j < n; ++j) bins[j] = bin_of(x[j], kmin, shift);
 }
 
-// Pass 3 helper: each value's bin.
-AICAST_SIMD_CLONES
-void bins_of(const double* x, std::size_t n, std::int64_t kmin, int shift, std::uint32_t* bins) {
-  for (std::size_t j = 0; j < n; ++j) bins[j] = bin_of(x[j], kmin, shift);
-}
-
 double finish_mean(const double* s, std::size_t n) { return ((s[0] + s[1]) + (s[2] + s[3])) / static_cast<double>(n); }
 
 double finish_sd(const double* v, std::size_t n, double mean) {
   // an infinite value (e.g. a break-even that never happens) makes the spread infinite, not NaN
   if (std::isinf(mean)) return n > 1 ? std::numeric_limits<double>::infinity() : 0.0;
   return n > 1 ? std::sqrt(((v[0] + v[1]) + (v[2] + v[3])) / static_cast<double>(n - 1)) : 0.0;
+}
+
+// Mean and sd without quantiles: two plain passes.
+void moments(const double* x, std::size_t n, double& mean, double& sd) noexcept {
+  double sum[4] = {0, 0, 0, 0}, v[4] = {0, 0, 0, 0};
+  sum_and_bins(x, n, sum, 0, 0, nullptr);
+  mean = finish_mean(sum, n);
+  sqdev_and_bins(x, n, mean, v, 0, 0, nullptr);
+  sd = finish_sd(v, n, mean);
 }
 
 // The ranks the levels need: floor(h) and floor(h) + 1, sorted, unique.
@@ -173,12 +179,13 @@ void finish_quantiles(std::size_t n, std::span<const double> levels, std::span<d
   }
 }
 
-// Passes 2 and 3 and the selection, given the key range and the mean; adds squared deviations to v.
-void select_ranks(std::span<const double> data, std::int64_t kmin, std::int64_t kmax, double mean, double* v,
-                  SummaryScratch& s) {
+// Both passes and the selection for keys in [kmin, kmax], kmin < kmax: the wanted ranks' values
+// into s.rank_value, the mean, and the squared deviations into v.
+void histogram_select(std::span<const double> data, std::int64_t kmin, std::int64_t kmax, double& mean, double* v,
+                      SummaryScratch& s) {
+  PROF_START;
   const std::size_t n = data.size();
   const double* x = data.data();
-  PROF_START;
   const std::size_t nr = s.ranks.size();
   s.rank_value.resize(nr);
   const std::uint64_t range = static_cast<std::uint64_t>(kmax) - static_cast<std::uint64_t>(kmin);
@@ -190,9 +197,11 @@ void select_ranks(std::span<const double> data, std::int64_t kmin, std::int64_t 
   s.hist.assign(kCopies * nbins, 0);
   std::uint32_t* bins = s.bins.data();
   std::uint32_t* hist = s.hist.data();
+  // pass 1: sum and histogram
+  double sum[4] = {0, 0, 0, 0};
   for (std::size_t c0 = 0; c0 < n; c0 += kChunk) {
     const std::size_t len = std::min(kChunk, n - c0);
-    sqdev_and_bins(x + c0, len, mean, v, kmin, shift, bins);
+    sum_and_bins(x + c0, len, sum, kmin, shift, bins);
     std::size_t j = 0;
     if constexpr (kCopies == 4) {
       for (; j + 4 <= len; j += 4) {
@@ -209,10 +218,11 @@ void select_ranks(std::span<const double> data, std::int64_t kmin, std::int64_t 
     }
     for (; j < len; ++j) ++hist[bins[j]];
   }
+  mean = finish_mean(sum, n);
   for (std::size_t c = 1; c < kCopies; ++c)
     for (std::size_t b = 0; b < nbins; ++b) hist[b] += hist[c * nbins + b];
   PROF(0);
-  // the bin holding each rank and where that bin starts in sorted order; groups = distinct bins
+  // the bin holding each rank and where that bin starts in sorted order; a group per distinct bin
   s.rank_group.resize(nr);
   s.rank_bin_start.resize(nr);
   s.group_bin.clear();
@@ -221,8 +231,7 @@ void select_ranks(std::span<const double> data, std::int64_t kmin, std::int64_t 
     std::size_t cum = 0, r = 0;
     for (std::size_t b = 0; b < nbins && r < nr; ++b) {
       const std::size_t c = hist[b];
-      if (r < nr && s.ranks[r] < cum + c) {
-        s.group_start.push_back(0);  // set below
+      if (s.ranks[r] < cum + c) {
         s.group_bin.push_back(b);
         while (r < nr && s.ranks[r] < cum + c) {
           s.rank_group[r] = s.group_bin.size() - 1;
@@ -236,7 +245,7 @@ void select_ranks(std::span<const double> data, std::int64_t kmin, std::int64_t 
   const std::size_t ng = s.group_bin.size();
   std::size_t total = 0;
   for (std::size_t g = 0; g < ng; ++g) {
-    s.group_start[g] = total;
+    s.group_start.push_back(total);
     total += hist[s.group_bin[g]];
   }
   s.group_start.push_back(total);
@@ -245,13 +254,13 @@ void select_ranks(std::span<const double> data, std::int64_t kmin, std::int64_t 
   s.slot.assign(nbins, -1);
   for (std::size_t g = 0; g < ng; ++g) s.slot[s.group_bin[g]] = static_cast<std::int16_t>(g);
   PROF(1);
-  // pass 3: gather the values of the needed bins
+  // pass 2: squared deviations, and the values of the needed bins
   const std::int16_t* slot = s.slot.data();
   std::uint64_t* gathered = s.gathered.data();
   std::size_t* fill = s.group_fill.data();
   for (std::size_t c0 = 0; c0 < n; c0 += kChunk) {
     const std::size_t len = std::min(kChunk, n - c0);
-    bins_of(x + c0, len, kmin, shift, bins);
+    sqdev_and_bins(x + c0, len, mean, v, kmin, shift, bins);
     for (std::size_t j = 0; j < len; ++j) {
       const std::int16_t g = slot[bins[j]];
       if (g >= 0) gathered[fill[g]++] = static_cast<std::uint64_t>(signed_key(x[c0 + j])) ^ kSign;
@@ -261,7 +270,7 @@ void select_ranks(std::span<const double> data, std::int64_t kmin, std::int64_t 
 #ifdef AICAST_STATS_PROFILE
   aicast_prof[5] += double(total);
 #endif
-  // select inside each group, ranks in increasing order narrowing the range
+  // select inside each group, its ranks in increasing order, each narrowing the range
   std::size_t r = 0;
   for (std::size_t g = 0; g < ng; ++g) {
     std::uint64_t* first = gathered + s.group_start[g];
@@ -278,31 +287,34 @@ void select_ranks(std::span<const double> data, std::int64_t kmin, std::int64_t 
 
 }  // namespace
 
+void extend_key_range(std::span<const double> data, KeyRange& range) noexcept {
+  key_range_of(data.data(), data.size(), &range.lo, &range.hi);
+}
+
 void summarize(std::span<const double> data, std::span<const double> levels, std::span<double> quantiles,
-               double& mean, double& sd, SummaryScratch& scratch) {
+               double& mean, double& sd, SummaryScratch& scratch, const KeyRange* range) {
   const std::size_t n = data.size();
   if (levels.size() != quantiles.size()) throw std::invalid_argument("summarize: levels and quantiles differ in size");
   if (n == 0) throw std::invalid_argument("summarize: no data");
-  double sum[4], v[4] = {0, 0, 0, 0};
   if (levels.empty()) {
-    sum_only(data.data(), n, sum);
-    mean = finish_mean(sum, n);
-    sqdev_and_bins(data.data(), n, mean, v, 0, 0, nullptr);
-    sd = finish_sd(v, n, mean);
+    moments(data.data(), n, mean, sd);
     return;
   }
-  std::int64_t kmin = 0, kmax = 0;
-  sum_and_range(data.data(), n, sum, &kmin, &kmax);
-  mean = finish_mean(sum, n);
+  KeyRange r;
+  if (range)
+    r = *range;
+  else
+    extend_key_range(data, r);
   wanted_ranks(n, levels, scratch.ranks);
-  if (kmin == kmax) {
+  if (r.lo == r.hi) {
     // all values have the same bits
-    sqdev_and_bins(data.data(), n, mean, v, 0, 0, nullptr);
-    scratch.rank_value.assign(scratch.ranks.size(), from_key(static_cast<std::uint64_t>(kmin) ^ kSign));
+    moments(data.data(), n, mean, sd);
+    scratch.rank_value.assign(scratch.ranks.size(), from_key(static_cast<std::uint64_t>(r.lo) ^ kSign));
   } else {
-    select_ranks(data, kmin, kmax, mean, v, scratch);
+    double v[4] = {0, 0, 0, 0};
+    histogram_select(data, r.lo, r.hi, mean, v, scratch);
+    sd = finish_sd(v, n, mean);
   }
-  sd = finish_sd(v, n, mean);
   finish_quantiles(n, levels, quantiles, scratch);
 }
 
@@ -318,13 +330,6 @@ void exact_quantiles(std::span<const double> data, std::span<const double> level
   exact_quantiles(data, levels, out, scratch);
 }
 
-void mean_sd(std::span<const double> data, double& mean, double& sd) noexcept {
-  const std::size_t n = data.size();
-  double sum[4], v[4] = {0, 0, 0, 0};
-  sum_only(data.data(), n, sum);
-  mean = finish_mean(sum, n);
-  sqdev_and_bins(data.data(), n, mean, v, 0, 0, nullptr);
-  sd = finish_sd(v, n, mean);
-}
+void mean_sd(std::span<const double> data, double& mean, double& sd) noexcept { moments(data.data(), data.size(), mean, sd); }
 
 }  // namespace aicast

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <span>
 #include <vector>
 
@@ -19,20 +20,33 @@ struct SummaryScratch {
   std::vector<double> rank_value;
 };
 
-// Mean, sample standard deviation (n - 1) and exact quantiles of `data` in three passes over it:
-// (1) sum and order-key range, (2) histogram of the keys and sum of squared deviations from the
-// mean, (3) gather of the few histogram bins holding the wanted ranks, then selection inside them.
+// The range of the order keys of some values: an integer map of doubles preserving their order
+// (-0 before +0, NaNs beyond the infinities). Empty: lo > hi. Merging ranges (min of lo, max of hi)
+// is exact and order independent, so blocks of a month can be merged in any order.
+struct KeyRange {
+  std::int64_t lo = std::numeric_limits<std::int64_t>::max();
+  std::int64_t hi = std::numeric_limits<std::int64_t>::min();
+};
+
+// Widens `range` to cover every value of `data`.
+void extend_key_range(std::span<const double> data, KeyRange& range) noexcept;
+
+// Mean, sample standard deviation (n - 1) and exact quantiles of `data` in two passes over it,
+// given the key range of `data` (`range`; computed in an extra pass when null; it must cover
+// every value): (1) histogram of the keys over the range and sum, (2) sum of squared deviations
+// from the mean and gather of the few histogram bins holding the wanted ranks; then selection
+// inside those bins.
 //
 // Quantiles at `levels` (each in [0, 1]; `quantiles` has the same size) use NumPy's default
 // "linear" rule, h = (n - 1) q, value = x[floor h] + (h - floor h)(x[floor h + 1] - x[floor h])
 // on sorted x, and equal np.quantile bit for bit: O(n), never an approximation. Empty `levels`
-// skips passes (2)'s histogram and (3).
+// skips the histogram and the gather.
 //
 // Mean and sd are the two-pass moments, summed in a fixed order (four interleaved partial sums),
 // so the same data give the same bits on every machine. An infinite mean gives an infinite sd
 // (n > 1), not NaN. n == 1 gives sd 0.
 void summarize(std::span<const double> data, std::span<const double> levels, std::span<double> quantiles,
-               double& mean, double& sd, SummaryScratch& scratch);
+               double& mean, double& sd, SummaryScratch& scratch, const KeyRange* range = nullptr);
 
 // Exact quantiles only (see summarize).
 void exact_quantiles(std::span<const double> data, std::span<const double> levels, std::span<double> out,
