@@ -34,7 +34,7 @@ namespace {
 
 constexpr std::uint64_t kSign = 0x8000000000000000ull;
 constexpr int kBinBits = 12;          // about 4096 bins
-constexpr std::size_t kChunk = 512;   // values whose bin indices are computed at once (a multiple of 4)
+constexpr std::size_t kChunk = 512;   // values whose bin indices are computed at once (a multiple of kLanes)
 #ifndef AICAST_HIST_COPIES
 #define AICAST_HIST_COPIES 2
 #endif
@@ -86,65 +86,66 @@ void key_range_of(const double* x, std::size_t n, std::int64_t* lo, std::int64_t
   *hi = std::max(std::max(h0, h1), std::max(h2, h3));
 }
 
-// The moments add value i to partial sum i % 4 for i < 4 floor(n / 4), the rest to partial sum 0,
-// then ((s0 + s1) + (s2 + s3)). Chunks of a multiple of 4 values keep that order.
+// The moments add value i to partial sum i % kLanes (in order), then combine the partial sums by
+// a fixed pairwise tree: the same bits for the same data on every machine and instruction set
+// (no reassociation: no fast-math, no FMA). Chunks of a multiple of kLanes values keep that order.
+// kLanes independent sums keep the adds from waiting on each other.
+constexpr std::size_t kLanes = 16;
 
-// Pass 1: partial sums added to sum[0..3]; with `bins`, also each value's bin.
+// Pass 1: partial sums added to sum[0..kLanes); with `bins`, also each value's bin.
 AICAST_SIMD_CLONES
 void sum_and_bins(const double* x, std::size_t n, double* sum, std::int64_t kmin, int shift, std::uint32_t* bins) {
-  double s0 = sum[0], s1 = sum[1], s2 = sum[2], s3 = sum[3];
+  double s[kLanes];
+  for (std::size_t j = 0; j < kLanes; ++j) s[j] = sum[j];
   std::size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    s0 += x[i];
-    s1 += x[i + 1];
-    s2 += x[i + 2];
-    s3 += x[i + 3];
-  }
-  for (; i < n; ++i) s0 += x[i];
-  sum[0] = s0;
-  sum[1] = s1;
-  sum[2] = s2;
-  sum[3] = s3;
+  for (; i + kLanes <= n; i += kLanes)
+    for (std::size_t j = 0; j < kLanes; ++j) s[j] += x[i + j];
+  for (std::size_t j = 0; i + j < n; ++j) s[j] += x[i + j];
+  for (std::size_t j = 0; j < kLanes; ++j) sum[j] = s[j];
   if (bins)
     for (std::size_t j = 0; j < n; ++j) bins[j] = bin_of(x[j], kmin, shift);
 }
 
-// Pass 2: squared deviations from the mean added to v[0..3]; with `bins`, also each value's bin.
+// Pass 2: squared deviations from the mean added to v[0..kLanes); with `bins`, also each value's bin.
 AICAST_SIMD_CLONES
 void sqdev_and_bins(const double* x, std::size_t n, double mean, double* v, std::int64_t kmin, int shift,
                     std::uint32_t* bins) {
-  double v0 = v[0], v1 = v[1], v2 = v[2], v3 = v[3];
+  double s[kLanes];
+  for (std::size_t j = 0; j < kLanes; ++j) s[j] = v[j];
   std::size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const double d0 = x[i] - mean, d1 = x[i + 1] - mean, d2 = x[i + 2] - mean, d3 = x[i + 3] - mean;
-    v0 += d0 * d0;
-    v1 += d1 * d1;
-    v2 += d2 * d2;
-    v3 += d3 * d3;
+  for (; i + kLanes <= n; i += kLanes)
+    for (std::size_t j = 0; j < kLanes; ++j) {
+      const double d = x[i + j] - mean;
+      s[j] += d * d;
+    }
+  for (std::size_t j = 0; i + j < n; ++j) {
+    const double d = x[i + j] - mean;
+    s[j] += d * d;
   }
-  for (; i < n; ++i) {
-    const double d = x[i] - mean;
-    v0 += d * d;
-  }
-  v[0] = v0;
-  v[1] = v1;
-  v[2] = v2;
-  v[3] = v3;
+  for (std::size_t j = 0; j < kLanes; ++j) v[j] = s[j];
   if (bins)
     for (std::size_t j = 0; j < n; ++j) bins[j] = bin_of(x[j], kmin, shift);
 }
 
-double finish_mean(const double* s, std::size_t n) { return ((s[0] + s[1]) + (s[2] + s[3])) / static_cast<double>(n); }
+double combine(const double* s) {
+  double t[kLanes];
+  for (std::size_t j = 0; j < kLanes; ++j) t[j] = s[j];
+  for (std::size_t w = kLanes / 2; w >= 1; w /= 2)
+    for (std::size_t j = 0; j < w; ++j) t[j] = t[j] + t[j + w];
+  return t[0];
+}
+
+double finish_mean(const double* s, std::size_t n) { return combine(s) / static_cast<double>(n); }
 
 double finish_sd(const double* v, std::size_t n, double mean) {
   // an infinite value (e.g. a break-even that never happens) makes the spread infinite, not NaN
   if (std::isinf(mean)) return n > 1 ? std::numeric_limits<double>::infinity() : 0.0;
-  return n > 1 ? std::sqrt(((v[0] + v[1]) + (v[2] + v[3])) / static_cast<double>(n - 1)) : 0.0;
+  return n > 1 ? std::sqrt(combine(v) / static_cast<double>(n - 1)) : 0.0;
 }
 
 // Mean and sd without quantiles: two plain passes.
 void moments(const double* x, std::size_t n, double& mean, double& sd) noexcept {
-  double sum[4] = {0, 0, 0, 0}, v[4] = {0, 0, 0, 0};
+  double sum[kLanes] = {}, v[kLanes] = {};
   sum_and_bins(x, n, sum, 0, 0, nullptr);
   mean = finish_mean(sum, n);
   sqdev_and_bins(x, n, mean, v, 0, 0, nullptr);
@@ -198,11 +199,14 @@ void histogram_select(std::span<const double> data, std::int64_t kmin, std::int6
   std::uint32_t* bins = s.bins.data();
   std::uint32_t* hist = s.hist.data();
   // pass 1: sum and histogram
-  double sum[4] = {0, 0, 0, 0};
+  double sum[kLanes] = {};
   for (std::size_t c0 = 0; c0 < n; c0 += kChunk) {
     const std::size_t len = std::min(kChunk, n - c0);
     sum_and_bins(x + c0, len, sum, kmin, shift, bins);
     std::size_t j = 0;
+#ifdef EXP_NOHIST
+    j = len;
+#endif
     if constexpr (kCopies == 4) {
       for (; j + 4 <= len; j += 4) {
         ++hist[bins[j]];
@@ -261,7 +265,22 @@ void histogram_select(std::span<const double> data, std::int64_t kmin, std::int6
   for (std::size_t c0 = 0; c0 < n; c0 += kChunk) {
     const std::size_t len = std::min(kChunk, n - c0);
     sqdev_and_bins(x + c0, len, mean, v, kmin, shift, bins);
-    for (std::size_t j = 0; j < len; ++j) {
+    // few values are wanted: test 8 at a time (slot -1 has every bit set, so the AND of 8 slots
+    // is negative unless one of them is wanted), then look closer
+    std::size_t j = 0;
+#ifdef EXP_NOGATHER
+    j = len;
+#endif
+    for (; j + 8 <= len; j += 8) {
+      const std::int16_t all = slot[bins[j]] & slot[bins[j + 1]] & slot[bins[j + 2]] & slot[bins[j + 3]] &
+                               slot[bins[j + 4]] & slot[bins[j + 5]] & slot[bins[j + 6]] & slot[bins[j + 7]];
+      if (all < 0) continue;
+      for (std::size_t t = j; t < j + 8; ++t) {
+        const std::int16_t g = slot[bins[t]];
+        if (g >= 0) gathered[fill[g]++] = static_cast<std::uint64_t>(signed_key(x[c0 + t])) ^ kSign;
+      }
+    }
+    for (; j < len; ++j) {
       const std::int16_t g = slot[bins[j]];
       if (g >= 0) gathered[fill[g]++] = static_cast<std::uint64_t>(signed_key(x[c0 + j])) ^ kSign;
     }
@@ -311,7 +330,7 @@ void summarize(std::span<const double> data, std::span<const double> levels, std
     moments(data.data(), n, mean, sd);
     scratch.rank_value.assign(scratch.ranks.size(), from_key(static_cast<std::uint64_t>(r.lo) ^ kSign));
   } else {
-    double v[4] = {0, 0, 0, 0};
+    double v[kLanes] = {};
     histogram_select(data, r.lo, r.hi, mean, v, scratch);
     sd = finish_sd(v, n, mean);
   }
