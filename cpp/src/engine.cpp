@@ -61,7 +61,7 @@ int slab_months(std::int64_t paths, int months) {
 template <class Holds>
 inline void track_event_loop(const double* v, std::uint8_t* hit, std::size_t n, double t, std::int64_t& holds,
                              std::int64_t& first, Holds cmp) noexcept {
-  std::int64_t h = 0, f = 0;
+  std::uint32_t h = 0, f = 0;  // n < 2^32 (paths are at most 2^32 - 1)
   for (std::size_t i = 0; i < n; ++i) {
     const std::uint8_t y = cmp(v[i], t) ? 1 : 0;
     const std::uint8_t before = hit[i];

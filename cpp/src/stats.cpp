@@ -1,32 +1,14 @@
-// stats.cpp — exact histogram-select quantiles and two-pass moments, fused into two passes.
+// stats.cpp — exact histogram-select quantiles and corrected two-pass moments, fused into two passes.
 #include "aicast/stats.hpp"
 
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <stdexcept>
 
 #include "aicast/fastmath.hpp"
-
-#ifdef AICAST_STATS_PROFILE
-#include <x86intrin.h>
-double aicast_prof[8];
-#define PROF(i)                                 \
-  do {                                          \
-    const unsigned long long t_ = __rdtsc();    \
-    aicast_prof[i] += double(t_ - prof_t);      \
-    prof_t = t_;                                \
-  } while (0)
-#define PROF_START unsigned long long prof_t = __rdtsc()
-#else
-#define PROF(i) \
-  do {          \
-  } while (0)
-#define PROF_START \
-  do {             \
-  } while (0)
-#endif
 
 namespace aicast {
 
@@ -35,10 +17,7 @@ namespace {
 constexpr std::uint64_t kSign = 0x8000000000000000ull;
 constexpr int kBinBits = 12;          // about 4096 bins
 constexpr std::size_t kChunk = 512;   // values whose bin indices are computed at once (a multiple of kLanes)
-#ifndef AICAST_HIST_COPIES
-#define AICAST_HIST_COPIES 2
-#endif
-constexpr std::size_t kCopies = AICAST_HIST_COPIES;  // sub-histograms: consecutive equal bins do not wait on each other
+constexpr std::size_t kCopies = 2;   // sub-histograms (even and odd values): equal bins in a row do not wait on each other
 
 // Monotone map from double to int64: a < b  <=>  key(a) < key(b), -0 < +0, NaNs beyond the
 // infinities. The unsigned order key is key ^ kSign.
@@ -86,43 +65,86 @@ void key_range_of(const double* x, std::size_t n, std::int64_t* lo, std::int64_t
   *hi = std::max(std::max(h0, h1), std::max(h2, h3));
 }
 
-// The moments add value i to partial sum i % kLanes (in order), then combine the partial sums by
-// a fixed pairwise tree: the same bits for the same data on every machine and instruction set
-// (no reassociation: no fast-math, no FMA). Chunks of a multiple of kLanes values keep that order.
-// kLanes independent sums keep the adds from waiting on each other.
+// Moments: the corrected two-pass algorithm (Bjorck; Chan, Golub and LeVeque 1983). Pass 1 sums
+// the values: m1 = sum / n. Pass 2 sums d = x - m1 and d^2; then mean = m1 + sum d / n and
+// var = (sum d^2 - (sum d)^2 / n) / (n - 1), which removes the error of m1 to first order (plain
+// two-pass loses it squared: 1e12 + O(1) data would keep a few % of error in sd).
+//
+// Every sum is blocked: in each chunk of kChunk values, value i goes to partial sum i % kLanes (in
+// order), the chunk's partial sums are added to the running ones, and at the end the kLanes
+// running sums are combined by a fixed pairwise tree. Chunks start at multiples of kChunk, so the
+// same data give the same bits on every machine and instruction set (no reassociation: no
+// fast-math, no FMA). kLanes independent sums keep the adds from waiting on each other; chunks
+// keep the error growing like n / kChunk + kChunk / kLanes instead of n / kLanes.
 constexpr std::size_t kLanes = 16;
+static_assert(kChunk % kLanes == 0, "chunks must start at a multiple of kLanes");
 
-// Pass 1: partial sums added to sum[0..kLanes); with `bins`, also each value's bin.
+// Eight partial sums as one GCC vector: element-wise IEEE adds and multiplies (the same bits on
+// every instruction set), compiled to whatever vector width the target has.
+typedef double Vec8 __attribute__((vector_size(64)));
+static_assert(kLanes == 16, "two Vec8 of partial sums");
+
+// Pass 1 over one chunk: its sums added to sum[0..kLanes); with `bins`, also each value's bin.
 AICAST_SIMD_CLONES
-void sum_and_bins(const double* x, std::size_t n, double* sum, std::int64_t kmin, int shift, std::uint32_t* bins) {
-  double s[kLanes];
-  for (std::size_t j = 0; j < kLanes; ++j) s[j] = sum[j];
+void sum_chunk(const double* x, std::size_t n, double* sum, std::int64_t kmin, int shift, std::uint32_t* bins) {
+  Vec8 s0 = {}, s1 = {};
   std::size_t i = 0;
-  for (; i + kLanes <= n; i += kLanes)
-    for (std::size_t j = 0; j < kLanes; ++j) s[j] += x[i + j];
-  for (std::size_t j = 0; i + j < n; ++j) s[j] += x[i + j];
-  for (std::size_t j = 0; j < kLanes; ++j) sum[j] = s[j];
+  for (; i + kLanes <= n; i += kLanes) {
+    Vec8 a, b;
+    std::memcpy(&a, x + i, sizeof a);
+    std::memcpy(&b, x + i + 8, sizeof b);
+    s0 += a;
+    s1 += b;
+  }
+  for (std::size_t j = 0; i + j < n; ++j) {
+    if (j < 8)
+      s0[j] += x[i + j];
+    else
+      s1[j - 8] += x[i + j];
+  }
+  for (std::size_t j = 0; j < 8; ++j) {
+    sum[j] += s0[j];
+    sum[j + 8] += s1[j];
+  }
   if (bins)
     for (std::size_t j = 0; j < n; ++j) bins[j] = bin_of(x[j], kmin, shift);
 }
 
-// Pass 2: squared deviations from the mean added to v[0..kLanes); with `bins`, also each value's bin.
+// Pass 2 over one chunk: sums of d = x - m1 and d^2 added to dev and sq; with `bins`, also each
+// value's bin.
 AICAST_SIMD_CLONES
-void sqdev_and_bins(const double* x, std::size_t n, double mean, double* v, std::int64_t kmin, int shift,
-                    std::uint32_t* bins) {
-  double s[kLanes];
-  for (std::size_t j = 0; j < kLanes; ++j) s[j] = v[j];
+void deviation_chunk(const double* x, std::size_t n, double m1, double* dev, double* sq, std::int64_t kmin, int shift,
+                     std::uint32_t* bins) {
+  Vec8 s0 = {}, s1 = {}, q0 = {}, q1 = {};
+  const Vec8 m = {m1, m1, m1, m1, m1, m1, m1, m1};
   std::size_t i = 0;
-  for (; i + kLanes <= n; i += kLanes)
-    for (std::size_t j = 0; j < kLanes; ++j) {
-      const double d = x[i + j] - mean;
-      s[j] += d * d;
-    }
-  for (std::size_t j = 0; i + j < n; ++j) {
-    const double d = x[i + j] - mean;
-    s[j] += d * d;
+  for (; i + kLanes <= n; i += kLanes) {
+    Vec8 a, b;
+    std::memcpy(&a, x + i, sizeof a);
+    std::memcpy(&b, x + i + 8, sizeof b);
+    a -= m;
+    b -= m;
+    s0 += a;
+    s1 += b;
+    q0 += a * a;
+    q1 += b * b;
   }
-  for (std::size_t j = 0; j < kLanes; ++j) v[j] = s[j];
+  for (std::size_t j = 0; i + j < n; ++j) {
+    const double d = x[i + j] - m1;
+    if (j < 8) {
+      s0[j] += d;
+      q0[j] += d * d;
+    } else {
+      s1[j - 8] += d;
+      q1[j - 8] += d * d;
+    }
+  }
+  for (std::size_t j = 0; j < 8; ++j) {
+    dev[j] += s0[j];
+    dev[j + 8] += s1[j];
+    sq[j] += q0[j];
+    sq[j + 8] += q1[j];
+  }
   if (bins)
     for (std::size_t j = 0; j < n; ++j) bins[j] = bin_of(x[j], kmin, shift);
 }
@@ -135,21 +157,40 @@ double combine(const double* s) {
   return t[0];
 }
 
-double finish_mean(const double* s, std::size_t n) { return combine(s) / static_cast<double>(n); }
+struct Sums {
+  double sum[kLanes] = {}, dev[kLanes] = {}, sq[kLanes] = {};
+};
 
-double finish_sd(const double* v, std::size_t n, double mean) {
+double first_mean(const Sums& s, std::size_t n) { return combine(s.sum) / static_cast<double>(n); }
+
+void finish_moments(const Sums& s, std::size_t n, double m1, double& mean, double& sd) {
+  const double nd = static_cast<double>(n);
   // an infinite value (e.g. a break-even that never happens) makes the spread infinite, not NaN
-  if (std::isinf(mean)) return n > 1 ? std::numeric_limits<double>::infinity() : 0.0;
-  return n > 1 ? std::sqrt(combine(v) / static_cast<double>(n - 1)) : 0.0;
+  if (std::isinf(m1)) {
+    mean = m1;
+    sd = n > 1 ? std::numeric_limits<double>::infinity() : 0.0;
+    return;
+  }
+  const double dev = combine(s.dev), sq = combine(s.sq);
+  double ss = sq;
+  mean = m1;
+  if (std::isfinite(dev)) {  // not when deviations overflow (values near the largest double)
+    mean = m1 + dev / nd;
+    ss = sq - dev * (dev / nd);
+  }
+  sd = n > 1 ? std::sqrt(std::max(ss, 0.0) / (nd - 1.0)) : 0.0;
+  if (std::isnan(ss)) sd = ss;
 }
 
 // Mean and sd without quantiles: two plain passes.
 void moments(const double* x, std::size_t n, double& mean, double& sd) noexcept {
-  double sum[kLanes] = {}, v[kLanes] = {};
-  sum_and_bins(x, n, sum, 0, 0, nullptr);
-  mean = finish_mean(sum, n);
-  sqdev_and_bins(x, n, mean, v, 0, 0, nullptr);
-  sd = finish_sd(v, n, mean);
+  Sums s;
+  for (std::size_t c0 = 0; c0 < n; c0 += kChunk) sum_chunk(x + c0, std::min(kChunk, n - c0), s.sum, 0, 0, nullptr);
+  const double m1 = first_mean(s, n);
+  if (!std::isinf(m1))
+    for (std::size_t c0 = 0; c0 < n; c0 += kChunk)
+      deviation_chunk(x + c0, std::min(kChunk, n - c0), m1, s.dev, s.sq, 0, 0, nullptr);
+  finish_moments(s, n, m1, mean, sd);
 }
 
 // The ranks the levels need: floor(h) and floor(h) + 1, sorted, unique.
@@ -181,10 +222,9 @@ void finish_quantiles(std::size_t n, std::span<const double> levels, std::span<d
 }
 
 // Both passes and the selection for keys in [kmin, kmax], kmin < kmax: the wanted ranks' values
-// into s.rank_value, the mean, and the squared deviations into v.
-void histogram_select(std::span<const double> data, std::int64_t kmin, std::int64_t kmax, double& mean, double* v,
+// into s.rank_value, and the mean and sd.
+void histogram_select(std::span<const double> data, std::int64_t kmin, std::int64_t kmax, double& mean, double& sd,
                       SummaryScratch& s) {
-  PROF_START;
   const std::size_t n = data.size();
   const double* x = data.data();
   const std::size_t nr = s.ranks.size();
@@ -199,33 +239,20 @@ void histogram_select(std::span<const double> data, std::int64_t kmin, std::int6
   std::uint32_t* bins = s.bins.data();
   std::uint32_t* hist = s.hist.data();
   // pass 1: sum and histogram
-  double sum[kLanes] = {};
+  Sums sums;
   for (std::size_t c0 = 0; c0 < n; c0 += kChunk) {
     const std::size_t len = std::min(kChunk, n - c0);
-    sum_and_bins(x + c0, len, sum, kmin, shift, bins);
+    sum_chunk(x + c0, len, sums.sum, kmin, shift, bins);
     std::size_t j = 0;
-#ifdef EXP_NOHIST
-    j = len;
-#endif
-    if constexpr (kCopies == 4) {
-      for (; j + 4 <= len; j += 4) {
-        ++hist[bins[j]];
-        ++hist[nbins + bins[j + 1]];
-        ++hist[2 * nbins + bins[j + 2]];
-        ++hist[3 * nbins + bins[j + 3]];
-      }
-    } else if constexpr (kCopies == 2) {
-      for (; j + 2 <= len; j += 2) {
-        ++hist[bins[j]];
-        ++hist[nbins + bins[j + 1]];
-      }
+    for (; j + 2 <= len; j += 2) {
+      ++hist[bins[j]];
+      ++hist[nbins + bins[j + 1]];
     }
     for (; j < len; ++j) ++hist[bins[j]];
   }
-  mean = finish_mean(sum, n);
+  const double m1 = first_mean(sums, n);
   for (std::size_t c = 1; c < kCopies; ++c)
     for (std::size_t b = 0; b < nbins; ++b) hist[b] += hist[c * nbins + b];
-  PROF(0);
   // the bin holding each rank and where that bin starts in sorted order; a group per distinct bin
   s.rank_group.resize(nr);
   s.rank_bin_start.resize(nr);
@@ -257,20 +284,16 @@ void histogram_select(std::span<const double> data, std::int64_t kmin, std::int6
   s.group_fill.assign(s.group_start.begin(), s.group_start.end() - 1);
   s.slot.assign(nbins, -1);
   for (std::size_t g = 0; g < ng; ++g) s.slot[s.group_bin[g]] = static_cast<std::int16_t>(g);
-  PROF(1);
-  // pass 2: squared deviations, and the values of the needed bins
+  // pass 2: deviations from m1, and the values of the needed bins
   const std::int16_t* slot = s.slot.data();
   std::uint64_t* gathered = s.gathered.data();
   std::size_t* fill = s.group_fill.data();
   for (std::size_t c0 = 0; c0 < n; c0 += kChunk) {
     const std::size_t len = std::min(kChunk, n - c0);
-    sqdev_and_bins(x + c0, len, mean, v, kmin, shift, bins);
+    deviation_chunk(x + c0, len, m1, sums.dev, sums.sq, kmin, shift, bins);
     // few values are wanted: test 8 at a time (slot -1 has every bit set, so the AND of 8 slots
     // is negative unless one of them is wanted), then look closer
     std::size_t j = 0;
-#ifdef EXP_NOGATHER
-    j = len;
-#endif
     for (; j + 8 <= len; j += 8) {
       const std::int16_t all = slot[bins[j]] & slot[bins[j + 1]] & slot[bins[j + 2]] & slot[bins[j + 3]] &
                                slot[bins[j + 4]] & slot[bins[j + 5]] & slot[bins[j + 6]] & slot[bins[j + 7]];
@@ -285,10 +308,7 @@ void histogram_select(std::span<const double> data, std::int64_t kmin, std::int6
       if (g >= 0) gathered[fill[g]++] = static_cast<std::uint64_t>(signed_key(x[c0 + j])) ^ kSign;
     }
   }
-  PROF(2);
-#ifdef AICAST_STATS_PROFILE
-  aicast_prof[5] += double(total);
-#endif
+  finish_moments(sums, n, m1, mean, sd);
   // select inside each group, its ranks in increasing order, each narrowing the range
   std::size_t r = 0;
   for (std::size_t g = 0; g < ng; ++g) {
@@ -301,7 +321,6 @@ void histogram_select(std::span<const double> data, std::int64_t kmin, std::int6
       first = nth + 1;
     }
   }
-  PROF(3);
 }
 
 }  // namespace
@@ -330,9 +349,7 @@ void summarize(std::span<const double> data, std::span<const double> levels, std
     moments(data.data(), n, mean, sd);
     scratch.rank_value.assign(scratch.ranks.size(), from_key(static_cast<std::uint64_t>(r.lo) ^ kSign));
   } else {
-    double v[kLanes] = {};
-    histogram_select(data, r.lo, r.hi, mean, v, scratch);
-    sd = finish_sd(v, n, mean);
+    histogram_select(data, r.lo, r.hi, mean, sd, scratch);
   }
   finish_quantiles(n, levels, quantiles, scratch);
 }

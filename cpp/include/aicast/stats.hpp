@@ -39,12 +39,15 @@ void extend_key_range(std::span<const double> data, KeyRange& range) noexcept;
 //
 // Quantiles at `levels` (each in [0, 1]; `quantiles` has the same size) use NumPy's default
 // "linear" rule, h = (n - 1) q, value = x[floor h] + (h - floor h)(x[floor h + 1] - x[floor h])
-// on sorted x, and equal np.quantile bit for bit: O(n), never an approximation. Empty `levels`
-// skips the histogram and the gather.
+// on sorted x, and equal np.quantile bit for bit: O(n), never an approximation. (Where both
+// neighbours are the same infinity the quantile is that infinity; np.quantile gives NaN.) Empty
+// `levels` skips the histogram and the gather.
 //
-// Mean and sd are the two-pass moments, summed in a fixed order (four interleaved partial sums),
-// so the same data give the same bits on every machine. An infinite mean gives an infinite sd
-// (n > 1), not NaN. n == 1 gives sd 0.
+// Mean and sd are the corrected two-pass moments (sums of x, then of d = x - m1 and d^2 with
+// m1 = the first-pass mean; mean = m1 + sum d / n, var = (sum d^2 - (sum d)^2 / n) / (n - 1)), each
+// sum in a fixed blocked order (see stats.cpp), so the same data give the same bits on every
+// machine and instruction set. An infinite mean gives an infinite sd (n > 1), not NaN. n == 1
+// gives sd 0.
 void summarize(std::span<const double> data, std::span<const double> levels, std::span<double> quantiles,
                double& mean, double& sd, SummaryScratch& scratch, const KeyRange* range = nullptr);
 
