@@ -39,6 +39,11 @@ def _datasets():
     yield "sorted", np.sort(rng.standard_normal(n))
     yield "reversed", np.sort(rng.standard_normal(n))[::-1].copy()
     yield "small n", rng.standard_normal(5)
+    # big histogram bins refined again: ulp-spaced values between extreme ones, a few distinct values
+    ulps = 1.0 + np.arange(100_000) * np.finfo(float).eps
+    yield "nested scales", rng.permutation(np.concatenate([ulps, [1e-300, 1e300, -1e300], rng.random(5000) * 1e-200]))
+    yield "few distinct", rng.choice([-3.0, 0.0, 1e-12, 2.0, 2.0 + 4e-16, 1e9], n)
+    yield "ulp ties", rng.permutation(np.repeat(1.0 + np.arange(50) * np.finfo(float).eps, 4000))
 
 
 def _expected(data, levels):

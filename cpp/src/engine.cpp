@@ -276,8 +276,9 @@ MemoryEstimate estimate_memory(const Scenario& sc, const RunConfig& cfg) {
   const double threads = resolve_threads(cfg.threads);
   e.parts.emplace_back("model state", 8.0 * n * static_cast<double>(sc.state_doubles()));
   e.parts.emplace_back("month buffers", 8.0 * n * s * k);
-  // at most every value of a month as a gathered key (data in one histogram bin); usually ~1%
-  e.parts.emplace_back("quantile scratch", 8.0 * n * std::min(threads, s * k));
+  // values of the histogram bins holding the wanted ranks, as keys: usually ~1% of a month, all of
+  // it (and a refinement) for data in few bins
+  e.parts.emplace_back("quantile scratch", 16.0 * n * std::min(threads, s * k));
   e.parts.emplace_back("events", 1.0 * n * static_cast<double>(cfg.events.size()));
   e.parts.emplace_back("summaries", 8.0 * s * m * (static_cast<double>(cfg.levels.size()) + 2.0));
   if (cfg.keep_paths) e.parts.emplace_back("kept paths", 8.0 * n * s * m);

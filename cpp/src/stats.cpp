@@ -221,6 +221,85 @@ void finish_quantiles(std::size_t n, std::span<const double> levels, std::span<d
   }
 }
 
+constexpr std::size_t kSmallGroup = 4096;  // selection by nth_element up to this many values
+
+AICAST_SIMD_CLONES
+void ukey_range(const std::uint64_t* a, std::size_t n, std::uint64_t& lo, std::uint64_t& hi) noexcept {
+  std::uint64_t l = ~0ull, h = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    l = a[i] < l ? a[i] : l;
+    h = a[i] > h ? a[i] : h;
+  }
+  lo = l;
+  hi = h;
+}
+
+// The values at local ranks ranks[0] < ... < ranks[nr - 1] of the unsigned order keys a[0, len)
+// into out[0, nr). Small sets: nth_element, each rank narrowing the range. Large ones (heavy ties,
+// or a few extreme values stretching the top-level bins): all equal, or a histogram over their own
+// key range and the same select inside the bins holding the ranks (the range shrinks by 2^12 or
+// more per level, so at most 6 levels).
+void select_keys(std::uint64_t* a, std::size_t len, const std::size_t* ranks, std::size_t nr, double* out) {
+  if (len <= kSmallGroup) {
+    std::uint64_t* first = a;
+    for (std::size_t r = 0; r < nr; ++r) {
+      std::uint64_t* nth = a + ranks[r];
+      std::nth_element(first, nth, a + len);
+      out[r] = from_key(*nth);
+      first = nth + 1;
+    }
+    return;
+  }
+  std::uint64_t lo = 0, hi = 0;
+  ukey_range(a, len, lo, hi);
+  if (lo == hi) {
+    std::fill(out, out + nr, from_key(lo));
+    return;
+  }
+  const std::uint64_t range = hi - lo;
+  const int shift = std::max(0, 64 - std::countl_zero(range) - kBinBits);
+  const std::size_t nbins = static_cast<std::size_t>(range >> shift) + 1;
+  std::vector<std::uint32_t> hist(nbins, 0);
+  for (std::size_t i = 0; i < len; ++i) ++hist[(a[i] - lo) >> shift];
+  // groups: the distinct bins holding ranks; per rank its group and its rank inside the bin
+  std::vector<std::size_t> group_bin, group_start, rank_group(nr), local(nr);
+  {
+    std::size_t cum = 0, r = 0;
+    for (std::size_t b = 0; b < nbins && r < nr; ++b) {
+      if (ranks[r] < cum + hist[b]) {
+        group_bin.push_back(b);
+        for (; r < nr && ranks[r] < cum + hist[b]; ++r) {
+          rank_group[r] = group_bin.size() - 1;
+          local[r] = ranks[r] - cum;
+        }
+      }
+      cum += hist[b];
+    }
+  }
+  const std::size_t ng = group_bin.size();
+  std::size_t total = 0;
+  for (std::size_t g = 0; g < ng; ++g) {
+    group_start.push_back(total);
+    total += hist[group_bin[g]];
+  }
+  group_start.push_back(total);
+  std::vector<std::int16_t> slot(nbins, -1);
+  for (std::size_t g = 0; g < ng; ++g) slot[group_bin[g]] = static_cast<std::int16_t>(g);
+  std::vector<std::uint64_t> sub(total);
+  std::vector<std::size_t> fill(group_start.begin(), group_start.end() - 1);
+  for (std::size_t i = 0; i < len; ++i) {
+    const std::int16_t g = slot[(a[i] - lo) >> shift];
+    if (g >= 0) sub[fill[static_cast<std::size_t>(g)]++] = a[i];
+  }
+  for (std::size_t r = 0; r < nr;) {
+    const std::size_t g = rank_group[r];
+    std::size_t r1 = r;
+    while (r1 < nr && rank_group[r1] == g) ++r1;
+    select_keys(sub.data() + group_start[g], group_start[g + 1] - group_start[g], local.data() + r, r1 - r, out + r);
+    r = r1;
+  }
+}
+
 // Both passes and the selection for keys in [kmin, kmax], kmin < kmax: the wanted ranks' values
 // into s.rank_value, and the mean and sd.
 void histogram_select(std::span<const double> data, std::int64_t kmin, std::int64_t kmax, double& mean, double& sd,
@@ -309,17 +388,16 @@ void histogram_select(std::span<const double> data, std::int64_t kmin, std::int6
     }
   }
   finish_moments(sums, n, m1, mean, sd);
-  // select inside each group, its ranks in increasing order, each narrowing the range
-  std::size_t r = 0;
-  for (std::size_t g = 0; g < ng; ++g) {
-    std::uint64_t* first = gathered + s.group_start[g];
-    std::uint64_t* const last = gathered + s.group_start[g + 1];
-    for (; r < nr && s.rank_group[r] == g; ++r) {
-      std::uint64_t* nth = gathered + s.group_start[g] + (s.ranks[r] - s.rank_bin_start[r]);
-      std::nth_element(first, nth, last);
-      s.rank_value[r] = from_key(*nth);
-      first = nth + 1;
-    }
+  // select inside each group
+  s.local.resize(nr);
+  for (std::size_t r = 0; r < nr; ++r) s.local[r] = s.ranks[r] - s.rank_bin_start[r];
+  for (std::size_t r = 0; r < nr;) {
+    const std::size_t g = s.rank_group[r];
+    std::size_t r1 = r;
+    while (r1 < nr && s.rank_group[r1] == g) ++r1;
+    select_keys(gathered + s.group_start[g], s.group_start[g + 1] - s.group_start[g], s.local.data() + r, r1 - r,
+                s.rank_value.data() + r);
+    r = r1;
   }
 }
 

@@ -16,7 +16,7 @@ struct SummaryScratch {
   std::vector<std::uint32_t> bins;     // bin index of each value of a chunk
   std::vector<std::int16_t> slot;      // per bin: which gathered group it feeds, or -1
   std::vector<std::uint64_t> gathered;  // values (as order keys) of the needed bins, group by group
-  std::vector<std::size_t> ranks, rank_group, group_bin, group_start, group_fill, rank_bin_start;
+  std::vector<std::size_t> ranks, rank_group, group_bin, group_start, group_fill, rank_bin_start, local;
   std::vector<double> rank_value;
 };
 
