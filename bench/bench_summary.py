@@ -2,9 +2,10 @@
 
 Runs the price-decline scenario of bench_price.py twice per repetition through the raw engine
 call: once with the 11 default quantile levels and one event, once with no levels and no
-events. The difference is the summary cost; it is printed in ns per path-month and relative to
-np.quantile + np.mean + np.std(ddof=1) + an event count on the same kind of data, timed in this
-same run.
+events. The difference is the cost of quantiles and events (mean and sd are computed in both
+runs: for the whole summary phase, profile with perf). It is printed in ns per path-month and
+relative to np.quantile + np.mean + np.std(ddof=1) + an event count on the same kind of data,
+timed in this same run.
 
     python bench/bench_summary.py [months] [repeat]
 """
@@ -45,7 +46,7 @@ def main() -> None:
     core = sc._engine_scenario()
     levels = list(ac.DEFAULT_QUANTILES)
     events = [("p.price", "<", 0.5)]
-    print(f"price-decline, {months} months, 1 thread: summary = run(11 quantiles + 1 event) - run(no summaries)")
+    print(f"price-decline, {months} months, 1 thread: summary = run(11 quantiles + 1 event) - run(no quantiles, no event)")
     print(f"{'paths':>10} {'full ns/pm':>11} {'bare ns/pm':>11} {'summary ns/pm':>14} {'numpy ns/pm':>12} {'numpy/summary':>14}")
     for paths in (100_000, 1_000_000):
         pm = paths * months
