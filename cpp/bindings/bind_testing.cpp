@@ -127,6 +127,17 @@ void bind_testing(py::module_& m) {
         return out;
       },
       "data"_a, "levels"_a);
+  m.def(
+      "summarize",
+      [](const Array& data, std::vector<double> levels) {
+        std::vector<double> q(levels.size());
+        double mean = 0, sd = 0;
+        SummaryScratch scratch;
+        summarize(std::span<const double>(data.data(), static_cast<std::size_t>(data.size())), levels, q, mean, sd,
+                  scratch);
+        return py::make_tuple(q, mean, sd);
+      },
+      "data"_a, "levels"_a);
 }
 
 }  // namespace aicast::bindings

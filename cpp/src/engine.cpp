@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "aicast/buffer.hpp"
+#include "aicast/fastmath.hpp"
 #include "aicast/stats.hpp"
 
 namespace aicast {
@@ -60,18 +61,55 @@ int slab_months(std::int64_t paths, int months, std::size_t series, double avail
   return static_cast<int>(std::clamp<double>(std::floor(budget / per_month), 1.0, static_cast<double>(months)));
 }
 
-inline bool holds(Comparison op, double v, double t) noexcept {
+// One event over one block's month: counts the paths where it holds (`holds`) and where it holds
+// for the first time (`first`; `hit` marks paths that have satisfied it before). A loop per
+// comparison, so each vectorizes.
+template <class Holds>
+inline void track_event_loop(const double* v, std::uint8_t* hit, std::size_t n, double t, std::int64_t& holds,
+                             std::int64_t& first, Holds cmp) noexcept {
+  std::uint32_t h = 0, f = 0;  // n < 2^32 (paths are at most 2^32 - 1)
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint8_t y = cmp(v[i], t) ? 1 : 0;
+    const std::uint8_t before = hit[i];
+    h += y;
+    f += y & (before ^ 1);
+    hit[i] = before | y;
+  }
+  holds = h;
+  first = f;
+}
+
+AICAST_SIMD_CLONES
+void track_event(Comparison op, const double* v, std::uint8_t* hit, std::size_t n, double t, std::int64_t& holds,
+                 std::int64_t& first) noexcept {
+  holds = first = 0;
   switch (op) {
     case Comparison::less:
-      return v < t;
+      return track_event_loop(v, hit, n, t, holds, first, [](double x, double y) { return x < y; });
     case Comparison::less_equal:
-      return v <= t;
+      return track_event_loop(v, hit, n, t, holds, first, [](double x, double y) { return x <= y; });
     case Comparison::greater:
-      return v > t;
+      return track_event_loop(v, hit, n, t, holds, first, [](double x, double y) { return x > y; });
     case Comparison::greater_equal:
-      return v >= t;
+      return track_event_loop(v, hit, n, t, holds, first, [](double x, double y) { return x >= y; });
   }
-  return false;
+}
+
+// Integer reductions shared by blocks: exact and independent of the order blocks finish in.
+inline void atomic_add(std::int64_t& target, std::int64_t v) noexcept {
+  if (v != 0) std::atomic_ref<std::int64_t>(target).fetch_add(v, std::memory_order_relaxed);
+}
+inline void atomic_min(std::int64_t& target, std::int64_t v) noexcept {
+  std::atomic_ref<std::int64_t> a(target);
+  std::int64_t cur = a.load(std::memory_order_relaxed);
+  while (v < cur && !a.compare_exchange_weak(cur, v, std::memory_order_relaxed)) {
+  }
+}
+inline void atomic_max(std::int64_t& target, std::int64_t v) noexcept {
+  std::atomic_ref<std::int64_t> a(target);
+  std::int64_t cur = a.load(std::memory_order_relaxed);
+  while (v > cur && !a.compare_exchange_weak(cur, v, std::memory_order_relaxed)) {
+  }
 }
 
 // Runs fn(task, worker) for tasks [0, count) on `threads` threads (the caller is worker 0); the caller
@@ -245,8 +283,10 @@ MemoryEstimate estimate_memory(const Scenario& sc, const RunConfig& cfg) {
   const double threads = resolve_threads(cfg.threads);
   e.parts.emplace_back("model state", 8.0 * n * static_cast<double>(sc.state_doubles()));
   e.parts.emplace_back("month buffers", 8.0 * n * s * k);
+  // values of the histogram bins holding the wanted ranks, as keys: usually ~1% of a month, all of
+  // it (and a refinement) for data in few bins
   e.parts.emplace_back("quantile scratch", 16.0 * n * std::min(threads, s * k));
-  e.parts.emplace_back("events", 4.0 * n * static_cast<double>(cfg.events.size()));
+  e.parts.emplace_back("events", 1.0 * n * static_cast<double>(cfg.events.size()));
   e.parts.emplace_back("summaries", 8.0 * s * m * (static_cast<double>(cfg.levels.size()) + 2.0));
   if (cfg.keep_paths) e.parts.emplace_back("kept paths", 8.0 * n * s * m);
   for (const auto& [what, b] : e.parts) e.bytes += b;
@@ -284,19 +324,26 @@ RunSummary run(const Scenario& sc, const RunConfig& cfg, const ProgressFn& progr
 
   std::vector<int> event_series(E);
   for (std::size_t e = 0; e < E; ++e) event_series[e] = sc.series_index(cfg.events[e].series);
-  std::vector<std::int32_t> hit(E * N, -1);
+  std::vector<std::uint8_t> hit(E * N, 0);  // 1 once a path has satisfied the event
+  // per (series, month of the slab): the key range of the month's values, merged over blocks while
+  // they are in cache, so the summary needs one pass less
+  const bool ranges = L > 0;
+  std::vector<std::int64_t> range_lo(ranges ? S * K : 0), range_hi(ranges ? S * K : 0);
   const Buffer slab(sizeof(double) * S * K * N);  // every element is written before it is read
   auto slab_at = [&](std::size_t s, std::size_t k) { return slab.as<double>() + (s * K + k) * N; };
   std::vector<std::vector<std::unique_ptr<ModelState>>> states(nmodels);
   for (auto& v : states) v.resize(nblocks);
 
-  std::vector<std::vector<std::uint64_t>> scratch(static_cast<std::size_t>(threads));  // per worker, reused
+  std::vector<SummaryScratch> scratch(static_cast<std::size_t>(threads));  // per worker, reused
+  std::vector<std::vector<double>> worker_q(static_cast<std::size_t>(threads), std::vector<double>(L));
   const std::int64_t total = cfg.paths * static_cast<std::int64_t>(M);
   std::int64_t done_before = 0;
   auto report = [&](std::int64_t done) { return !progress || progress(std::min(done, total), total); };
 
   for (std::size_t m0 = 0; m0 < M; m0 += K) {
     const std::size_t klen = std::min(K, M - m0);
+    std::fill(range_lo.begin(), range_lo.end(), KeyRange{}.lo);
+    std::fill(range_hi.begin(), range_hi.end(), KeyRange{}.hi);
     // simulate: every block advances through the slab's months
     parallel_for(
         nblocks, threads,
@@ -341,14 +388,23 @@ RunSummary run(const Scenario& sc, const RunConfig& cfg, const ProgressFn& progr
                 model.step(*st, ctx, static_cast<std::uint32_t>(m), in, outs);
               }
             }
+            // events: first hits per path, and paths where it holds this month (an integer sum over
+            // blocks, so the same for any order of blocks)
             for (std::size_t e = 0; e < E; ++e) {
               const double* v = slab_at(static_cast<std::size_t>(event_series[e]), k) + ctx.first_path;
-              std::int32_t* h = hit.data() + e * N + ctx.first_path;
-              const Comparison op = cfg.events[e].op;
-              const double t = cfg.events[e].threshold;
-              for (std::size_t i = 0; i < ctx.n; ++i)
-                if (h[i] < 0 && holds(op, v[i], t)) h[i] = static_cast<std::int32_t>(m);
+              std::int64_t holds = 0, first = 0;
+              track_event(cfg.events[e].op, v, hit.data() + e * N + ctx.first_path, ctx.n, cfg.events[e].threshold,
+                          holds, first);
+              atomic_add(out.holds[e * M + m], holds);
+              atomic_add(out.first_hit[e * (M + 1) + m], first);
             }
+            if (ranges)
+              for (std::size_t s = 0; s < S; ++s) {
+                KeyRange r;
+                extend_key_range(std::span<const double>(slab_at(s, k) + ctx.first_path, ctx.n), r);
+                atomic_min(range_lo[s * K + k], r.lo);
+                atomic_max(range_hi[s * K + k], r.hi);
+              }
             if (cfg.keep_paths)
               for (std::size_t s = 0; s < S; ++s) {
                 const double* v = slab_at(s, k) + ctx.first_path;
@@ -369,31 +425,24 @@ RunSummary run(const Scenario& sc, const RunConfig& cfg, const ProgressFn& progr
         [&](std::size_t task, int worker) {
           const std::size_t s = task / klen, k = task % klen, m = m0 + k;
           const std::span<const double> v(slab_at(s, k), N);
+          const auto w = static_cast<std::size_t>(worker);
+          std::vector<double>& q = worker_q[w];
           double mu = 0, sd = 0;
-          mean_sd(v, mu, sd);
+          const KeyRange r{ranges ? range_lo[s * K + k] : 0, ranges ? range_hi[s * K + k] : 0};
+          summarize(v, cfg.levels, q, mu, sd, scratch[w], ranges ? &r : nullptr);
           out.mean[s * M + m] = mu;
           out.sd[s * M + m] = sd;
-          if (L > 0) {
-            std::vector<double> q(L);
-            exact_quantiles(v, cfg.levels, q, scratch[static_cast<std::size_t>(worker)]);
-            for (std::size_t l = 0; l < L; ++l) out.quantiles[(s * L + l) * M + m] = q[l];
-          }
-          for (std::size_t e = 0; e < E; ++e) {
-            if (static_cast<std::size_t>(event_series[e]) != s) continue;
-            std::int64_t c = 0;
-            for (double x : v) c += holds(cfg.events[e].op, x, cfg.events[e].threshold) ? 1 : 0;
-            out.holds[e * M + m] = c;
-          }
+          for (std::size_t l = 0; l < L; ++l) out.quantiles[(s * L + l) * M + m] = q[l];
         },
         [&](std::size_t) { return true; });
     done_before += static_cast<std::int64_t>(N * klen);
     if (!report(done_before)) throw Cancelled();
   }
-  for (std::size_t e = 0; e < E; ++e)
-    for (std::size_t i = 0; i < N; ++i) {
-      const std::int32_t h = hit[e * N + i];
-      ++out.first_hit[e * (M + 1) + (h < 0 ? M : static_cast<std::size_t>(h))];
-    }
+  for (std::size_t e = 0; e < E; ++e) {  // paths that never satisfied it
+    std::int64_t ever = 0;
+    for (std::size_t m = 0; m < M; ++m) ever += out.first_hit[e * (M + 1) + m];
+    out.first_hit[e * (M + 1) + M] = cfg.paths - ever;
+  }
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return out;
 }

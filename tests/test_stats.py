@@ -1,0 +1,163 @@
+"""Exact quantiles (histogram select) against np.quantile, bit for bit, on hard data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import aicast as ac
+from aicast._engine import testing as T
+
+LEVELS = [0.0, 0.001, 0.01, 0.025, 0.05, 0.1, 0.25, 0.333, 0.5, 0.75, 0.9, 0.95, 0.975, 0.99, 0.999, 1.0]
+
+
+def _datasets():
+    rng = np.random.default_rng(7)
+    n = 200_003
+    yield "lognormal", rng.lognormal(0, 1, n)
+    yield "wide lognormal", rng.lognormal(0, 30, n)
+    yield "1e9 + noise", 1e9 + rng.standard_normal(n)
+    yield "cauchy", rng.standard_cauchy(n)
+    yield "ties", np.floor(np.abs(rng.standard_normal(n)) * 2)
+    yield "constant", np.full(n, 0.1)
+    yield "two values", np.where(rng.random(n) < 0.3, -1.5, 2.5)
+    with_inf = rng.lognormal(0, 2, n)
+    with_inf[::97] = np.inf
+    yield "with +inf", with_inf
+    both_inf = rng.standard_normal(n)
+    both_inf[::50] = -np.inf
+    both_inf[1::70] = np.inf
+    yield "with +-inf", both_inf
+    zeros = rng.standard_normal(n)
+    zeros[::7] = 0.0
+    zeros[::11] = -0.0
+    yield "signed zeros", zeros
+    yield "subnormal", rng.random(n) * 1e-310
+    yield "one outlier", np.concatenate([rng.random(n - 1), [1e300]])
+    yield "sorted", np.sort(rng.standard_normal(n))
+    yield "reversed", np.sort(rng.standard_normal(n))[::-1].copy()
+    yield "small n", rng.standard_normal(5)
+    # big histogram bins refined again: ulp-spaced values between extreme ones, a few distinct values
+    ulps = 1.0 + np.arange(100_000) * np.finfo(float).eps
+    yield "nested scales", rng.permutation(np.concatenate([ulps, [1e-300, 1e300, -1e300], rng.random(5000) * 1e-200]))
+    yield "few distinct", rng.choice([-3.0, 0.0, 1e-12, 2.0, 2.0 + 4e-16, 1e9], n)
+    yield "ulp ties", rng.permutation(np.repeat(1.0 + np.arange(50) * np.finfo(float).eps, 4000))
+
+
+def _expected(data, levels):
+    """np.quantile, except that equal neighbours give their value (numpy: inf - inf makes NaN)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        want = np.quantile(data, levels)
+    x = np.sort(data)
+    h = (len(x) - 1) * np.asarray(levels, dtype=float)
+    lo = np.minimum(np.floor(h).astype(np.int64), len(x) - 1)
+    hi = np.minimum(lo + 1, len(x) - 1)
+    same = x[lo] == x[hi]
+    want[same] = x[lo][same]
+    return want
+
+
+@pytest.mark.parametrize(("name", "data"), list(_datasets()), ids=[n for n, _ in _datasets()])
+def test_exact_quantiles_bit_identical_to_numpy(name, data):
+    got = np.array(T.exact_quantiles(data, LEVELS))
+    want = _expected(data, LEVELS)
+    if np.all(np.isfinite(data)):
+        np.testing.assert_array_equal(want, np.quantile(data, LEVELS))
+    np.testing.assert_array_equal(got, want)
+
+
+def test_default_levels_bit_identical_on_engine_like_data():
+    rng = np.random.default_rng(3)
+    levels = list(ac.DEFAULT_QUANTILES)
+    for n in (1, 2, 3, 4, 5, 1023, 1024, 1025, 4097, 100_000):
+        data = 5.4 * np.exp(rng.normal(-2, 1.5, n))
+        np.testing.assert_array_equal(np.array(T.exact_quantiles(data, levels)), np.quantile(data, levels))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.floats(allow_nan=False), min_size=1, max_size=3000),
+    st.lists(st.floats(0, 1), min_size=1, max_size=12),
+)
+def test_exact_quantiles_bit_identical_property(values, levels):
+    data = np.array(values)
+    np.testing.assert_array_equal(np.array(T.exact_quantiles(data, levels)), _expected(data, levels))
+
+
+def _blocked_sum(v):
+    """The engine's fixed summation order: per chunk of 512, value i into partial sum i % 16; chunk
+    sums added to running sums; the 16 running sums combined by a pairwise tree."""
+    run = np.zeros(16)
+    for c0 in range(0, len(v), 512):
+        s = np.zeros(16)
+        chunk = v[c0:c0 + 512]
+        for i in range(0, len(chunk), 16):
+            part = chunk[i:i + 16]
+            s[:len(part)] += part
+        run += s
+    w = 8
+    while w >= 1:
+        run[:w] = run[:w] + run[w:2 * w]
+        w //= 2
+    return run[0]
+
+
+def _moments_reference(x):
+    n = len(x)
+    m1 = _blocked_sum(x) / n
+    d = x - m1
+    dev, sq = _blocked_sum(d), _blocked_sum(d * d)
+    mean = m1 + dev / n
+    sd = np.sqrt(max(sq - dev * (dev / n), 0.0) / (n - 1)) if n > 1 else 0.0
+    return mean, sd
+
+
+@pytest.mark.parametrize("n", [1, 2, 15, 16, 17, 511, 512, 513, 5_000, 20_011])
+def test_moments_follow_the_documented_order_bit_for_bit(n):
+    # vector code on any instruction set must give exactly these bits
+    x = np.random.default_rng(n).lognormal(0, 2, n)
+    _, mean, sd = T.summarize(x, [0.5])
+    want_mean, want_sd = _moments_reference(x)
+    assert (mean, sd) == (want_mean, want_sd)
+    assert T.summarize(x, [])[1:] == (mean, sd)  # the same with or without quantiles
+
+
+def _hard():
+    rng = np.random.default_rng(5)
+    n = 300_007
+    yield "1e9 + noise", 1e9 + rng.standard_normal(n)
+    yield "1e9 + tiny noise", 1e9 + 1e-3 * rng.standard_normal(n)
+    yield "-1e12 + lognormal", -1e12 + rng.lognormal(0, 1, n)
+    yield "lognormal sigma 3", rng.lognormal(0, 3, n)
+    yield "cauchy", rng.standard_cauchy(n)
+    yield "pareto 1.1", rng.pareto(1.1, n)
+    yield "price-like", 5.4 * np.exp(rng.normal(-3, 2, n))
+
+
+@pytest.mark.parametrize(("name", "x"), list(_hard()), ids=[n for n, _ in _hard()])
+def test_moments_accurate_to_rounding_on_hard_data(name, x):
+    xl = x.astype(np.longdouble)
+    m = xl.sum() / len(x)
+    sd_ref = np.sqrt(((xl - m) ** 2).sum() / (len(x) - 1))
+    _, mean, sd = T.summarize(x, list(ac.DEFAULT_QUANTILES))
+    # against a long double reference: a few ulps (np.std's own error reaches 1e-8 on 1e9 + tiny noise)
+    assert abs(mean - m) <= 8 * np.finfo(float).eps * abs(m)
+    assert abs(sd - sd_ref) <= 1e-14 * sd_ref
+    np.testing.assert_allclose(mean, np.mean(x), rtol=1e-15)
+    np.testing.assert_allclose(sd, np.std(x, ddof=1), rtol=1e-7)
+
+
+def test_moments_with_infinities():
+    x = np.array([1.0, 2.0, np.inf, 3.0])
+    _, mean, sd = T.summarize(x, [0.5])
+    assert mean == np.inf and sd == np.inf
+    _, mean, sd = T.summarize(np.array([-np.inf, 1.0]), [0.5])
+    assert mean == -np.inf and sd == np.inf
+    _, mean, sd = T.summarize(np.array([-np.inf, np.inf]), [0.5])
+    assert np.isnan(mean) and np.isnan(sd)
+    _, mean, sd = T.summarize(np.array([7.0]), [0.5])
+    assert (mean, sd) == (7.0, 0.0)
+    _, mean, sd = T.summarize(np.full(1000, 0.1), [0.5])
+    assert (mean, sd) == (0.1, 0.0)
