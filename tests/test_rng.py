@@ -35,6 +35,15 @@ def test_philox_kernels_equal_the_reference(kernel, n):
     np.testing.assert_array_equal(w, expected)
 
 
+def test_single_precision_exp_is_within_a_few_float_ulps():
+    rng = np.random.default_rng(8)
+    x = np.concatenate([rng.uniform(-87, 88, 400_000), rng.normal(0, 0.3, 400_000)]).astype(np.float32)
+    got = T.fast_exp_f(x).astype(float)
+    np.testing.assert_allclose(got, np.exp(x.astype(float)), rtol=1.5e-7, atol=0)
+    assert T.fast_exp_f(np.array([-87.5, -1e30], np.float32)).tolist() == [0.0, 0.0]
+    assert T.fast_exp_f(np.array([1e30], np.float32))[0] == np.float32(np.exp(88.0))
+
+
 def test_box_muller_single_precision_is_close_to_the_exact_pair():
     rng = np.random.default_rng(4)
     edges = np.concatenate([np.arange(1000), np.arange(2**32 - 100_000, 2**32)]).astype(np.uint32)  # u near 0 and 1

@@ -40,6 +40,14 @@ void bind_testing(py::module_& m) {
   m.def("fast_log", [](const Array& x) { return map(x, [](double v) { return fastmath::log(v); }); }, "x"_a);
   m.def("fast_exp", [](const Array& x) { return map(x, [](double v) { return fastmath::exp(v); }); }, "x"_a);
   m.def(
+      "fast_exp_f",
+      [](const py::array_t<float, py::array::c_style | py::array::forcecast>& x) {
+        py::array_t<float> out(x.size());
+        for (py::ssize_t i = 0; i < x.size(); ++i) out.mutable_data()[i] = fastmath::exp_f(x.data()[i]);
+        return out;
+      },
+      "x"_a);
+  m.def(
       "cos_sin_turn",
       [](const py::array_t<std::uint32_t>& w) {
         py::array_t<double> c(w.size()), s(w.size());

@@ -145,6 +145,27 @@ inline float log_uniform31(std::uint32_t t) noexcept {
   return e * 0.693145751953125f + (e * 1.428606765330187e-06f + logm);
 }
 
+// exp(x) in single precision, relative error below 1.5e-7; 0 below -87, e^88 above 88.
+inline float exp_f(float x) noexcept {
+  const float xc = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
+  constexpr float kShift = 12582912.0f;  // 1.5 * 2^23: xc / ln 2 + shift rounds to an integer
+  const float k_shifted = xc * 1.44269504088896341f + kShift;
+  const float kf = k_shifted - kShift;
+  const float r = (xc - kf * 0.693145751953125f) - kf * 1.428606765330187e-06f;  // |r| <= ln2/2
+  // Taylor series to r^7: truncation below 6e-9
+  float p = 1.0f / 5040.0f;
+  p = p * r + 1.0f / 720.0f;
+  p = p * r + 1.0f / 120.0f;
+  p = p * r + 1.0f / 24.0f;
+  p = p * r + 1.0f / 6.0f;
+  p = p * r + 0.5f;
+  p = p * r * r + r;
+  const std::uint32_t k = std::bit_cast<std::uint32_t>(k_shifted) - std::bit_cast<std::uint32_t>(kShift);
+  const float scale = std::bit_cast<float>((k + 127u) << 23);  // k in [-126, 127]
+  const float y = (1.0f + p) * scale;
+  return x < -87.0f ? 0.0f : y;
+}
+
 // cos and sin of 2*pi*w/2^32 in single precision; absolute error below 2e-7.
 inline void cos_sin_turn_f(std::uint32_t w, float& c, float& s) noexcept {
   const std::uint32_t q = w >> 30;  // quadrant

@@ -7,7 +7,9 @@
 //   N(t) Poisson with jump_rate per year; J_k iid from jump_log_size (< 0: price war, > 0: subsidy end)
 //
 // Monthly steps (dt = 1/12) are exact in distribution:
-//   log E(m+1) = log E(m) - ln(annual_decline)/12 + volatility sqrt(1/12) Z + (K jumps), K ~ Poisson(jump_rate/12)
+//   E(m+1) = E(m) exp(-ln(annual_decline)/12 + volatility sqrt(1/12) Z + (K jumps)), K ~ Poisson(jump_rate/12)
+// (annual_decline^(-1/12) and the floor factor in double precision, the noise factor exp(vol Z)
+// in single precision: a relative error below 2e-7 a month, random in sign)
 // Every prior except jump_log_size is drawn once per path; jump_log_size is drawn once per jump.
 // Noise: one Philox block per path serves two consecutive months: a Box-Muller normal pair
 // (month 1, 3, 5, ... and the month after) and one jump uniform for each of the two months.
