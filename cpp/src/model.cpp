@@ -9,25 +9,12 @@
 #include <stdexcept>
 
 #include "aicast/leaderboard_model.hpp"
-#include "aicast/fastmath.hpp"
 #include "aicast/incident_model.hpp"
 #include "aicast/samplers.hpp"
 #include "aicast/price_model.hpp"
 #include "aicast/self_hosting_model.hpp"
 
 namespace aicast {
-
-namespace {
-
-// x = mu + sigma x and x = exp(mu + sigma x) in place: a normal or lognormal prior from normals.
-AICAST_SIMD_CLONES void scale_shift(std::size_t n, double mu, double sigma, double* __restrict x) noexcept {
-  for (std::size_t i = 0; i < n; ++i) x[i] = mu + sigma * x[i];
-}
-AICAST_SIMD_CLONES void exp_scale_shift(std::size_t n, double mu, double sigma, double* __restrict x) noexcept {
-  for (std::size_t i = 0; i < n; ++i) x[i] = fastmath::exp(mu + sigma * x[i]);
-}
-
-}  // namespace
 
 void BlockContext::draw(const Prior& prior, std::uint32_t slot, std::span<double> out) const {
   if (prior.is_point()) {
@@ -56,9 +43,9 @@ void BlockContext::draw(const Prior& prior, std::uint32_t slot, std::span<double
     normal_block(key, first_path, n, 0u, param_stream(slot), out.data(), nullptr, nullptr);
     const double mu = prior.params()[0], sigma = prior.params()[1];
     if (kind == Prior::Kind::normal)
-      scale_shift(n, mu, sigma, out.data());
+      affine(n, mu, sigma, out.data());
     else
-      exp_scale_shift(n, mu, sigma, out.data());
+      exp_affine(n, mu, sigma, out.data());
     return;
   }
   for (std::size_t i = 0; i < n; ++i) {

@@ -157,21 +157,21 @@ void PriceDecline::step(ModelState& state, const BlockContext& ctx, std::uint32_
     const auto kind = jump_log_size_.kind();
     const bool batched = kind == Prior::Kind::normal || kind == Prior::Kind::lognormal;
     if (nj > 0 && batched) {
-      // the first jump of every jumping path at once: the first normal of its jump stream
+      // the first jump of every jumping path at once, from the first normal of its jump stream:
+      // the factor exp(J), J = jump_log_size_.sample(Stream(key, path, month, stream 1))
       for (std::size_t j = 0; j < nj; ++j) s.jump_paths[j] = static_cast<std::uint32_t>(ctx.first_path + s.jumpers[j]);
       normals_at(ctx.key, s.jump_paths.data(), nj, month, ctx.noise_stream(1), s.jump_z.data());
+      const double mu = jump_log_size_.params()[0], sd = jump_log_size_.params()[1];
+      exp_affine(nj, mu, sd, s.jump_z.data());                                      // exp(J), or J if lognormal
+      if (kind == Prior::Kind::lognormal) exp_affine(nj, 0.0, 1.0, s.jump_z.data());  // exp(J)
     }
-    const double mu = jump_log_size_.params()[0];
-    const double sd = batched ? jump_log_size_.params()[1] : 0.0;
     for (std::size_t j = 0; j < nj; ++j) {
       const std::size_t i = s.jumpers[j];
       // Poisson count by inversion; one jump (u below P(N <= 1)) is by far the most common
       const double p0 = s.jump_p0[i], cdf1 = p0 + p0 * s.jump_mu[i];
       const std::int64_t count = s.u[i] < cdf1 ? 1 : poisson_inversion(s.u[i], s.jump_mu[i], p0);
       if (batched && count == 1) {
-        // equal to jump_log_size_.sample(Stream(key, path, month, stream 1))
-        const double x = mu + sd * s.jump_z[j];
-        s.excess[i] *= fastmath::exp(kind == Prior::Kind::normal ? x : fastmath::exp(x));
+        s.excess[i] *= s.jump_z[j];
         continue;
       }
       Stream js(ctx.key, ctx.first_path + i, month, ctx.noise_stream(1));

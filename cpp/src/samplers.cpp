@@ -298,6 +298,13 @@ AICAST_SIMD_CLONES void uniform52_words(std::size_t n, const std::uint32_t* __re
   for (std::size_t j = 0; j < n; ++j) u[j] = 1.0 - uniform_open0(hi[j], lo[j]);
 }
 
+AICAST_SIMD_CLONES void affine_kernel(std::size_t n, double mu, double sigma, double* __restrict x) noexcept {
+  for (std::size_t i = 0; i < n; ++i) x[i] = mu + sigma * x[i];
+}
+AICAST_SIMD_CLONES void exp_affine_kernel(std::size_t n, double mu, double sigma, double* __restrict x) noexcept {
+  for (std::size_t i = 0; i < n; ++i) x[i] = fastmath::exp(mu + sigma * x[i]);
+}
+
 constexpr std::size_t kBatch = 512;  // words of a batch stay in L1
 
 }  // namespace
@@ -351,6 +358,9 @@ void normals_at(Key key, const std::uint32_t* paths, std::size_t n, std::uint32_
     box_muller_words(len, w0, w1, z0 + start, spare);
   }
 }
+
+void affine(std::size_t n, double mu, double sigma, double* x) noexcept { affine_kernel(n, mu, sigma, x); }
+void exp_affine(std::size_t n, double mu, double sigma, double* x) noexcept { exp_affine_kernel(n, mu, sigma, x); }
 
 void uniform_pair_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t month, std::uint32_t stream,
                         double* u0, double* u1) noexcept {

@@ -65,6 +65,11 @@ void normal_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t mon
 void normals_at(Key key, const std::uint32_t* paths, std::size_t n, std::uint32_t month, std::uint32_t stream,
                 double* z0) noexcept;
 
+// x[i] = mu + sigma x[i] and x[i] = exp(mu + sigma x[i]) in place: normal and lognormal draws from
+// standard normals, with the same bits as Prior::sample's formulas; vectorized.
+void affine(std::size_t n, double mu, double sigma, double* x) noexcept;
+void exp_affine(std::size_t n, double mu, double sigma, double* x) noexcept;
+
 // Two uniforms in [0, 1) with 52 bits each from one Philox block per path (words 0-1 and 2-3),
 // for paths [first, first + n) at counter (month, stream).
 void uniform_pair_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t month, std::uint32_t stream,
