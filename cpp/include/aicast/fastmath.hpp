@@ -5,6 +5,7 @@
 
 #include <bit>
 #include <cstdint>
+#include <utility>
 
 // Compile a hot loop once per instruction set and pick at load time. None of the clones enables
 // FMA, so with -ffp-contract=off every clone computes the same bits.
@@ -17,6 +18,23 @@ inline constexpr double kLn2Lo = 1.90821492927058770002e-10;
 inline constexpr double kInvLn2 = 1.44269504088896338700e+00;
 inline constexpr double kRoundShift = 6755399441055744.0;  // 1.5 * 2^52: x + shift rounds x to an integer
 inline constexpr double kTwoPow52Plus1023 = 4503599627370496.0 + 1023.0;
+
+// e^r - 1 by its Taylor series to r^N, in Horner form: r + r^2 (1/2! + r (1/3! + ... + r / N!)).
+// Coefficients are T(1) / T(k!), k! exact in double for k <= 18.
+template <class T, int N>
+inline T expm1_taylor(T r) noexcept {
+  static_assert(N >= 2 && N <= 18);
+  constexpr auto factorial = [](int k) {
+    double f = 1.0;
+    for (int i = 2; i <= k; ++i) f *= i;
+    return f;
+  };
+  T p = T(1) / T(factorial(N));
+  [&]<int... I>(std::integer_sequence<int, I...>) {
+    ((p = p * r + T(1) / T(factorial(N - 1 - I))), ...);  // k = N - 1 down to 2
+  }(std::make_integer_sequence<int, N - 2>{});
+  return p * r * r + r;
+}
 
 // Natural log for positive normal finite x (what the engine feeds it); about 1 ulp.
 inline double log(double x) noexcept {
@@ -53,20 +71,7 @@ inline double exp(double x) noexcept {
   const std::uint64_t kbits = std::bit_cast<std::uint64_t>(kd_shifted);
   const double kd = kd_shifted - kRoundShift;
   const double r = (xc - kd * kLn2Hi) - kd * kLn2Lo;  // |r| <= ln2/2
-  // Taylor series to r^13: truncation error < 5e-18
-  double p = 1.0 / 6227020800.0;
-  p = p * r + 1.0 / 479001600.0;
-  p = p * r + 1.0 / 39916800.0;
-  p = p * r + 1.0 / 3628800.0;
-  p = p * r + 1.0 / 362880.0;
-  p = p * r + 1.0 / 40320.0;
-  p = p * r + 1.0 / 5040.0;
-  p = p * r + 1.0 / 720.0;
-  p = p * r + 1.0 / 120.0;
-  p = p * r + 1.0 / 24.0;
-  p = p * r + 1.0 / 6.0;
-  p = p * r + 0.5;
-  p = p * r * r + r;
+  const double p = expm1_taylor<double, 13>(r);  // truncation error < 5e-18
   const std::uint64_t k = kbits - std::bit_cast<std::uint64_t>(kRoundShift);  // two's complement k
   const double scale = std::bit_cast<double>((k + 1023ull) << 52);
   const double y = (1.0 + p) * scale;
@@ -152,14 +157,7 @@ inline float exp_f(float x) noexcept {
   const float k_shifted = xc * 1.44269504088896341f + kShift;
   const float kf = k_shifted - kShift;
   const float r = (xc - kf * 0.693145751953125f) - kf * 1.428606765330187e-06f;  // |r| <= ln2/2
-  // Taylor series to r^7: truncation below 6e-9
-  float p = 1.0f / 5040.0f;
-  p = p * r + 1.0f / 720.0f;
-  p = p * r + 1.0f / 120.0f;
-  p = p * r + 1.0f / 24.0f;
-  p = p * r + 1.0f / 6.0f;
-  p = p * r + 0.5f;
-  p = p * r * r + r;
+  const float p = expm1_taylor<float, 7>(r);  // truncation below 6e-9
   const std::uint32_t k = std::bit_cast<std::uint32_t>(k_shifted) - std::bit_cast<std::uint32_t>(kShift);
   const float scale = std::bit_cast<float>((k + 127u) << 23);  // k in [-126, 127]
   const float y = (1.0f + p) * scale;
