@@ -335,28 +335,47 @@ void philox_words_at(Key key, const std::uint32_t* c0, std::size_t n, std::uint3
   kPhiloxKernel(key, c0, 0u, n, c1, c2, w0, w1, w2, w3);
 }
 
-void normal_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t month, std::uint32_t stream, double* z0,
-                  double* z1, double* u0, double* u1) noexcept {
-  alignas(64) std::uint32_t w0[kBatch], w1[kBatch], w2[kBatch], w3[kBatch];
-  alignas(64) double spare[kBatch];
+namespace {
+
+// Philox words in batches of kBatch counters (first + j, or c0s[j] when given; then c1, c2), each
+// batch handed to use(start, len, words) while it is in L1.
+struct Words {
+  alignas(64) std::uint32_t w[4][kBatch];
+};
+template <class Use>
+[[gnu::always_inline]] inline void for_word_batches(Key key, const std::uint32_t* c0s, std::uint64_t first,
+                                                    std::size_t n, std::uint32_t c1, std::uint32_t c2,
+                                                    Use&& use) noexcept {
+  Words words;
+  auto& w = words.w;
   for (std::size_t start = 0; start < n; start += kBatch) {
     const std::size_t len = std::min(kBatch, n - start);
-    philox_words(key, first + start, len, month, stream, w0, w1, w2, w3);
-    box_muller_words(len, w0, w1, z0 + start, z1 != nullptr ? z1 + start : spare);
-    if (u0 != nullptr) uniform_words(len, w2, u0 + start);
-    if (u1 != nullptr) uniform_words(len, w3, u1 + start);
+    if (c0s != nullptr)
+      philox_words_at(key, c0s + start, len, c1, c2, w[0], w[1], w[2], w[3]);
+    else
+      philox_words(key, first + start, len, c1, c2, w[0], w[1], w[2], w[3]);
+    use(start, len, w);
   }
+}
+
+}  // namespace
+
+void normal_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t month, std::uint32_t stream, double* z0,
+                  double* z1, double* u0, double* u1) noexcept {
+  alignas(64) double spare[kBatch];
+  for_word_batches(key, nullptr, first, n, month, stream, [&](std::size_t start, std::size_t len, const auto& w) {
+    box_muller_words(len, w[0], w[1], z0 + start, z1 != nullptr ? z1 + start : spare);
+    if (u0 != nullptr) uniform_words(len, w[2], u0 + start);
+    if (u1 != nullptr) uniform_words(len, w[3], u1 + start);
+  });
 }
 
 void normals_at(Key key, const std::uint32_t* paths, std::size_t n, std::uint32_t month, std::uint32_t stream,
                 double* z0) noexcept {
-  alignas(64) std::uint32_t w0[kBatch], w1[kBatch], w2[kBatch], w3[kBatch];
   alignas(64) double spare[kBatch];
-  for (std::size_t start = 0; start < n; start += kBatch) {
-    const std::size_t len = std::min(kBatch, n - start);
-    philox_words_at(key, paths + start, len, month, stream, w0, w1, w2, w3);
-    box_muller_words(len, w0, w1, z0 + start, spare);
-  }
+  for_word_batches(key, paths, 0, n, month, stream, [&](std::size_t start, std::size_t len, const auto& w) {
+    box_muller_words(len, w[0], w[1], z0 + start, spare);
+  });
 }
 
 void affine(std::size_t n, double mu, double sigma, double* x) noexcept { affine_kernel(n, mu, sigma, x); }
@@ -364,13 +383,10 @@ void exp_affine(std::size_t n, double mu, double sigma, double* x) noexcept { ex
 
 void uniform_pair_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t month, std::uint32_t stream,
                         double* u0, double* u1) noexcept {
-  alignas(64) std::uint32_t w0[kBatch], w1[kBatch], w2[kBatch], w3[kBatch];
-  for (std::size_t start = 0; start < n; start += kBatch) {
-    const std::size_t len = std::min(kBatch, n - start);
-    philox_words(key, first + start, len, month, stream, w0, w1, w2, w3);
-    uniform52_words(len, w0, w1, u0 + start);
-    uniform52_words(len, w2, w3, u1 + start);
-  }
+  for_word_batches(key, nullptr, first, n, month, stream, [&](std::size_t start, std::size_t len, const auto& w) {
+    uniform52_words(len, w[0], w[1], u0 + start);
+    uniform52_words(len, w[2], w[3], u1 + start);
+  });
 }
 
 }  // namespace aicast
