@@ -3,7 +3,6 @@
 
 #include <bit>
 #include <cstring>
-#include <cmath>
 #include <limits>
 #include <stdexcept>
 
@@ -31,6 +30,11 @@ struct PriceState final : ModelState {
   std::vector<std::uint8_t> flags;
 };
 
+// The monthly factor x^(-1/12) of an annual decline x.
+inline double monthly_factor(double annual_decline) noexcept {
+  return fastmath::exp(-fastmath::log(annual_decline) / 12.0);
+}
+
 // Per-path parameters from their raw draws (in place): excess, monthly growth factor of the
 // median excess, volatility, jump rate and P(no jump), floor factor. Branch-free so it vectorizes.
 AICAST_SIMD_CLONES void prepare(std::size_t n, double* __restrict p0_excess, const double* __restrict floor,
@@ -43,11 +47,11 @@ AICAST_SIMD_CLONES void prepare(std::size_t n, double* __restrict p0_excess, con
     const bool has_excess = excess > 0.0;
     price[i] = has_excess ? p0 : floor[i];
     p0_excess[i] = has_excess ? excess : 0.0;
-    growth[i] = fastmath::exp(-fastmath::log(growth[i]) / 12.0);  // annual_decline^(-1/12)
+    growth[i] = monthly_factor(growth[i]);
     vol[i] *= kSqrtDt;
     jump_mu[i] /= 12.0;
     jump_p0[i] = fastmath::exp(-jump_mu[i]);
-    floor_factor[i] = fastmath::exp(-fastmath::log(floor_factor[i]) / 12.0);
+    floor_factor[i] = monthly_factor(floor_factor[i]);
   }
 }
 
