@@ -241,7 +241,7 @@ std::string MemoryEstimate::describe() const {
   return s;
 }
 
-void validate(const Scenario& sc, const RunConfig& cfg) {
+MemoryEstimate validate(const Scenario& sc, const RunConfig& cfg) {
   if (cfg.paths < 1) throw std::invalid_argument("paths must be positive, got " + std::to_string(cfg.paths));
   if (cfg.paths > kMaxPaths)
     throw std::invalid_argument("paths must be at most " + std::to_string(kMaxPaths) + ", got " + std::to_string(cfg.paths));
@@ -271,6 +271,7 @@ void validate(const Scenario& sc, const RunConfig& cfg) {
        << (cfg.keep_paths ? ", or do not keep paths" : "");
     throw std::invalid_argument(os.str());
   }
+  return est;
 }
 
 MemoryEstimate estimate_memory(const Scenario& sc, const RunConfig& cfg) {
@@ -294,7 +295,7 @@ MemoryEstimate estimate_memory(const Scenario& sc, const RunConfig& cfg) {
 }
 
 RunSummary run(const Scenario& sc, const RunConfig& cfg, const ProgressFn& progress) {
-  validate(sc, cfg);
+  const MemoryEstimate estimate = validate(sc, cfg);
   const auto t0 = std::chrono::steady_clock::now();
   const auto N = static_cast<std::size_t>(cfg.paths);
   const auto M = static_cast<std::size_t>(sc.months());
@@ -304,7 +305,7 @@ RunSummary run(const Scenario& sc, const RunConfig& cfg, const ProgressFn& progr
   const auto B = static_cast<std::size_t>(std::min<std::int64_t>(cfg.chunk_size, cfg.paths));
   const std::size_t nblocks = (N + B - 1) / B;
   const auto K =
-      static_cast<std::size_t>(slab_months(cfg.paths, sc.months(), sc.series().size(), available_memory_bytes()));
+      static_cast<std::size_t>(slab_months(cfg.paths, sc.months(), sc.series().size(), estimate.available));
   const int threads = resolve_threads(cfg.threads);
   const Key key = key_from_seed(cfg.seed);
   const std::size_t nmodels = sc.models_.size();

@@ -84,7 +84,9 @@ class Scenario {
 };
 
 MemoryEstimate estimate_memory(const Scenario& scenario, const RunConfig& config);
-void validate(const Scenario& scenario, const RunConfig& config);
+// Checks the run before any work; returns the memory estimate it approved (the run sizes its
+// month buffer from the same reading of the available memory).
+MemoryEstimate validate(const Scenario& scenario, const RunConfig& config);
 RunSummary run(const Scenario& scenario, const RunConfig& config, const ProgressFn& progress = {});
 
 }  // namespace aicast
