@@ -130,7 +130,7 @@ void bind_testing(py::module_& m) {
       "exact_quantiles",
       [](const Array& data, std::vector<double> levels) {
         std::vector<double> out(levels.size());
-        std::vector<std::uint64_t> scratch;
+        SummaryScratch scratch;
         exact_quantiles(std::span<const double>(data.data(), static_cast<std::size_t>(data.size())), levels, out, scratch);
         return out;
       },

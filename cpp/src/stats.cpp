@@ -438,12 +438,4 @@ void exact_quantiles(std::span<const double> data, std::span<const double> level
   summarize(data, levels, out, mean, sd, scratch);
 }
 
-void exact_quantiles(std::span<const double> data, std::span<const double> levels, std::span<double> out,
-                     std::vector<std::uint64_t>&) {
-  SummaryScratch scratch;
-  exact_quantiles(data, levels, out, scratch);
-}
-
-void mean_sd(std::span<const double> data, double& mean, double& sd) noexcept { moments(data.data(), data.size(), mean, sd); }
-
 }  // namespace aicast

@@ -54,10 +54,5 @@ void summarize(std::span<const double> data, std::span<const double> levels, std
 // Exact quantiles only (see summarize).
 void exact_quantiles(std::span<const double> data, std::span<const double> levels, std::span<double> out,
                      SummaryScratch& scratch);
-void exact_quantiles(std::span<const double> data, std::span<const double> levels, std::span<double> out,
-                     std::vector<std::uint64_t>& scratch);
-
-// Mean and sample standard deviation only (see summarize).
-void mean_sd(std::span<const double> data, double& mean, double& sd) noexcept;
 
 }  // namespace aicast
