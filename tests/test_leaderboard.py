@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from scipy import special, stats
 
 import aicast as ac
-from aicast.leaderboard import convergence_table
+from aicast.models.leaderboard import convergence_table
 
 DT = 1.0 / 12.0
 

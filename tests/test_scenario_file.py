@@ -14,11 +14,11 @@ from aicast import data
 from aicast.models import MODEL_CLASSES, Model, PriceDecline
 from aicast.scenario_file import (
     ScenarioFileError,
-    _same_core,
     load_scenario,
     prior_from_toml,
     prior_to_toml,
 )
+from aicast.scenario_file.prior_toml import _same_core
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))
@@ -141,7 +141,20 @@ def test_shipped_scenarios_validate_and_round_trip(path):
             assert _same_core(m.params[k]._core, mb.params[k]._core)
 
 
+def _close_core(a, b, rel=1e-12) -> bool:
+    """Engine priors equal up to ``rel`` in every parameter and weight (same family and shape)."""
+    if a.kind != b.kind or len(a.params) != len(b.params) or len(a.weights) != len(b.weights):
+        return False
+    if not np.allclose(a.params, b.params, rtol=rel, atol=0) or not np.allclose(a.weights, b.weights, rtol=rel, atol=0):
+        return False
+    ca, cb = list(a.components), list(b.components)
+    return len(ca) == len(cb) and all(_close_core(x, y, rel) for x, y in zip(ca, cb))
+
+
 def test_baseline_is_the_default_scenario():
+    # The file holds the fitted numbers as printed on the machine that wrote it; a refit on
+    # another NumPy/BLAS build agrees to rounding level (least squares summed in another order),
+    # not always to the last bit, so the fitted priors are compared to 1e-12.
     from aicast.defaults import default_scenario
 
     base, default = load_scenario(ROOT / "scenarios" / "baseline.toml"), default_scenario()
@@ -152,7 +165,7 @@ def test_baseline_is_the_default_scenario():
             if k == "start_price":  # same data, summed in another order: equal to the last bits
                 assert p.params[0] == pytest.approx(d.params[k].params[0], rel=1e-14)
             else:
-                assert _same_core(p._core, d.params[k]._core), (m.name, k)
+                assert _close_core(p._core, d.params[k]._core), (m.name, k, p, d.params[k])
 
 
 def test_extends_overrides_only_what_it_names():
@@ -612,7 +625,8 @@ def _prior_tree(draw, depth=2):
 @settings(max_examples=150, deadline=None)
 @given(_prior_tree())
 def test_any_prior_survives_toml_text_exactly(prior):
-    from aicast.scenario_file import _value, tomllib
+    from aicast.scenario_file.reading import tomllib
+    from aicast.scenario_file.writing import _value
 
     text = f"p = {_value(prior)}\n"
     back = prior_from_toml(tomllib.loads(text)["p"])

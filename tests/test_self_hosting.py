@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import aicast as ac
 from aicast import data
-from aicast import self_hosting as sh_module
+from aicast.models import self_hosting as sh_module
 from aicast.models import model_class
 
 INF = math.inf

@@ -17,9 +17,8 @@ from __future__ import annotations
 
 from . import _engine, data, fit, scores
 from .backtest import Backtest, backtest
-from .incidents import IncidentGrowth
-from .leaderboard import LeaderboardGap
-from .models import Model, PriceDecline
+from .events import DEFAULT_QUANTILES
+from .models import IncidentGrowth, LeaderboardGap, Model, PriceDecline, SelfHosting, TokenDemand
 from .priors import (
     Prior,
     beta,
@@ -38,8 +37,7 @@ from .priors import (
     uniform,
 )
 from .result import EventProbability, HittingTime, Result
-from .scenario import DEFAULT_QUANTILES, Scenario
-from .self_hosting import SelfHosting, TokenDemand
+from .scenario import Scenario
 from .scenario_file import ScenarioFileError
 from .store import load, rerun
 

@@ -156,10 +156,9 @@ def _progress(args: argparse.Namespace) -> bool:
 
 
 def _run_files(args: argparse.Namespace) -> int:
+    from . import __version__
     from .scenario_file import ScenarioFileError, load_scenario
     from .store import OutputExistsError, read_manifest, run_to_folder
-
-    from . import __version__
 
     codes: list[int] = []
     written: set[Path] = set()
@@ -280,7 +279,7 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _same_event(text: str, ev: tuple[str, str, float]) -> bool:
-    from .scenario import parse_event
+    from .events import parse_event
 
     return parse_event(text) == ev
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -10,12 +11,12 @@ import pandas as pd
 
 from . import _engine
 from ._months import month_index
-from .scenario import Event, _levels, parse_event
+from .events import Event, _levels, parse_event
+from .plotting import PlotAccessor
 
 if TYPE_CHECKING:
     import xarray
 
-    from .plotting import PlotAccessor
     from .scenario import Scenario
 
 __all__ = ["EventProbability", "HittingTime", "Result"]
@@ -130,7 +131,7 @@ class Result:
         for k, ev in enumerate(events):
             self._events[ev] = (raw["first_hit"][k], raw["holds"][k])
 
-    def _replay(self, levels: list[float] = (), events: list[Event] = ()) -> None:  # type: ignore[assignment]
+    def _replay(self, levels: Sequence[float] = (), events: Sequence[Event] = ()) -> None:
         s = self._settings
         raw = _engine.run(
             self._core, self.seed, s["paths"], s["threads"], s["chunk_size"], list(levels), False,
@@ -285,8 +286,6 @@ class Result:
     @property
     def plot(self) -> PlotAccessor:
         """Plots: ``result.plot.fan("frontier.price")``."""
-        from .plotting import PlotAccessor
-
         return PlotAccessor(self)
 
     def __repr__(self) -> str:

@@ -415,7 +415,7 @@ def run_to_folder(
     OutputExistsError
         If ``out`` exists and ``force`` is false (before anything runs).
     """
-    from .scenario import _check_positive_int
+    from ._checks import _check_positive_int
 
     t0 = time.perf_counter()
     started = _now()

@@ -6,9 +6,10 @@ Each area lives in its own submodule; this package re-exports the public functio
 from __future__ import annotations
 
 from .battles import bradley_terry, leaderboard_table
-from .incidents import IncidentFit, ReportingLag, incident_growth, negbin_regression, reporting_lag
+from .incidents import IncidentFit, incident_growth, negbin_regression
 from .leaderboard import LeaderboardGapFit, leaderboard_gap
 from .prices import PooledPriceTrend, PriceTrend, frontier, pool, price_trend, price_trends
+from .reporting_lag import ReportingLag, reporting_lag
 
 __all__: list[str] = [
     "IncidentFit",

@@ -2,20 +2,8 @@
 
 Reporting lag
 -------------
-An incident enters the AI Incident Database some time after it happens, so the newest months
-of any export are incomplete. We model the delay ``D`` (days from the event to its entry) as a
-two-component mixture, a fast route (share ``pi``) and a slow backfill::
-
-    F(a) = P(D <= a) = pi (1 - exp(-a / tau_fast)) + (1 - pi) (1 - exp(-a / tau_slow))
-
-and, with events spread evenly over their month, the completeness of month ``m`` in an export
-taken on day ``s`` is ``c_s(m) = mean over the days d of m of F(s - d)`` (0 for days after
-``s``, so a month cut by the export is handled too). The three parameters are estimated by
-maximum likelihood from two exports: an incident in the later export (``s_B``) was already in
-the earlier one (``s_A``) with probability ``c_A(m) / c_B(m)``, so
-``n_A(m) ~ Binomial(n_B(m), c_A(m) / c_B(m))``. Only the *shape* of ``F`` between the two
-exports is observed directly; its level comes from the mixture form (``F -> 1``), so the
-correction of old months is an extrapolation, reported but not propagated into the priors.
+The newest months of any export are incomplete; :mod:`aicast.fit.reporting_lag` estimates
+how complete each month is (a fast/slow delay mixture fitted from two exports).
 
 The regression then uses the later export with ``log c_B(m)`` as an offset (expected count =
 trend x completeness) and drops months whose completeness is below ``min_completeness``.
@@ -25,7 +13,6 @@ trend x completeness) and drops months whose completeness is below ``min_complet
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +21,9 @@ import pandas as pd
 
 from .. import _engine
 from .._months import parse_month
+from ..models import IncidentGrowth
 from ..priors import Prior, correlate, lognormal, point
+from .reporting_lag import ReportingLag, _completeness, _snapshots, reporting_lag
 
 __all__ = [
     "CategoryFit",
@@ -45,7 +34,6 @@ __all__ = [
     "reporting_lag",
 ]
 
-_SNAPSHOT_COLUMN = re.compile(r"^count_(\d{4})_(\d{2})_(\d{2})$")
 
 
 def negbin_regression(
@@ -92,168 +80,6 @@ def negbin_regression(
     out = dict(_engine.negbin_glm(xa, ya, off, w, method, k))
     out["se"] = np.sqrt(np.diag(out["cov"]))
     return out
-
-
-# --- reporting lag ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReportingLag:
-    """Delay from an incident to its entry in the database (see the module docstring).
-
-    Attributes
-    ----------
-    fast_share, fast_days, slow_days
-        ``pi``, ``tau_fast`` and ``tau_slow`` (mean delays in days) of the delay mixture.
-    snapshots
-        The two export dates it was estimated from.
-    loglik
-        Binomial log-likelihood at the estimate.
-    """
-
-    fast_share: float
-    fast_days: float
-    slow_days: float
-    snapshots: tuple[pd.Timestamp, pd.Timestamp]
-    loglik: float
-
-    def delay_cdf(self, days: Any) -> np.ndarray:
-        """``F(a)``: probability that an incident is in the database ``a`` days after it happened."""
-        a = np.asarray(days, dtype=float)
-        f = self.fast_share * -np.expm1(-np.maximum(a, 0) / self.fast_days) + (
-            1 - self.fast_share
-        ) * -np.expm1(-np.maximum(a, 0) / self.slow_days)
-        return np.where(a > 0, f, 0.0)
-
-    def completeness(self, months: Any, snapshot: Any) -> np.ndarray:
-        """Expected share of each month's incidents present in an export taken on ``snapshot``.
-
-        ``months``: "YYYY-MM" strings or monthly Periods; integers are whole years."""
-        return _completeness(self.delay_cdf, months, pd.Timestamp(snapshot))
-
-    def __repr__(self) -> str:
-        return (
-            f"ReportingLag({self.fast_share:.0%} entered with mean delay {self.fast_days:.0f} days, "
-            f"{1 - self.fast_share:.0%} with mean delay {self.slow_days:.0f} days; "
-            f"from exports {self.snapshots[0].date()} and {self.snapshots[1].date()})"
-        )
-
-
-def _periods(labels: Any) -> pd.PeriodIndex:
-    """Months ("YYYY-MM", Periods) or whole years (integers, yearly Periods) as a PeriodIndex."""
-    if isinstance(labels, pd.PeriodIndex):
-        return labels
-    items = list(labels)
-    if items and all(isinstance(v, (int, np.integer)) for v in items):
-        return pd.PeriodIndex([pd.Period(year=int(v), freq="Y") for v in items])
-    return pd.PeriodIndex([parse_month(m, "month") for m in items], freq="M")
-
-
-def _day_ages(periods: Any, snapshot: pd.Timestamp) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Age at ``snapshot`` (days) of the middle of every day of every period (month or year), the
-    index of each period's first day in that array, and the number of days per period."""
-    per = _periods(periods)
-    starts = per.start_time.normalize().to_numpy()
-    lengths = ((per.end_time.normalize() - per.start_time.normalize()).days + 1).to_numpy()
-    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(int)
-    day = np.arange(int(lengths.sum())) - np.repeat(offsets, lengths)
-    first = (snapshot.to_datetime64() - np.repeat(starts, lengths)) / np.timedelta64(1, "D")
-    return first - day - 0.5, offsets, lengths
-
-
-def _completeness(cdf: Any, months: Any, snapshot: pd.Timestamp) -> np.ndarray:
-    age, offsets, lengths = _day_ages(months, snapshot)
-    if age.size == 0:
-        return np.zeros(0)
-    return np.add.reduceat(np.asarray(cdf(age), dtype=float), offsets) / lengths
-
-
-def _snapshots(table: pd.DataFrame) -> list[tuple[pd.Timestamp, str]]:
-    out = []
-    for c in table.columns:
-        m = _SNAPSHOT_COLUMN.match(str(c))
-        if m:
-            out.append((pd.Timestamp(f"{m.group(1)}-{m.group(2)}-{m.group(3)}"), str(c)))
-    return sorted(out)
-
-
-def reporting_lag(table: pd.DataFrame | None = None, *, since: Any = "2015-01") -> ReportingLag:
-    """Estimate the reporting-lag curve from two exports of monthly counts.
-
-    Parameters
-    ----------
-    table
-        Monthly counts with a ``month`` column and count columns named ``count_YYYY_MM_DD``
-        (export dates); the two latest are used. Default: :func:`aicast.data.aiid_monthly`.
-    since
-        First event month used (older months carry almost no information on the delay).
-
-    Raises
-    ------
-    ValueError
-        If the table has fewer than two export columns, or the later export has fewer
-        incidents than the earlier one in some month (the model needs the earlier export to
-        be contained in the later).
-    """
-    from scipy import optimize, stats
-
-    if table is None:
-        from .. import data
-
-        table = data.aiid_monthly()
-    snaps = _snapshots(table)
-    if len(snaps) < 2:
-        raise ValueError(
-            "reporting_lag needs two exports: columns named count_YYYY_MM_DD, got "
-            f"{[str(c) for c in table.columns]}"
-        )
-    (s_a, col_a), (s_b, col_b) = snaps[-2], snaps[-1]
-    first = parse_month(since, "since")
-    if "month" in table.columns:
-        df = table[table["month"].astype(str) >= str(first)]
-        labels: Any = df["month"].astype(str).tolist()
-    elif "year" in table.columns:
-        df = table[table["year"] >= first.year]
-        labels = [int(y) for y in df["year"]]
-    else:
-        raise ValueError(
-            f"reporting_lag: the table needs a 'month' or 'year' column, got {[str(c) for c in table.columns]}"
-        )
-    n_a = df[col_a].to_numpy(dtype=float)
-    n_b = df[col_b].to_numpy(dtype=float)
-    if np.any(n_a > n_b):
-        bad = np.asarray(labels)[n_a > n_b][0]
-        raise ValueError(
-            f"reporting_lag: the {s_a.date()} export has more incidents than the {s_b.date()} one in {bad}"
-        )
-    ok = n_b > 0
-
-    def unpack(th: np.ndarray) -> tuple[float, float, float]:
-        t1 = math.exp(th[0])
-        return 1.0 / (1.0 + math.exp(-th[2])), t1, t1 + math.exp(th[1])  # slow delay > fast delay
-
-    age_a, off, length = _day_ages(labels, s_a)
-    age_b, _, _ = _day_ages(labels, s_b)
-
-    def nll(th: np.ndarray) -> float:
-        lag = ReportingLag(*unpack(th), (s_a, s_b), 0.0)
-        c_a = np.add.reduceat(lag.delay_cdf(age_a), off) / length
-        c_b = np.add.reduceat(lag.delay_cdf(age_b), off) / length
-        p = np.clip(c_a[ok] / np.maximum(c_b[ok], 1e-300), 1e-12, 1 - 1e-12)
-        return float(-stats.binom.logpmf(n_a[ok], n_b[ok], p).sum())
-
-    best = None
-    for x0 in ([math.log(30.0), math.log(700.0), 2.0], [math.log(10.0), math.log(2000.0), 0.0]):
-        r = optimize.minimize(
-            nll,
-            np.array(x0),
-            method="Nelder-Mead",
-            options={"xatol": 1e-7, "fatol": 1e-9, "maxiter": 4000},
-        )
-        if best is None or r.fun < best.fun:
-            best = r
-    assert best is not None
-    return ReportingLag(*unpack(best.x), (s_a, s_b), -float(best.fun))
 
 
 # --- incident growth ---------------------------------------------------------------------------
@@ -335,8 +161,6 @@ class IncidentFit:
         ``categories=True`` adds the fitted categories. Other keyword arguments go to
         :class:`~aicast.IncidentGrowth` (e.g. ``saturation``, ``price``, ``price_elasticity``).
         """
-        from ..incidents import IncidentGrowth
-
         mu, sigma, rho = self.base_at(start)
         base, growth = correlate(
             lognormal(mu, sigma),

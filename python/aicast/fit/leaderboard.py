@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..leaderboard import LeaderboardGap
+from ..models import LeaderboardGap
 from ..priors import Prior, correlate, lognormal, normal, student_t, truncate
 
 __all__ = ["LeaderboardGapFit", "leaderboard_gap"]

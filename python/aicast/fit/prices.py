@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from .._months import parse_month
+from ..models import PriceDecline
 
 __all__ = ["PooledPriceTrend", "PriceTrend", "frontier", "pool", "price_trend", "price_trends"]
 
@@ -323,8 +324,6 @@ class PriceTrend:
         ``start_price`` given: that price; else ``start`` (a month) is required and the
         trend's value there is used.
         """
-        from ..models import PriceDecline
-
         if start_price is None and start is None:
             raise ValueError("to_model needs start_price or a start month for the trend's price")
         pri = self.priors(start=start if start_price is None else None)
@@ -386,8 +385,6 @@ class PooledPriceTrend:
 
     def to_model(self, name: str, start: Any = None, start_price: Any = None, **params: Any) -> Any:
         """A :class:`aicast.PriceDecline` with the pooled priors; ``start_price`` is required."""
-        from ..models import PriceDecline
-
         if start_price is None:
             raise ValueError(f"pooled price trend for {name!r}: give start_price (pooled fits have no single trend price)")
         pri = self.priors()

@@ -1,10 +1,7 @@
-"""Backtest adapters of the leaderboard-gap and incident-growth models (see :mod:`aicast.backtest`).
+"""Backtest adapter of the incident-growth model.
 
-``aicast.backtest("leaderboard", table, cut=...)`` fits :func:`aicast.fit.leaderboard_gap` on
-the rows up to the end of the cut month and forecasts the later monthly gap (or open or closed
-score) from the observation in the cut month. ``aicast.backtest("incidents", table, cut=...)``
-fits :func:`aicast.fit.incident_growth` on the months (or whole years) up to the cut and
-forecasts the later monthly (or yearly) counts.
+``aicast.backtest("incidents", table, cut=...)`` fits :func:`aicast.fit.incident_growth` on the
+months (or whole years) up to the cut and forecasts the later monthly (or yearly) counts.
 
 Reporting lag of the incident counts: the later observations come from the same export as
 the fitted ones, so the newest months are themselves incomplete. The forecast is compared with
@@ -26,116 +23,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._months import parse_month
-from .backtest import BacktestSetup, CutError, register_adapter, split_at_cut
+from .._months import parse_month
+from ..fit.incidents import (
+    ReportingLag,
+    _completeness,
+    _counts,
+    _snapshots,
+    incident_growth,
+    reporting_lag,
+)
+from ._registry import (
+    BacktestSetup,
+    CutError,
+    _horizon,
+    _months_after,
+    register_adapter,
+    split_at_cut,
+)
 
-__all__ = ["incident_adapter", "leaderboard_adapter"]
-
-
-def _horizon(horizon: Any) -> int | None:
-    if horizon is None:
-        return None
-    if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon <= 0:
-        raise ValueError(f"horizon must be a positive number of months or None, got {horizon!r}")
-    return int(horizon)
-
-
-def _months_after(months: list[pd.Period], cut: pd.Period) -> np.ndarray:
-    return np.array([(m.year - cut.year) * 12 + (m.month - cut.month) for m in months], dtype=int)
-
-
-# --- leaderboard gap ---------------------------------------------------------------------------
-
-
-@register_adapter("leaderboard_gap", "leaderboard")
-def leaderboard_adapter(
-    table: pd.DataFrame,
-    cut: pd.Period,
-    *,
-    observe: str = "gap",
-    closed: str = "best_closed",
-    open: str = "best_open",  # noqa: A002 - the column is called that
-    time: str | None = None,
-    scale: str = "elo",
-    horizon: int | None = None,
-) -> BacktestSetup:
-    """Leaderboard gap: fit on the rows up to the cut, forecast the later rows.
-
-    Options (keywords of :func:`aicast.backtest`)
-    ---------------------------------------------
-    observe
-        Series scored: ``"gap"`` (closed - open, default), ``"open"`` or ``"closed"``.
-    closed, open, time, scale
-        As in :func:`aicast.fit.leaderboard_gap` (e.g. ``arena_best_monthly``,
-        ``eci_best_monthly``).
-    horizon
-        Score only observations at most this many months after the cut (default: all).
-
-    The forecast starts from the observation in the cut month (a cut month without an
-    observation cannot be backtested: :class:`~aicast.backtest.CutError`). Baselines: the value
-    in the cut month carried forward (``"last value"``), and ``"trend"``: the fitted model's
-    point estimates without noise (closed score on its drift, gap decaying to the equilibrium
-    at the fitted reversion rate).
-    """
-    from .fit.leaderboard import leaderboard_gap, resolve_columns
-
-    if observe not in ("gap", "open", "closed"):
-        raise ValueError(f"observe must be 'gap', 'open' or 'closed', got {observe!r}")
-    if scale not in ("elo", "percent"):
-        raise ValueError(f"scale must be 'elo' or 'percent', got {scale!r}")
-    h_max = _horizon(horizon)
-    time = resolve_columns(table, time, closed, open)
-    train, after, cut = split_at_cut(table, time, cut)
-    try:
-        fit = leaderboard_gap(train, closed=closed, open=open, time=time, scale=scale)
-    except ValueError as e:  # too few rows before the cut, a falling frontier, a constant gap
-        raise CutError(f"cut {cut}: {e}") from None
-    if fit.last_month != cut:
-        raise CutError(
-            f"cut {cut}: the last observation before the cut is in {fit.last_month}; the forecast "
-            "starts from an observation in the cut month"
-        )
-    c = pd.to_numeric(after[closed], errors="coerce").to_numpy(dtype=float)
-    o = pd.to_numeric(after[open], errors="coerce").to_numpy(dtype=float)
-    values = {"gap": c - o, "open": o, "closed": c}[observe]
-    months = [pd.Timestamp(t).to_period("M") for t in pd.to_datetime(after[time], format="ISO8601")]
-    h = _months_after(months, cut)
-    keep = np.isfinite(values) & (h >= 1) & (h <= (h_max if h_max is not None else np.inf))
-    obs = pd.DataFrame(
-        {
-            "month": [m for m, k in zip(months, keep) if k],
-            "value": values[keep],
-            "label": after[time].astype(str).to_numpy()[keep],
-        }
-    )
-    h = h[keep].astype(float)
-
-    # point forecasts on the working scale (logit for percent scores)
-    est = fit.estimates["estimate"]
-    c0, g0 = fit.closed_start, fit.gap_start
-    o0 = c0 - g0
-    if scale == "percent":
-        fwd = lambda p: np.log(p / (100.0 - p))  # noqa: E731
-        back = lambda x: 100.0 / (1.0 + np.exp(-x))  # noqa: E731
-    else:
-        fwd = back = lambda x: x  # noqa: E731
-    xc0, xg0 = fwd(c0), fwd(c0) - fwd(o0)
-    kappa, theta = float(est["gap_reversion"]) / 12.0, float(est["equilibrium_gap"])
-    xc = xc0 + float(est["closed_drift_per_month"]) * h
-    xg = theta + (xg0 - theta) * np.exp(-kappa * h)
-    trend = {"closed": back(xc), "open": back(xc - xg), "gap": back(xc) - back(xc - xg)}[observe]
-    last = {"closed": c0, "open": o0, "gap": g0}[observe]
-    return BacktestSetup(
-        models=[fit.model("lb")],
-        series=f"lb.{observe}",
-        observations=obs,
-        baselines={"last value": np.full(len(obs), last), "trend": np.asarray(trend, dtype=float)},
-        scale=None,
-        fit=fit,
-    )
-
-
-# --- incident growth ---------------------------------------------------------------------------
+__all__ = ["incident_adapter"]
 
 
 def _thinning(completeness: np.ndarray, cut: pd.Period) -> Any:
@@ -185,15 +91,6 @@ def incident_adapter(
     fitted month (year) carried forward, and ``"trend"``, the fitted mean without uncertainty;
     both times the completeness of the observed month (year).
     """
-    from .fit.incidents import (
-        ReportingLag,
-        _completeness,
-        _counts,
-        _snapshots,
-        incident_growth,
-        reporting_lag,
-    )
-
     if dispersion not in ("ml", "moments", "poisson"):
         raise ValueError(f"dispersion must be 'ml', 'moments' or 'poisson', got {dispersion!r}")
     if not (0.0 <= float(min_completeness) < 1.0):

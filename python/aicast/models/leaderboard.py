@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .models import Model
-from .priors import Prior
+from ..priors import Prior
+from ._base import Model
 
 if TYPE_CHECKING:
-    from .result import Result
+    from ..result import Result
 
 __all__ = ["LeaderboardGap", "convergence_table"]
 

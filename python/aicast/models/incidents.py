@@ -10,9 +10,9 @@ from typing import Any
 
 import pandas as pd
 
-from . import _engine
-from .models import Model
-from .priors import Prior
+from .. import _engine
+from ..priors import Prior
+from ._base import Model
 
 __all__ = ["IncidentGrowth"]
 

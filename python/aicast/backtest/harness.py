@@ -12,11 +12,11 @@ fell inside the central 50% and 90% intervals, CRPS and the mean pinball loss ov
 :data:`PINBALL_LEVELS`. Baselines are point forecasts, scored by the same functions (their
 CRPS is the absolute error; their intervals have zero width).
 
-Adapters: ``"price_decline"`` (alias ``"price"``) here; ``"leaderboard_gap"`` (alias
-``"leaderboard"``) and ``"incident_growth"`` (alias ``"incidents"``) in
-:mod:`aicast.backtest_models`, one decorated function each. (``aicast.backtest`` is the
-function; import the rest of this module by name:
-``from aicast.backtest import register_adapter, BacktestSetup``.)
+Adapters, one module each: ``"price_decline"`` (alias ``"price"``) in
+:mod:`aicast.backtest.price`, ``"leaderboard_gap"`` (alias ``"leaderboard"``) in
+:mod:`aicast.backtest.leaderboard` and ``"incident_growth"`` (alias ``"incidents"``) in
+:mod:`aicast.backtest.incidents`. (``aicast.backtest`` is the function; import the rest of the
+package by name: ``from aicast.backtest import register_adapter, BacktestSetup``.)
 
 Examples
 --------
@@ -29,128 +29,25 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from . import scores
-from ._months import parse_month
-from .models import Model
-from .scenario import Scenario
+from .. import scores
+from .._months import parse_month
+from ..scenario import Scenario
+from ._registry import ADAPTERS, CutError
 
-__all__ = [
-    "ADAPTERS",
-    "COVERAGE_LEVELS",
-    "PINBALL_LEVELS",
-    "Backtest",
-    "BacktestSetup",
-    "CutError",
-    "backtest",
-    "register_adapter",
-    "rolling_cuts",
-    "split_at_cut",
-]
+__all__ = ["COVERAGE_LEVELS", "PINBALL_LEVELS", "Backtest", "backtest", "rolling_cuts"]
 
 #: Quantile levels of the pinball loss (averaged over them).
 PINBALL_LEVELS: tuple[float, ...] = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
 
 #: Interval levels whose coverage is reported.
 COVERAGE_LEVELS: tuple[float, ...] = (0.5, 0.9)
-
-
-@dataclass
-class BacktestSetup:
-    """What an adapter hands the harness for one cut.
-
-    Attributes
-    ----------
-    models
-        Models fitted on data up to the cut, ready for a scenario starting in the cut month.
-    series
-        The series to compare with the observations, e.g. ``"tier.price"``.
-    observations
-        One row per later observation: ``month`` (a monthly Period after the cut), ``value``
-        (on the series' natural scale) and ``label`` (what was observed, e.g. a model name).
-    baselines
-        Name -> point forecast of each observation (natural scale, same order).
-    scale
-        Function applied to forecasts and observations before scoring (``np.log`` for
-        prices, whose errors are relative), or None.
-    fit
-        The fitted object (shown in reports).
-    transform
-        Function turning the engine's sample of the series, an array ``(n_obs, paths)`` on the
-        natural scale, into the forecast of what is observed (e.g. thinning complete incident
-        counts to the share an export already holds), or None. Applied before ``scale``.
-    """
-
-    models: list[Model]
-    series: str
-    observations: pd.DataFrame
-    baselines: dict[str, np.ndarray] = field(default_factory=dict)
-    scale: Callable[[np.ndarray], np.ndarray] | None = None
-    fit: Any = None
-    transform: Callable[[np.ndarray], np.ndarray] | None = None
-
-
-Adapter = Callable[..., BacktestSetup]
-
-
-class CutError(ValueError):
-    """A cut that cannot be backtested: outside the data, too little data before it, or none after.
-
-    Adapters raise it for problems of one cut, so a rolling backtest with ``skip=True`` can
-    pass over that cut; any other ValueError (a bad option) always propagates.
-    """
-
-#: Backtest adapters by model kind (and alias).
-ADAPTERS: dict[str, Adapter] = {}
-
-
-def register_adapter(kind: str, *aliases: str) -> Callable[[Adapter], Adapter]:
-    """Register ``adapter(table, cut, **options) -> BacktestSetup`` for a model kind.
-
-    Examples
-    --------
-    >>> @register_adapter("my_kind")  # doctest: +SKIP
-    ... def _my_adapter(table, cut, **options):
-    ...     return BacktestSetup(models=[...], series="x.y", observations=...)
-    """
-
-    def deco(fn: Adapter) -> Adapter:
-        for k in (kind, *aliases):
-            ADAPTERS[k] = fn
-        return fn
-
-    return deco
-
-
-def split_at_cut(table: pd.DataFrame, date_column: str, cut: Any) -> tuple[pd.DataFrame, pd.DataFrame, pd.Period]:
-    """Rows up to the end of the cut month, rows after it, and the cut as a monthly Period.
-
-    Raises
-    ------
-    ValueError
-        If the table lacks ``date_column``; :class:`CutError` (a ValueError) if the cut is
-        not inside the data range (no rows up to it, or none after it).
-    """
-    if date_column not in table.columns:
-        raise ValueError(f"table has no {date_column!r} column (columns: {', '.join(map(str, table.columns))})")
-    c = parse_month(cut, "cut")
-    dates = pd.to_datetime(table[date_column])
-    if dates.isna().all():
-        raise ValueError(f"table column {date_column!r} has no dates")
-    first, last = dates.min(), dates.max()
-    end = c.end_time
-    if not (first <= end and last > end):
-        raise CutError(
-            f"cut {c} lies outside the data range {first.to_period('M')} to {last.to_period('M')}: "
-            f"a backtest needs data up to the cut and after it"
-        )
-    return table[dates <= end], table[dates > end], c
 
 
 @dataclass
@@ -306,8 +203,8 @@ def backtest(
         later month), ``start`` (``"trend"``: the fitted trend's price at the cut, with its
         uncertainty; ``"last"``: the last frontier price before the cut), ``open_weights``,
         ``confidence``. Leaderboard and incidents: see
-        :func:`aicast.backtest_models.leaderboard_adapter` and
-        :func:`aicast.backtest_models.incident_adapter`.
+        :func:`aicast.backtest.leaderboard_adapter` and
+        :func:`aicast.backtest.incident_adapter`.
 
     Returns
     -------
@@ -372,74 +269,6 @@ def backtest(
     return Backtest(scores=out, fits=fits, model_kind=model_kind, paths=paths, seed=seed, skipped=skipped)
 
 
-# --- price adapter ----------------------------------------------------------------------------
-
-
-@register_adapter("price_decline", "price")
-def _price_adapter(
-    table: pd.DataFrame,
-    cut: pd.Period,
-    *,
-    score: str = "mmlu",
-    threshold: float | str = 0.0,
-    observe: str = "points",
-    start: str = "trend",
-    open_weights: bool | None = None,
-    confidence: float = 0.9,
-) -> BacktestSetup:
-    """Price frontier at a capability threshold: Epoch-style trend fitted up to the cut."""
-    from .fit.prices import _check_table, _score_column, _threshold_value, frontier, price_trend
-    from .models import PriceDecline
-
-    if observe not in ("points", "monthly"):
-        raise ValueError(f"observe must be 'points' or 'monthly', got {observe!r}")
-    if start not in ("trend", "last"):
-        raise ValueError(f"start must be 'trend' or 'last', got {start!r}")
-    if not 0.0 < float(confidence) < 1.0:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
-    # Score column and threshold come from the whole table (a threshold model may be released
-    # after the cut: its score is only a number); the fit sees the rows up to the cut only.
-    col = _score_column(_check_table(table), score)
-    thr, _ = _threshold_value(table, col, threshold)
-    train, _, cut = split_at_cut(table, "release_date", cut)
-    try:
-        fit = price_trend(train, col, thr, open_weights=open_weights, confidence=confidence)
-    except ValueError as e:  # too few frontier points before the cut
-        raise CutError(f"cut {cut}: {e}") from None
-    full = frontier(table, col, thr, open_weights=open_weights)
-    after = full[full["release_date"] > cut.end_time]
-    last_price = float(fit.frontier["price_per_mtok"].iloc[-1])
-    if observe == "points":
-        obs = pd.DataFrame(
-            {
-                "month": [pd.Timestamp(d).to_period("M") for d in after["release_date"]],
-                "value": after["price_per_mtok"].to_numpy(dtype=float),
-                "label": after["model"].to_numpy() if "model" in after else "",
-            }
-        )
-    else:
-        last_month = pd.Timestamp(full["release_date"].max()).to_period("M")
-        end = pd.to_datetime(table["release_date"]).max().to_period("M")
-        last_month = max(last_month, end)
-        months = pd.period_range(cut + 1, last_month, freq="M")
-        vals, labels = [], []
-        for m in months:
-            upto = full[full["release_date"] <= m.end_time]
-            vals.append(float(upto["price_per_mtok"].iloc[-1]))
-            labels.append(str(upto["model"].iloc[-1]) if "model" in upto else "")
-        obs = pd.DataFrame({"month": list(months), "value": vals, "label": labels})
-    priors = fit.priors(start=cut if start == "trend" else None)
-    if start == "last":
-        priors["start_price"] = last_price
-    model = PriceDecline("tier", **priors)
-    baselines = {
-        "last value": np.full(len(obs), last_price),
-        "trend": fit.price([m.start_time for m in obs["month"]]),
-    }
-    return BacktestSetup(models=[model], series="tier.price", observations=obs, baselines=baselines,
-                         scale=np.log, fit=fit)
-
-
 def rolling_cuts(first: Any, last: Any, every: int = 6) -> list[pd.Period]:
     """Cut months from ``first`` to ``last`` every ``every`` months (for rolling-origin backtests)."""
     a, b = parse_month(first, "first"), parse_month(last, "last")
@@ -447,7 +276,3 @@ def rolling_cuts(first: Any, last: Any, every: int = 6) -> list[pd.Period]:
     if b < a:
         raise ValueError(f"last must not be before first, got first={a}, last={b}")
     return list(pd.period_range(a, b, freq="M"))[::every]
-
-
-# the leaderboard and incident adapters register themselves on import
-from . import backtest_models as _backtest_models  # noqa: E402,F401

@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .models import Model, PriceDecline
-from .priors import Prior
+from ..priors import Prior
+from ._base import Model
+from .price import PriceDecline
 
 if TYPE_CHECKING:
-    from .result import Result
+    from ..result import Result
 
 __all__ = ["HOURS_PER_MONTH", "SECONDS_PER_MONTH", "SelfHosting", "TokenDemand"]
 

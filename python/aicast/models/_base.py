@@ -1,4 +1,4 @@
-"""Models: each a C++ component in the engine with a Python class describing its inputs.
+"""The model base class: each model is a C++ component in the engine with a Python class describing its inputs.
 
 A model is a named set of parameters (numbers or priors). It is validated by the engine as
 soon as it is built, so a bad value fails here, before any simulation.
@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from . import _engine
-from .priors import Prior, as_prior
+from .. import _engine
+from ..priors import Prior, as_prior
 
-__all__ = ["MODEL_CLASSES", "Model", "PriceDecline", "model_class"]
+__all__ = ["MODEL_CLASSES", "Model", "model_class"]
 
 #: Every model class by its engine kind (filled as subclasses are defined).
 MODEL_CLASSES: dict[str, type[Model]] = {}
@@ -89,73 +89,4 @@ class Model:
         return (
             f"<b>{type(self).__name__}</b> <code>{self.name}</code>"
             f" &rarr; {', '.join(self.series)}<table>{rows}</table>"
-        )
-
-
-class PriceDecline(Model):
-    """Price per million tokens of a capability tier: a falling floor plus a jump-diffusion excess.
-
-    ``P = F + E``. The floor ``F`` (marginal serving cost) falls by ``floor_annual_decline``
-    per year. The excess follows::
-
-        log E(t) = log(start_price - floor) - ln(annual_decline) t + volatility W(t) + jumps
-
-    with ``t`` in years, so ``annual_decline=10`` makes the median excess ten times cheaper
-    each year and ``volatility`` is the annualized standard deviation of ``log E``. Jumps
-    arrive at ``jump_rate`` per year, each with a log size drawn from ``jump_log_size``
-    (negative: a price war; positive: a subsidy ending). Every prior except
-    ``jump_log_size`` is drawn once per path (parameter uncertainty); each path then draws
-    its own noise. A path that draws ``floor >= start_price`` sits on the floor.
-
-    Parameters
-    ----------
-    name
-        Model name; its series is ``"<name>.price"`` (USD per million tokens).
-    start_price
-        Price per million tokens in the start month (> 0).
-    annual_decline
-        Factor by which the median excess falls per year (> 0; 1 = flat, 10 = 10x cheaper).
-    volatility
-        Annualized standard deviation of log excess (>= 0).
-    jump_rate
-        Expected jumps per year (>= 0).
-    jump_log_size
-        Distribution of each jump's log size, e.g. ``ac.normal(-0.7, 0.2)`` for ~50% cuts.
-    floor
-        Floor price in the start month (>= 0, below ``start_price``).
-    floor_annual_decline
-        Factor by which the floor falls per year (> 0).
-
-    Examples
-    --------
-    >>> import aicast as ac
-    >>> m = ac.PriceDecline("frontier", start_price=10.0, annual_decline=ac.to(3, 30))
-    >>> m.series
-    ['frontier.price']
-    """
-
-    kind = "price_decline"
-
-    def __init__(
-        self,
-        name: str,
-        start_price: Prior | float,
-        annual_decline: Prior | float,
-        volatility: Prior | float = 0.0,
-        jump_rate: Prior | float = 0.0,
-        jump_log_size: Prior | float = 0.0,
-        floor: Prior | float = 0.0,
-        floor_annual_decline: Prior | float = 1.0,
-    ) -> None:
-        super().__init__(
-            name,
-            {
-                "start_price": start_price,
-                "annual_decline": annual_decline,
-                "volatility": volatility,
-                "jump_rate": jump_rate,
-                "jump_log_size": jump_log_size,
-                "floor": floor,
-                "floor_annual_decline": floor_annual_decline,
-            },
         )
