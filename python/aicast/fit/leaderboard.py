@@ -36,7 +36,9 @@ _Z90 = 1.6448536269514722
 #: Parameters of :class:`~aicast.LeaderboardGap` that ``fit.model`` accepts as overrides.
 MODEL_PARAMETERS = ("closed_start", "gap_start", "closed_drift_per_month", "closed_volatility", "gap_reversion",
                     "equilibrium_gap", "gap_volatility", "innovation_correlation")
-_START_SEED = 7_919  # fixed: the same fit and start give the same start priors
+_START_SEED = 7_919
+#: Points of the empirical priors that carry the posterior's margins.
+QUANTILE_POINTS = 100  # fixed: the same fit and start give the same start priors
 
 
 @dataclass
@@ -163,7 +165,7 @@ class LeaderboardGapFit:
         names = ["closed_drift_per_month", "gap_reversion", "equilibrium_gap", "gap_volatility"]
         cols = [drift, d["gap_reversion"].to_numpy(), theta, d["gap_volatility"].to_numpy(), closed, gap]
         joined = correlate(
-            [self.priors[k].marginal() for k in names] + [empirical(closed), empirical(gap)],
+            [self.priors[k].marginal() for k in names] + [_quantile_prior(closed), _quantile_prior(gap)],
             correlation=normal_scores_correlation(*cols),
         )
         out: dict[str, Any] = {**self.priors}
@@ -193,6 +195,12 @@ class LeaderboardGapFit:
             f"{self.closed_start:.4g}<table><tr><th>parameter</th><th>estimate</th><th>s.e.</th>"
             f"<th>5%</th><th>95%</th><th>MLE</th></tr>{rows}</table>" + (f"<ul>{notes}</ul>" if notes else "")
         )
+
+
+def _quantile_prior(x: np.ndarray) -> Prior:
+    """An empirical prior on ``QUANTILE_POINTS`` quantiles of a sample (at (i + 0.5) / n): the
+    sample's distribution in a size a scenario file can hold."""
+    return empirical(np.quantile(x, (np.arange(QUANTILE_POINTS) + 0.5) / QUANTILE_POINTS))
 
 
 def _scale_maps(scale: str) -> tuple[Any, Any]:
@@ -455,7 +463,7 @@ def leaderboard_gap(
             "forecast mixes a mean-reverting gap with a near random walk"
         )
     corr = normal_scores_correlation(rev, post.theta, gvol)
-    gap_priors = correlate([empirical(rev), empirical(post.theta), empirical(gvol)], correlation=corr)
+    gap_priors = correlate([_quantile_prior(rev), _quantile_prior(post.theta), _quantile_prior(gvol)], correlation=corr)
 
     # correlation of the standardized innovations of the frontier and of the gap (at the posterior
     # medians), with a Fisher-z interval
