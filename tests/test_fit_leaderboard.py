@@ -11,7 +11,7 @@ import pytest
 from scipy import optimize, stats
 
 import aicast as ac
-from aicast.fit.leaderboard import MIN_POINTS
+from aicast.fit.leaderboard import MIN_POINTS, MODEL_PARAMETERS
 
 TRUTH = dict(closed_drift_per_month=8.0, closed_volatility=50.0, gap_reversion=1.5, equilibrium_gap=40.0,
              gap_volatility=60.0, innovation_correlation=0.5)
@@ -153,7 +153,7 @@ def test_fit_plugs_into_a_forecast_with_parameter_uncertainty():
     assert q.iloc[0].nunique() == 1 and q.iloc[0, 0] == 36
     assert np.all(np.isfinite(q.to_numpy()))
     # a path's reversion and equilibrium are correlated draws (copula from the estimates)
-    assert fit.priors["gap_reversion"].correlation is not None
+    assert fit.priors()["gap_reversion"].correlation is not None
     fixed = fit.model("lb", start=fit.last_month, gap_reversion=fit.estimates.loc["gap_reversion", "estimate"],
                       equilibrium_gap=fit.estimates.loc["equilibrium_gap", "estimate"],
                       gap_volatility=fit.estimates.loc["gap_volatility", "estimate"])
@@ -318,7 +318,7 @@ def test_prior_copula_has_the_sign_of_the_posterior_dependence():
     d = fit.draws[names].to_numpy()
     z = stats.norm.ppf(stats.rankdata(d, axis=0) / (len(d) + 1))
     want = np.corrcoef(z, rowvar=False)
-    got = fit.priors["gap_reversion"].correlation
+    got = fit.priors()["gap_reversion"].correlation
     np.testing.assert_allclose(got, want, atol=2e-3)
     assert got[0, 2] > 0.15  # faster reversion goes with a larger volatility: the sign tested below
     res = ac.Scenario(start=fit.last_month, horizon=fit.last_month + 6, seed=3).add(
@@ -351,6 +351,10 @@ def test_model_start_defaults_to_the_month_after_the_data_and_forecasts_the_star
         qb = b.quantiles(series, (0.1, 0.5, 0.9)).to_numpy()
         np.testing.assert_allclose(qb[:, 1], qa[:, 1], atol=6.0)
         np.testing.assert_allclose(qb[:, 2] - qb[:, 0], qa[:, 2] - qa[:, 0], rtol=0.25)
+    # priors(start) are the model's parameters: the same as model() builds
+    assert sorted(fit.priors()) == sorted(set(MODEL_PARAMETERS) - {"closed_start", "gap_start"})
+    assert sorted(fit.priors(fit.last_month + 1)) == sorted(MODEL_PARAMETERS)
+    assert fit.priors(fit.last_month)["gap_start"].is_point
     # overrides replace a parameter by a number or a prior
     m = fit.model("lb", start="2026-01", gap_reversion=0, gap_volatility=ac.to(40, 80))
     assert m.params["gap_reversion"].is_point and m.params["gap_volatility"].kind == "lognormal"

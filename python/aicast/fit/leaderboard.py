@@ -20,7 +20,7 @@ import pandas as pd
 
 from .._months import parse_month
 from ..models import LeaderboardGap
-from ..priors import Prior, correlate, empirical, lognormal, normal, student_t, truncate
+from ..priors import Prior, correlate, empirical, lognormal, normal, point, student_t, truncate
 from ._gap_posterior import KAPPA_MAX, KAPPA_MIN, gap_posterior, normal_scores_correlation
 
 __all__ = ["LeaderboardGapFit", "leaderboard_gap"]
@@ -45,14 +45,10 @@ QUANTILE_POINTS = 100  # fixed: the same fit and start give the same start prior
 class LeaderboardGapFit:
     """Result of :func:`leaderboard_gap`: estimates, their uncertainty, and priors for the model.
 
+    The fitted parameters as priors: :meth:`priors`; a model: :meth:`model`.
+
     Attributes
     ----------
-    priors
-        ``closed_drift_per_month``, ``closed_volatility``, ``gap_reversion``,
-        ``equilibrium_gap``, ``gap_volatility``, ``innovation_correlation`` as priors describing
-        the estimation uncertainty. The three gap priors are the posterior's margins (empirical,
-        from its draws) joined by a Gaussian copula with the normal-scores correlation of the
-        draws. Plug them into :class:`aicast.LeaderboardGap`, or call :meth:`model`.
     estimates
         One row per parameter, in the model's units: ``estimate`` (the posterior median for the
         gap parameters), ``se`` (posterior standard deviation), ``lo90`` / ``hi90`` (the 5% and
@@ -71,7 +67,7 @@ class LeaderboardGapFit:
         Caveats found while fitting (e.g. a reversion the data do not identify).
     """
 
-    priors: dict[str, Prior]
+    _priors: dict[str, Prior] = field(repr=False)
     estimates: pd.DataFrame
     closed_start: float
     gap_start: float
@@ -83,6 +79,32 @@ class LeaderboardGapFit:
     correlation: np.ndarray = field(repr=False)
     draws: pd.DataFrame = field(repr=False)
     notes: list[str] = field(default_factory=list)
+
+    def priors(self, start: Any = None) -> dict[str, Prior]:
+        """The fitted parameters as priors, for :class:`~aicast.LeaderboardGap`.
+
+        ``closed_drift_per_month`` (Student t, truncated at 0), ``closed_volatility``,
+        ``gap_reversion``, ``equilibrium_gap``, ``gap_volatility`` (the posterior's margins, 100
+        quantiles of its draws each, joined by a Gaussian copula with the normal-scores
+        correlation of the draws) and ``innovation_correlation``. With ``start`` (a month on or
+        after :attr:`last_month`) also ``closed_start`` and ``gap_start`` for a scenario starting
+        then (see :meth:`model`).
+        """
+        if start is None:
+            return dict(self._priors)
+        p = self._start_month(start)
+        h = (p - self.last_month).n
+        if h == 0:
+            return {"closed_start": point(self.closed_start), "gap_start": point(self.gap_start), **self._priors}
+        return self._start_priors(h)
+
+    def _start_month(self, start: Any) -> pd.Period:
+        p = self.last_month + 1 if start is None else parse_month(start, "start")
+        if p < self.last_month:
+            raise ValueError(
+                f"LeaderboardGapFit: start must be on or after the last observation {self.last_month}, got {p}"
+            )
+        return p
 
     def model(self, name: str = "lb", start: Any = None, **overrides: Any) -> LeaderboardGap:
         """A :class:`~aicast.LeaderboardGap` for a scenario starting in month ``start``, with the fitted priors.
@@ -121,21 +143,11 @@ class LeaderboardGapFit:
             raise ValueError(
                 f"LeaderboardGapFit.model: unknown parameter {unknown[0]!r}; parameters: {', '.join(MODEL_PARAMETERS)}"
             )
-        p = self.last_month + 1 if start is None else parse_month(start, "start")
-        h = (p - self.last_month).n
-        if h < 0:
-            raise ValueError(
-                f"LeaderboardGapFit.model: start must be on or after the last observation {self.last_month}, got {p}"
-            )
-        params: dict[str, Any] = self._start_priors(h) if h > 0 else {
-            "closed_start": self.closed_start,
-            "gap_start": self.gap_start,
-            **self.priors,
-        }
+        params: dict[str, Any] = self.priors(self._start_month(start))
         params.update(overrides)
         return LeaderboardGap(name, scale=self.scale, **params)
 
-    def _start_priors(self, h: int) -> dict[str, Any]:
+    def _start_priors(self, h: int) -> dict[str, Prior]:
         """Priors of every parameter for a start ``h >= 1`` months after the last observation.
 
         Joint draws of the parameters (posterior draws of the gap, the frontier priors' draws)
@@ -148,8 +160,8 @@ class LeaderboardGapFit:
         kappa = d["gap_reversion"].to_numpy() / 12.0
         theta = d["equilibrium_gap"].to_numpy()
         sigma = d["gap_volatility"].to_numpy() / math.sqrt(12.0)
-        drift = self.priors["closed_drift_per_month"].marginal().sample(n, seed=_START_SEED)
-        cvol = self.priors["closed_volatility"].marginal().sample(n, seed=_START_SEED + 1)
+        drift = self._priors["closed_drift_per_month"].marginal().sample(n, seed=_START_SEED)
+        cvol = self._priors["closed_volatility"].marginal().sample(n, seed=_START_SEED + 1)
         rho = float(self.estimates.loc["innovation_correlation", "estimate"])
         rng = np.random.default_rng(_START_SEED)
         z1, z2 = rng.standard_normal(n), rng.standard_normal(n)
@@ -165,10 +177,10 @@ class LeaderboardGapFit:
         names = ["closed_drift_per_month", "gap_reversion", "equilibrium_gap", "gap_volatility"]
         cols = [drift, d["gap_reversion"].to_numpy(), theta, d["gap_volatility"].to_numpy(), closed, gap]
         joined = correlate(
-            [self.priors[k].marginal() for k in names] + [_quantile_prior(closed), _quantile_prior(gap)],
+            [self._priors[k].marginal() for k in names] + [_quantile_prior(closed), _quantile_prior(gap)],
             correlation=normal_scores_correlation(*cols),
         )
-        out: dict[str, Any] = {**self.priors}
+        out: dict[str, Prior] = {**self._priors}
         out.update(dict(zip(names, joined[:4])))
         out["closed_start"], out["gap_start"] = joined[4], joined[5]
         return out
@@ -509,7 +521,7 @@ def leaderboard_gap(
     estimates.index.name = "parameter"
     draws = pd.DataFrame({"gap_reversion": rev, "equilibrium_gap": post.theta, "gap_volatility": gvol})
     return LeaderboardGapFit(
-        priors=priors,
+        _priors=priors,
         estimates=estimates,
         closed_start=float(c[-1]),
         gap_start=float(c[-1] - o[-1]),
