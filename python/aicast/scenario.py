@@ -54,6 +54,7 @@ class Scenario:
         self.outputs: Any = None
         self.data_tables: dict[str, str] = {}
         self.source: str | None = None
+        self._data_as_of: dict[str, str] = {}
 
     @classmethod
     def from_fits(
@@ -104,6 +105,29 @@ class Scenario:
             kwargs = {**common, **dict(extra.get(name, {}))}
             sc.add(f.to_model(name, start=sc.start, **kwargs))
         return sc
+
+    @property
+    def data_as_of(self) -> dict[str, str]:
+        """How old the data behind this scenario are: data source -> date of its snapshot.
+
+        Filled from the shipped tables a scenario file reads (:attr:`data_tables`, dated by
+        :func:`aicast.data.as_of`) and from any dates set here, e.g. by code that builds models
+        from fits (``sc.data_as_of = {"api_prices_2026-07": "2026-07"}`` adds to them). Plots,
+        reprs and reports print it ("data as of 2026-07"); empty means the inputs were typed in.
+        """
+        from .data import TABLES, as_of
+
+        out = {t: as_of(t) for t in self.data_tables if t in TABLES}
+        out.update(self._data_as_of)
+        return out
+
+    @data_as_of.setter
+    def data_as_of(self, value: Mapping[str, str]) -> None:
+        if not isinstance(value, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        ):
+            raise TypeError(f"data_as_of must map source names to date strings, got {value!r}")
+        self._data_as_of = dict(value)
 
     @property
     def n_months(self) -> int:
@@ -219,6 +243,7 @@ class Scenario:
         s.models = list(self.models)
         for k in ("name", "description", "paths", "outputs", "data_tables", "source"):
             setattr(s, k, getattr(self, k))
+        s._data_as_of = dict(self._data_as_of)
         return s
 
     def to_toml(self, path: Any = None) -> str:

@@ -48,6 +48,7 @@ __all__ = [
     "aiid_monthly",
     "aiid_yearly",
     "api_price",
+    "as_of",
     "api_prices",
     "arena_best_monthly",
     "arena_best_snapshots",
@@ -59,6 +60,7 @@ __all__ = [
 ]
 
 from ._tables import _API_SNAPSHOTS, DOMAIN_SLUGS, TABLES, UNCLASSIFIED
+from .as_of import as_of
 
 # ---------------------------------------------------------------------------
 # Loader
