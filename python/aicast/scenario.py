@@ -274,13 +274,39 @@ class Scenario:
 
         return load_scenario(path, text=text)
 
+    def correlations(self) -> list[tuple[list[str], Any]]:
+        """Groups of correlated parameters, ``[(["frontier.annual_decline", ...], matrix), ...]``."""
+        from .priors import correlation_groups
+
+        return correlation_groups({f"{m.name}.{k}": p for m in self.models for k, p in m.params.items()})
+
+    def _correlation_lines(self) -> list[str]:
+        out = []
+        for names, c in self.correlations():
+            pairs = [f"{names[i]} ~ {names[j]}: {c[i, j]:.3g}" for i in range(len(names))
+                     for j in range(i + 1, len(names))]
+            out.append("; ".join(pairs))
+        return out
+
     def __repr__(self) -> str:
+        from .style import as_of_text
+
         models = ", ".join(f"{type(m).__name__}({m.name!r})" for m in self.models)
-        return f"Scenario(start='{self.start}', horizon='{self.horizon}', seed={self.seed}, models=[{models}])"
+        name = f"name={self.name!r}, " if self.name else ""
+        corr = "".join(f", correlated: {line}" for line in self._correlation_lines())
+        return (f"Scenario({name}start='{self.start}', horizon='{self.horizon}', seed={self.seed}, "
+                f"models=[{models}]{corr}; {as_of_text(self.data_as_of)})")
 
     def _repr_html_(self) -> str:
+        import html
+
+        from .style import as_of_text
+
         items = "".join(f"<li>{m._repr_html_()}</li>" for m in self.models)
+        corr = "".join(f"<li>{html.escape(line)}</li>" for line in self._correlation_lines())
+        name = f"<code>{html.escape(self.name)}</code> " if self.name else ""
         return (
-            f"<b>Scenario</b> {self.start} &rarr; {self.horizon} ({self.n_months} months), "
-            f"seed {self.seed}<ul>{items}</ul>"
+            f"<b>Scenario</b> {name}{self.start} &rarr; {self.horizon} ({self.n_months} months), "
+            f"seed {self.seed}, {html.escape(as_of_text(self.data_as_of))}<ul>{items}</ul>"
+            + (f"Correlated parameters (Gaussian copula):<ul>{corr}</ul>" if corr else "")
         )
