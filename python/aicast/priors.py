@@ -359,7 +359,7 @@ def correlation_groups(named: Mapping[str, Prior]) -> list[tuple[list[str], np.n
     --------
     >>> import aicast as ac
     >>> a, b = ac.correlate(ac.to(3, 30), ac.to(2, 20), correlation=0.8)
-    >>> [(names, m[0, 1]) for names, m in correlation_groups({"frontier": a, "mid": b, "x": ac.to(1, 2)})]
+    >>> [(names, float(m[0, 1])) for names, m in correlation_groups({"frontier": a, "mid": b, "x": ac.to(1, 2)})]
     [(['frontier', 'mid'], 0.8)]
     """
     groups: list[tuple[Prior, dict[int, str]]] = []
