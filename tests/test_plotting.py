@@ -77,6 +77,11 @@ def test_fan_with_a_user_label_prefixes_every_legend_entry(prices):
     assert _legend_texts(ax) == ["mid tier: median", "mid tier: 90% interval"]
 
 
+def test_a_user_title_keeps_the_paths_and_as_of_line(prices):
+    ax = prices.plot.fan("mid.price", title="Mid tier")
+    assert ax.get_title() == "Mid tier\n2,000 paths, data as of 2026-07"
+
+
 def test_multi_series_fan_has_one_legend_entry_per_series_with_the_users_label_and_a_shared_unit(prices):
     _, ax = plt.subplots()
     for s in ("frontier", "mid", "open"):
@@ -146,7 +151,7 @@ def test_yearly_bars_are_year_totals_with_intervals_and_flag_partial_years():
     assert ax.get_ylabel() == "incidents a year"
     assert _legend_texts(ax) == ["median", "90% interval", "reported"]
     assert "aiid.yearly (incidents a year), yearly totals" in ax.get_title()
-    assert "inputs typed in" in ax.get_title()  # no data tables: the title says so
+    assert "data as-of date not recorded" in ax.get_title()  # no data tables: the title says so
     _tick_labels_do_not_overlap(ax)
     with pytest.raises(ValueError, match="interval must be"):
         res.plot.yearly("aiid.yearly", interval=(0.6, 0.9))
@@ -177,5 +182,5 @@ def test_units_follow_the_model_kind_and_scale():
     assert style.unit(sc, "inc.malicious_use.count") == "incidents a month"
     assert style.unit(None, "x.break_even_volume") == "tokens a month"
     assert style.unit(sc, "nobody.knows") == ""
-    assert style.as_of_text({}) == "inputs typed in (no data tables)"
+    assert style.as_of_text({}) == "data as-of date not recorded"
     assert style.as_of_text({"a": "2025-03", "b": "2026-07"}) == "data as of 2025-03 to 2026-07"

@@ -40,7 +40,7 @@ def test_model_and_scenario_reprs_are_compact_and_show_correlations_and_as_of():
     assert "#" not in m  # no comment in the middle of a call
     r = repr(sc)
     assert "correlated: frontier.annual_decline ~ mid.annual_decline: 0.8" in r
-    assert r.endswith("inputs typed in (no data tables))")
+    assert r.endswith("data as-of date not recorded)")
     h = sc._repr_html_()
     assert "Correlated parameters" in h and "9.487 [3, 30]" in h  # median and 90% interval of to(3, 30)
     sh = ac.SelfHosting("own", api_price="frontier", volume_per_month=1e9, tokens_per_second_per_gpu=500, gpu_price=30_000,

@@ -127,6 +127,7 @@ def _run_default(args: argparse.Namespace) -> int:
         from .data import as_of
 
         sc.data_as_of = {t: as_of(t) for t in ("prices_epoch", "api_prices_2026-07")}
+    sc.name = sc.name or "default"
     events = ["frontier.price < 1", "mid.price < 0.2", "open.price < 0.1"]
     res = sc.run(paths=args.paths or 200_000, threads=args.threads, progress=not args.no_progress and sys.stderr.isatty(), events=events)
     print(f"aicast {res.scenario.start} to {res.scenario.horizon}: {res.n_paths:,} paths, seed {res.seed}, "

@@ -43,10 +43,11 @@ class PlotAccessor:
         self._r = result
 
     # --- shared pieces ----------------------------------------------------------------------
-    def _title(self, what: str) -> str:
+    def _title(self, what: str, user: str | None = None) -> str:
+        """``"<scenario>: <what>"`` (or the user's title) over ``"<paths> paths, data as of <date>"``."""
         r = self._r
-        name = r.scenario.name or "scenario"
-        return f"{name}: {what}\n{r.n_paths:,} paths, {style.as_of_text(r.data_as_of)}"
+        first = user if user else f"{r.scenario.name or 'scenario'}: {what}"
+        return f"{first}\n{r.n_paths:,} paths, {style.as_of_text(r.data_as_of)}"
 
     @staticmethod
     def _new_axes(ax: Axes | None, figsize: tuple[float, float], panel: bool = False) -> tuple[Axes, Axes | None]:
@@ -95,8 +96,8 @@ class PlotAccessor:
         label
             Legend text of the series (default: the series name).
         title, ylabel
-            Override the title (scenario, series, paths, data as-of date) and the y label
-            (the unit of the series).
+            Replace the first line of the title (scenario and series; the second line, paths
+            and data as-of date, stays) and the y label (the unit of the series).
 
         Returns
         -------
@@ -149,8 +150,8 @@ class PlotAccessor:
             ax.set_ylabel(ylabel or style.join_units(style.unit(self._r.scenario, f["series"]) for f in fans)
                           or series)
             names = [f["label"] for f in fans]
-            ax.set_title(title or self._title(", ".join(names) if len(names) > 1 else style.unit_label(
-                self._r.scenario, series)))
+            ax.set_title(self._title(", ".join(names) if len(names) > 1 else style.unit_label(
+                self._r.scenario, series), title))
             self._legend(ax, fans)
         return ax
 
@@ -273,7 +274,7 @@ class PlotAccessor:
             ax.grid(False, axis="x")
             u = style.unit(self._r.scenario, series).replace(", year to date", " a year")
             ax.set_ylabel(u or series)
-            ax.set_title(title or self._title(f"{series} ({u}), yearly totals" if u else series))
+            ax.set_title(self._title(f"{series} ({u}), yearly totals" if u else series, title))
             ax.legend(handles=handles, loc="upper left")
         return ax
 
@@ -308,7 +309,7 @@ class PlotAccessor:
             ax.set_ylim(0, 1)
             ax.set_ylabel("probability")
             style.format_date_axis(ax)
-            ax.set_title(title or self._title(f"P({event}) {when}"))
+            ax.set_title(self._title(f"P({event}) {when}", title))
             ax.legend(loc="best", title="band: 95% Monte Carlo interval")
         return ax
 

@@ -135,7 +135,7 @@ def build_report(
     as_of_rows = "".join(f"<tr><td class='l'><code>{_e(t)}</code></td><td>{_e(d)}</td></tr>"
                          for t, d in sorted(as_of.items()))
     as_of_html = (f"<table><tr><th class='l'>data table</th><th>as of</th></tr>{as_of_rows}</table>"
-                  if as_of else "<p>No data tables: every input was typed in.</p>")
+                  if as_of else "<p>No data source was recorded for this scenario (no shipped tables read).</p>")
     figs = []
     for s, png in charts.items():
         b64 = base64.b64encode(png).decode("ascii")

@@ -93,12 +93,13 @@ def unit_label(scenario: Scenario | None, series: str) -> str:
 def as_of_text(as_of: Mapping[str, str]) -> str:
     """``"data as of 2026-07"`` (one date) or ``"data as of 2025-03 to 2026-07"`` (several).
 
-    ``as_of`` maps a data source (a shipped table) to the date of its newest observation;
-    an empty mapping means the inputs were typed in, not read from data.
+    ``as_of`` maps a data source (a shipped table) to the date of its snapshot; an empty
+    mapping means no data source was recorded (inputs typed in, or models built from fits
+    without setting :attr:`aicast.Scenario.data_as_of`), and the text says so.
     """
     dates = sorted(set(as_of.values()))
     if not dates:
-        return "inputs typed in (no data tables)"
+        return "data as-of date not recorded"
     return f"data as of {dates[0]}" if len(dates) == 1 else f"data as of {dates[0]} to {dates[-1]}"
 
 
