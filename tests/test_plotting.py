@@ -147,14 +147,22 @@ def test_yearly_bars_are_year_totals_with_intervals_and_flag_partial_years():
     dec = dec[dec.index.month == 12]
     np.testing.assert_array_equal([b.get_height() for b in bars], dec[0.5].to_numpy())
     assert bars[0].get_hatch() == "//" and bars[1].get_hatch() is None  # 2026 starts in February
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["2026\n(Feb-Dec)", "2027", "2028"]
+    # history years are labelled too
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["2024", "2025", "2026\n(Feb-Dec)", "2027", "2028"]
     assert ax.get_ylabel() == "incidents a year"
+    assert ax.get_yscale() == "linear"  # 250 to about 1,000: no need for a log scale
     assert _legend_texts(ax) == ["median", "90% interval", "reported"]
     assert "aiid.yearly (incidents a year), yearly totals" in ax.get_title()
     assert "data as-of date not recorded" in ax.get_title()  # no data tables: the title says so
     _tick_labels_do_not_overlap(ax)
     with pytest.raises(ValueError, match="interval must be"):
         res.plot.yearly("aiid.yearly", interval=(0.6, 0.9))
+    long = pd.Series(np.geomspace(5, 300, 13), index=range(2012, 2025))
+    ax = res.plot.yearly("aiid.yearly", history=long)
+    assert ax.get_yscale() == "log"  # 5 to about 1,000
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert len(labels) <= 9 and labels[-1] == "2028"  # every other year when there are many
+    _tick_labels_do_not_overlap(ax)
 
 
 def test_probability_curve_has_labels_and_a_readable_date_axis(prices):

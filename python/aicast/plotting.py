@@ -223,6 +223,7 @@ class PlotAccessor:
         label: str | None = None,
         title: str | None = None,
         history: pd.Series | None = None,
+        log: bool | None = None,
     ) -> Axes:
         """Bars of a year-to-date series' yearly totals (the value in each year's last month).
 
@@ -238,6 +239,9 @@ class PlotAccessor:
             (lower, upper) quantile levels of the error bars.
         history
             Observed yearly totals indexed by year, drawn as points.
+        log
+            Log scale; ``None`` picks it when the values (and history) span more than a
+            factor of 20.
         """
         import matplotlib.pyplot as plt
 
@@ -262,15 +266,26 @@ class PlotAccessor:
                     b.set_hatch("//")
             handles: list[Any] = [bars, ax.errorbar(years, med, yerr=err, fmt="none", ecolor="black", capsize=4,
                                                     lw=1.2, label=_band_name(lo, hi))]
+            shown = [last[lo].to_numpy(), last[hi].to_numpy()]
+            ticks = list(years)
             if history is not None:
                 h = pd.Series(history).dropna()
-                handles += ax.plot(np.asarray(h.index, dtype=int), h.to_numpy(), "o", color=style.color(3),
-                                   label="reported")
-            ax.set_xticks(years)
-            ax.set_xticklabels([
-                f"{y}\n({months[months.year == y][0].strftime('%b')}-{m.strftime('%b')})" if part else str(y)
-                for y, m, part in zip(years, last.index, partial)
-            ])
+                hx = np.asarray(h.index, dtype=int)
+                handles += ax.plot(hx, h.to_numpy(), "o", color=style.color(3), label="reported")
+                shown.append(h.to_numpy(dtype=float))
+                ticks = sorted(set(ticks) | set(hx.tolist()))
+            vals = np.concatenate(shown)
+            vals = vals[np.isfinite(vals) & (vals > 0)]
+            if log is None:
+                log = vals.size > 0 and vals.max() / vals.min() > 20
+            if log:
+                ax.set_yscale("log")
+            step = max(1, int(np.ceil(len(ticks) / 8)))  # at most about 8 labelled years
+            labelled = ticks[::-1][::step][::-1]
+            names = {y: f"{y}\n({months[months.year == y][0].strftime('%b')}-{m.strftime('%b')})" if part else str(y)
+                     for y, m, part in zip(years, last.index, partial)}
+            ax.set_xticks(labelled)
+            ax.set_xticklabels([names.get(y, str(y)) for y in labelled])
             ax.grid(False, axis="x")
             u = style.unit(self._r.scenario, series).replace(", year to date", " a year")
             ax.set_ylabel(u or series)

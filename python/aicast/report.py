@@ -52,11 +52,10 @@ def render_charts(res: Result, series: list[str], dpi: int = 100) -> dict[str, b
     out: dict[str, bytes] = {}
     for s in series:
         ax = res.plot.auto(s)
-        fig = ax.get_figure()
+        fig: Any = ax.figure  # a top-level Figure: auto() draws on a new one
         buf = io.BytesIO()
-        assert fig is not None
         fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
-        plt.close(fig)  # type: ignore[arg-type]
+        plt.close(fig)
         out[s] = buf.getvalue()
     return out
 

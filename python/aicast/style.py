@@ -146,7 +146,7 @@ def join_units(units: Iterable[str]) -> str:
     return " / ".join(seen)
 
 
-def rc() -> dict[str, Any]:
+def rc() -> Any:
     """Matplotlib settings of every aicast figure (used as ``plt.rc_context(rc())``)."""
     from cycler import cycler
 
