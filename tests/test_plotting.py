@@ -151,7 +151,8 @@ def test_yearly_bars_are_year_totals_with_intervals_and_flag_partial_years():
     assert [t.get_text() for t in ax.get_xticklabels()] == ["2024", "2025", "2026\n(Feb-Dec)", "2027", "2028"]
     assert ax.get_ylabel() == "incidents a year"
     assert ax.get_yscale() == "linear"  # 250 to about 1,000: no need for a log scale
-    assert _legend_texts(ax) == ["median", "90% interval", "reported"]
+    assert _legend_texts(ax) == ["median", "part of a year", "90% interval", "reported"]
+    assert ax.get_legend().legend_handles[0].get_hatch() is None  # the median's key is a plain bar
     assert "aiid.yearly (incidents a year), yearly totals" in ax.get_title()
     assert "data as-of date not recorded" in ax.get_title()  # no data tables: the title says so
     _tick_labels_do_not_overlap(ax)

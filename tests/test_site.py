@@ -21,12 +21,27 @@ DOCS = ROOT / "docs"
 HTML = DOCS / "_build" / "html"
 
 
+def _forget_cached_pages() -> None:
+    """Drop the cached executions of the site's own pages (index.md, plots.md: a few seconds),
+    so they run against the package as it is now; the notebooks' come fresh from test_notebooks."""
+    from jupyter_cache import get_cache
+
+    cache_dir = DOCS / "_build" / ".jupyter_cache"
+    if not cache_dir.is_dir():
+        return
+    cache = get_cache(cache_dir)
+    for record in cache.list_cache_records():
+        if record.uri.endswith(".md"):
+            cache.remove_cache(record.pk)
+
+
 @pytest.fixture(scope="module")
 def site():
-    for mod in ("sphinx", "myst_nb", "numpydoc", "pydata_sphinx_theme"):
+    for mod in ("sphinx", "myst_nb", "numpydoc", "pydata_sphinx_theme", "jupyter_cache"):
         pytest.importorskip(mod, reason=f"the docs extra is not installed (pip install '.[docs]'): no {mod}")
     if not (DOCS / "conf.py").is_file():
         pytest.skip("needs the source tree (docs/)")
+    _forget_cached_pages()
     env = {**os.environ, "PYTHONWARNINGS": "ignore::DeprecationWarning"}
     proc = subprocess.run([sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html", str(DOCS), str(HTML)],
                           cwd=ROOT, capture_output=True, text=True, timeout=1500, env=env)

@@ -264,8 +264,13 @@ class PlotAccessor:
                 if part:
                     b.set_alpha(0.35)
                     b.set_hatch("//")
-            handles: list[Any] = [bars, ax.errorbar(years, med, yerr=err, fmt="none", ecolor="black", capsize=4,
-                                                    lw=1.2, label=_band_name(lo, hi))]
+            from matplotlib.patches import Patch
+
+            handles: list[Any] = [Patch(facecolor=c, alpha=0.75, label=f"{label + ': ' if label else ''}median")]
+            if any(partial):
+                handles.append(Patch(facecolor=c, alpha=0.35, hatch="//", label="part of a year"))
+            handles.append(ax.errorbar(years, med, yerr=err, fmt="none", ecolor="black", capsize=4, lw=1.2,
+                                       label=_band_name(lo, hi)))
             shown = [last[lo].to_numpy(), last[hi].to_numpy()]
             ticks = list(years)
             if history is not None:
