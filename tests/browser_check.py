@@ -173,6 +173,15 @@ def check_page(page: str | Path, *, width: int = 1200, height: int = 900, settle
                 proc.wait()
 
 
+def check_page_or_skip(page: str | Path, **kwargs: Any) -> PageCheck:
+    """:func:`check_page`, or skip the calling test, saying why, where there is no Chromium."""
+    if chromium() is None:
+        import pytest
+
+        pytest.skip("chromium is not installed (Debian: apt-get install -y chromium; .ci/setup does it as root)")
+    return check_page(page, **kwargs)
+
+
 if __name__ == "__main__":
     res = check_page(sys.argv[1])
     print(f"title: {res.title}\nimages: {len(res.images)}, broken: {res.broken_images}\nerrors: {res.errors}")

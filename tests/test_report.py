@@ -9,6 +9,7 @@ import html
 import re
 
 import pytest
+from browser_check import check_page_or_skip
 
 import aicast as ac
 from aicast.cli import main
@@ -123,10 +124,7 @@ def test_show_open_opens_the_report_in_the_browser(folder, monkeypatch, capsys):
 
 @pytest.mark.slow
 def test_report_in_headless_chromium_has_no_errors_and_shows_every_figure(folder, tmp_path):
-    browser_check = pytest.importorskip("browser_check")
-    if browser_check.chromium() is None:
-        pytest.skip("chromium is not installed (Debian: apt-get install -y chromium; .ci/setup does it as root)")
-    page = browser_check.check_page(folder / "report.html")
+    page = check_page_or_skip(folder / "report.html")
     assert page.errors == []
     assert page.title == "aicast report: report-check"
     assert len(page.images) == 3 and page.broken_images == []

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from browser_check import check_page_or_skip
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -67,10 +68,7 @@ def test_docs_build_with_warnings_as_errors_and_hold_every_page(site):
 
 @pytest.mark.slow
 def test_docs_landing_page_in_headless_chromium(site, tmp_path):
-    browser_check = pytest.importorskip("browser_check")
-    if browser_check.chromium() is None:
-        pytest.skip("chromium is not installed (Debian: apt-get install -y chromium; .ci/setup does it as root)")
-    page = browser_check.check_page(site / "index.html")
+    page = check_page_or_skip(site / "index.html")
     assert page.errors == []
     assert page.title.startswith("aicast")
     assert page.images and page.broken_images == []
