@@ -25,7 +25,7 @@ def _hand_to_docs(path: Path, nb) -> None:
     executed = copy.deepcopy(nb)
     original = nbformat.read(path, as_version=4)
     executed.metadata = original.metadata  # execution adds metadata that the cache's hash reads
-    for cell, orig in zip(executed.cells, original.cells):
+    for cell, orig in zip(executed.cells, original.cells, strict=True):
         cell.metadata = orig.metadata
     cache = get_cache(ROOT / "docs" / "_build" / ".jupyter_cache")
     cache.cache_notebook_bundle(CacheBundleIn(executed, str(ROOT / "docs" / "notebooks" / path.name)),

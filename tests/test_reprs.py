@@ -12,7 +12,7 @@ from aicast.priors import correlation_groups
 
 
 def test_correlated_prior_repr_says_it_is_correlated_and_with_which_member():
-    a, b, c = ac.correlate(ac.to(3, 30), ac.to(2, 20), ac.normal(0, 1),
+    a, _, c = ac.correlate(ac.to(3, 30), ac.to(2, 20), ac.normal(0, 1),
                            correlation=[[1, 0.8, 0.1], [0.8, 1, 0.2], [0.1, 0.2, 1]])
     assert repr(a).endswith(
         "correlated: member 1 of 3 in a Gaussian copula, correlation 0.8 with member 2, 0.1 with member 3")
@@ -24,7 +24,7 @@ def test_correlated_prior_repr_says_it_is_correlated_and_with_which_member():
 
 def test_correlation_groups_name_the_partners():
     a, b = ac.correlate(ac.to(3, 30), ac.to(2, 20), correlation=0.8)
-    x, y, z = ac.correlate(ac.to(1, 2), ac.to(1, 3), ac.to(1, 4), correlation=np.eye(3) * 0.5 + 0.5)
+    _, y, z = ac.correlate(ac.to(1, 2), ac.to(1, 3), ac.to(1, 4), correlation=np.eye(3) * 0.5 + 0.5)
     groups = correlation_groups({"m.a": a, "free": ac.to(1, 2), "m.y": y, "m.b": b, "m.z": z})
     assert [g[0] for g in groups] == [["m.a", "m.b"], ["m.y", "m.z"]]
     np.testing.assert_array_equal(groups[0][1], [[1, 0.8], [0.8, 1]])

@@ -56,7 +56,7 @@ class PlotAccessor:
         if ax is not None:
             return ax, None
         if panel:
-            fig, (main, low) = plt.subplots(
+            _, (main, low) = plt.subplots(
                 2, 1, figsize=(figsize[0], figsize[1] * 1.3), sharex=True,
                 gridspec_kw={"height_ratios": [3, 1], "hspace": 0.08}, layout="constrained",
             )
@@ -118,7 +118,7 @@ class PlotAccessor:
         with plt.rc_context(style.rc()):
             ax, panel = self._new_axes(ax, (8, 4.5), panel=nonfinite)
             fans: list[dict[str, Any]] = getattr(ax, "_aicast_fans", [])
-            setattr(ax, "_aicast_fans", fans)
+            ax._aicast_fans = fans  # type: ignore[attr-defined]  # the fans on this axes, for the legend
             c = color or style.color(len(fans))
             x = q.index.to_timestamp()
             finite = values[np.isfinite(values)]
@@ -131,7 +131,7 @@ class PlotAccessor:
             ordered = sorted(bands, key=lambda b: b[1] - b[0], reverse=True)
             alphas = np.linspace(0.18, 0.38, len(ordered))
             patches = []
-            for (lo, hi), a in zip(ordered, alphas):
+            for (lo, hi), a in zip(ordered, alphas, strict=True):
                 ylo, yhi = q[lo].to_numpy(), q[hi].to_numpy()
                 ok = np.isfinite(ylo) & np.isfinite(yhi)
                 patches.append(ax.fill_between(x, np.where(ok, ylo, np.nan), np.where(ok, yhi, np.nan),
@@ -251,16 +251,16 @@ class PlotAccessor:
         q = self._r.quantiles(series, (lo, 0.5, hi))
         months = q.index
         last = q.groupby(months.year).tail(1)
-        first_month = {y: m.month for y, m in zip(months.year[::-1], months[::-1])}
+        first_month = {y: m.month for y, m in zip(months.year[::-1], months[::-1], strict=True)}
         years = last.index.year.to_numpy()
-        partial = [first_month[y] != 1 or m.month != 12 for y, m in zip(years, last.index)]
+        partial = [first_month[y] != 1 or m.month != 12 for y, m in zip(years, last.index, strict=True)]
         with plt.rc_context(style.rc()):
             ax, _ = self._new_axes(ax, (8, 4.5))
             c = color or style.color(0)
             med = last[0.5].to_numpy()
             err = np.vstack([med - last[lo].to_numpy(), last[hi].to_numpy() - med])
             bars = ax.bar(years, med, color=c, alpha=0.75, label=f"{label + ': ' if label else ''}median")
-            for b, part in zip(bars, partial):
+            for b, part in zip(bars, partial, strict=True):
                 if part:
                     b.set_alpha(0.35)
                     b.set_hatch("//")
@@ -288,7 +288,7 @@ class PlotAccessor:
             step = max(1, int(np.ceil(len(ticks) / 8)))  # at most about 8 labelled years
             labelled = ticks[::-1][::step][::-1]
             names = {y: f"{y}\n({months[months.year == y][0].strftime('%b')}-{m.strftime('%b')})" if part else str(y)
-                     for y, m, part in zip(years, last.index, partial)}
+                     for y, m, part in zip(years, last.index, partial, strict=True)}
             ax.set_xticks(labelled)
             ax.set_xticklabels([names.get(y, str(y)) for y in labelled])
             ax.grid(False, axis="x")

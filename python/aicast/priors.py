@@ -18,11 +18,11 @@ import numpy.typing as npt
 from . import _engine
 
 __all__ = [
-    "correlation_groups",
     "Prior",
     "as_prior",
     "beta",
     "correlate",
+    "correlation_groups",
     "empirical",
     "gamma",
     "lognormal",
