@@ -42,7 +42,7 @@ def baseline_dir(tmp_path_factory):
 def test_run_writes_a_complete_folder(baseline_dir):
     names = sorted(p.name for p in baseline_dir.iterdir())
     assert names == ["events.parquet", "fan_frontier.price.png", "fan_mid.price.png", "fan_open.price.png",
-                     "manifest.json", "moments.parquet", "quantiles.parquet", "scenario.toml"]
+                     "manifest.json", "moments.parquet", "quantiles.parquet", "report.html", "scenario.toml"]
     m = json.loads((baseline_dir / "manifest.json").read_text())
     assert m["complete"] is True and m["aicast_version"] == ac.__version__
     assert m["engine_build"] == dict(ac._engine.build_info())

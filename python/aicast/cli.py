@@ -99,6 +99,7 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=fmt,
     )
     s.add_argument("folders", nargs="+", metavar="RESULT_DIR", type=Path, help="a folder written by aicast run")
+    s.add_argument("--open", action="store_true", help="open each folder's report.html in the web browser")
     return p
 
 
@@ -122,6 +123,11 @@ def _run_default(args: argparse.Namespace) -> int:
     from .defaults import DEFAULT_TIERS, default_scenario
 
     sc = default_scenario(seed=args.seed or 0)
+    if not sc.data_as_of:  # the default tiers are fitted to these shipped tables
+        from .data import as_of
+
+        sc.data_as_of = {t: as_of(t) for t in ("prices_epoch", "api_prices_2026-07")}
+    sc.name = sc.name or "default"
     events = ["frontier.price < 1", "mid.price < 0.2", "open.price < 0.1"]
     res = sc.run(paths=args.paths or 200_000, threads=args.threads, progress=not args.no_progress and sys.stderr.isatty(), events=events)
     print(f"aicast {res.scenario.start} to {res.scenario.horizon}: {res.n_paths:,} paths, seed {res.seed}, "
@@ -140,10 +146,8 @@ def _run_default(args: argparse.Namespace) -> int:
         print(f"  {res.hitting_time(ev)}")
     args.out.mkdir(parents=True, exist_ok=True)
     fig, ax = plt.subplots(figsize=(9, 5))
-    for s, color in zip(res.series, ("C0", "C1", "C2")):
-        res.plot.fan(s, ax=ax, color=color, label=f"{s} median", bands=((0.05, 0.95),), log=True)
-    ax.set_title(f"LLM price per million tokens by tier ({res.n_paths:,} paths)")
-    ax.set_ylabel("USD per million tokens (log scale)")
+    for s in res.series:
+        res.plot.fan(s, ax=ax, label=s.split(".")[0], bands=((0.05, 0.95),), log=True)
     png = args.out / "default_fan.png"
     fig.savefig(png, dpi=120, bbox_inches="tight")
     plt.close(fig)
@@ -275,7 +279,20 @@ def _show(args: argparse.Namespace) -> int:
                         print(f"  {res.prob(text, by=by)}")
                 print(f"  {res.hitting_time(text)}")
         print()
+        if args.open:
+            _open_report(folder)
     return code
+
+
+def _open_report(folder: Path) -> None:
+    import webbrowser
+
+    page = Path(folder) / "report.html"
+    if not page.is_file():
+        print(f"aicast: {folder} has no report.html (written by aicast run since version 0.1)", file=sys.stderr)
+        return
+    if not webbrowser.open(page.resolve().as_uri()):
+        print(f"aicast: no web browser found; open {page.resolve().as_uri()} yourself", file=sys.stderr)
 
 
 def _same_event(text: str, ev: tuple[str, str, float]) -> bool:

@@ -51,6 +51,7 @@ __all__ = [
     "api_prices",
     "arena_best_monthly",
     "arena_best_snapshots",
+    "as_of",
     "eci_best_monthly",
     "list_tables",
     "load",
@@ -59,6 +60,7 @@ __all__ = [
 ]
 
 from ._tables import _API_SNAPSHOTS, DOMAIN_SLUGS, TABLES, UNCLASSIFIED
+from .as_of import as_of
 
 # ---------------------------------------------------------------------------
 # Loader
