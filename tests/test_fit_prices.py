@@ -135,34 +135,75 @@ def test_recovers_known_decline_and_interval_covers_at_nominal_rate():
 
 
 def test_priors_match_the_fit():
+    """The decline prior's central interval is the t interval of the slope with the forecast scatter."""
     tr = price_trend(ac.data.prices_epoch(), "mmlu", 64.8)
+    assert tr.noise_from == "pooled over 13 thresholds" and tr.noise_dof > tr.dof
     pri = tr.priors()
     assert set(pri) == {"annual_decline", "volatility"}
-    np.testing.assert_allclose(pri["annual_decline"].interval(0.9), tr.annual_decline_ci, rtol=1e-9)
+    h = stats.t.ppf(0.95, tr.noise_dof) * tr.noise_sd * math.sqrt(tr.xtx_inv[1, 1])
+    want = (math.exp(-tr.log_slope - h), math.exp(-tr.log_slope + h))
+    np.testing.assert_allclose(pri["annual_decline"].interval(0.9), want, rtol=1e-9)
     np.testing.assert_allclose(float(pri["annual_decline"].ppf(0.5)), tr.annual_decline, rtol=1e-12)
-    assert pri["volatility"].is_point and pri["volatility"].mean() == pytest.approx(tr.residual_sd)
+    assert pri["volatility"].is_point and pri["volatility"].mean() == 0.0  # scatter is in the level
+    # with its own residuals the forecast slope interval is Epoch's
+    own = price_trend(ac.data.prices_epoch(), "mmlu", 64.8, noise="own")
+    np.testing.assert_allclose(own.priors()["annual_decline"].interval(0.9), own.annual_decline_ci, rtol=1e-9)
 
 
-def test_start_price_prior_carries_the_trend_uncertainty_through_the_engine():
-    """With no noise, the engine's ln price at month k is the trend's estimate with its standard error."""
+def test_pooled_scatter_is_the_pooled_residual_variance():
+    t = ac.data.prices_epoch()
+    fits = [price_trend(t, s, thr, noise="own") for s, thr, _ in ac.fit.REFERENCE_THRESHOLDS]
+    sse = sum(f.residual_sd**2 * f.dof for f in fits)
+    dof = sum(f.dof for f in fits)
+    tr = price_trend(t, "mmlu", 43.9)
+    assert tr.noise_dof == dof
+    assert tr.noise_sd == pytest.approx(math.sqrt(sse / dof), rel=1e-12)
+    with pytest.raises(ValueError, match="noise must be 'pooled', 'own' or"):
+        price_trend(t, "mmlu", 43.9, noise="both")
+    with pytest.raises(ValueError, match="needs sd > 0"):
+        price_trend(t, "mmlu", 43.9, noise=(0.0, 3))
+
+
+def test_start_price_prior_is_the_predictive_of_a_new_point_through_the_engine():
+    """No floor: the engine's ln price at month k is t-predictive (trend, its uncertainty, one point's scatter)."""
     tr = price_trend(ac.data.prices_epoch(), "mmlu", 64.8)
-    pri = tr.priors(start="2024-06")
-    pri["volatility"] = 0.0
-    np.testing.assert_allclose(float(pri["start_price"].ppf(0.5)), tr.price("2024-06")[0], rtol=1e-12)
-    sc = ac.Scenario(start="2024-06", horizon="2026-06", seed=3).add(ac.PriceDecline("t", **pri))
+    m = tr.model("t", start="2024-06", floor=0.0)
+    np.testing.assert_allclose(float(m.params["start_price"].ppf(0.5)), tr.price("2024-06")[0], rtol=1e-12)
+    sc = ac.Scenario(start="2024-06", horizon="2026-06", seed=3).add(m)
     n = 40_000
     res = sc.run(paths=n, keep_paths=True, progress=False)
     logp = np.log(res.paths("t.price"))
-    inflate = stats.t.ppf(0.95, tr.dof) / stats.norm.ppf(0.95)
+    inflate = stats.t.ppf(0.95, tr.noise_dof) / stats.norm.ppf(0.95)
     for k in (0, 12, 24):
-        when = (pd.Period("2024-06", "M") + k).start_time
         # months are twelfths of a year in the engine; the trend counts days
         t_eng = tr.years(["2024-06"])[0] + k / 12
         mean = tr.log_intercept + tr.log_slope * t_eng
-        sd = math.sqrt(tr.cov[0, 0] + 2 * t_eng * tr.cov[0, 1] + t_eng**2 * tr.cov[1, 1]) * inflate
-        assert abs(logp[:, k].mean() - mean) < 4 * sd / math.sqrt(n), (k, when)
+        v = tr.xtx_inv
+        sd = tr.noise_sd * math.sqrt(1 + v[0, 0] + 2 * t_eng * v[0, 1] + t_eng**2 * v[1, 1]) * inflate
+        assert abs(logp[:, k].mean() - mean) < 4 * sd / math.sqrt(n), k
         # s.e. of a sample sd is about sd / sqrt(2n)
         assert abs(logp[:, k].std() - sd) < 4 * sd / math.sqrt(2 * n), k
+
+
+def test_model_convention_start_floor_and_overrides():
+    t = ac.data.prices_epoch()
+    tr = price_trend(t, "mmlu", 64.8)
+    assert tr.data_as_of == "2025-02" and str(tr.start_month()) == "2025-03"
+    m = tr.model("x")
+    assert m.params["floor"].kind == "lognormal"  # a run built from a fit gets a serving-cost floor
+    np.testing.assert_allclose(m.params["floor"].interval(0.9), ac.fit.prices.DEFAULT_FLOOR, rtol=1e-9)
+    assert tr.model("x", floor=0).params["floor"].mean() == 0.0  # knowingly without
+    anchored = tr.model("x", start_price=2.0)
+    assert float(anchored.params["start_price"].ppf(0.5)) == pytest.approx(2.0)
+    assert anchored.params["annual_decline"].correlation is None
+    over = tr.model("x", annual_decline=ac.to(5, 10), jump_rate=0.3)
+    assert over.params["annual_decline"].interval(0.9) == pytest.approx((5, 10))
+    # to_model is the same
+    a, b = tr.to_model("y", start="2025-03"), tr.model("y")
+    assert repr(a) == repr(b)
+    html = tr._repr_html_()
+    assert "data as of" in html and "2025-02" in html and "forecast scatter" in html
+    assert "data as of 2025-02" in repr(tr)
 
 
 def test_to_model_and_price_trends_across_thresholds():
@@ -202,8 +243,8 @@ def test_errors_name_the_problem():
         price_trends(t, "mmlu", [])
     with pytest.raises(ValueError, match="need at least 3"):
         price_trends(t, "mmlu", [43.9, 101], skip_short=False)
-    with pytest.raises(ValueError, match="to_model needs start_price or a start month"):
-        price_trend(t, "mmlu", 43.9).to_model("x")
+    with pytest.raises(ValueError, match="start_price must be a positive number"):
+        price_trend(t, "mmlu", 43.9).model("x", start_price=-1.0)
     with pytest.raises(TypeError, match="threshold must be a number"):
         price_trend(t, "mmlu", [1])
 
@@ -228,19 +269,15 @@ def test_scenario_from_fits_single_and_pooled():
     b = price_trend(t, "arena", "GPT-3.5 Turbo")
     sc = ac.Scenario.from_fits(
         {"trend": a, "pooled": [a, b]}, start="2025-01", horizon="2025-12", seed=1,
-        params={"pooled": {"start_price": 0.5}}, volatility=0.0,
+        params={"pooled": {"start_price": 0.5}}, floor=0.0,
     )
     assert sc.series == ["trend.price", "pooled.price"]
     trend, pooled = sc["trend"], sc["pooled"]
     np.testing.assert_allclose(float(trend.params["start_price"].ppf(0.5)), a.price("2025-01")[0], rtol=1e-12)
-    assert trend.params["volatility"].mean() == 0.0  # common parameters override the fit
-    assert pooled.params["annual_decline"].kind == "mixture" and pooled.params["start_price"].mean() == 0.5
-    # the mixture of two lognormals: its CDF is the average of theirs
-    pa, pb = a.priors()["annual_decline"], b.priors()["annual_decline"]
-    x = np.array([5.0, 9.5, 20.0])
-    np.testing.assert_allclose(pooled.params["annual_decline"].cdf(x), (pa.cdf(x) + pb.cdf(x)) / 2, rtol=1e-9)
+    assert trend.params["floor"].mean() == 0.0  # common parameters override the fit
+    assert float(pooled.params["start_price"].ppf(0.5)) == pytest.approx(0.5)
     res = sc.run(paths=2000, progress=False)
-    assert res.quantiles("pooled.price").iloc[0, 2] == pytest.approx(0.5)
+    assert res.quantiles("pooled.price").iloc[0, 2] == pytest.approx(0.5, rel=0.1)
     with pytest.raises(ValueError, match="params names models that have no fit: other"):
         ac.Scenario.from_fits({"trend": a}, params={"other": {}})
     with pytest.raises(ValueError, match="give start_price"):
@@ -249,6 +286,26 @@ def test_scenario_from_fits_single_and_pooled():
         ac.Scenario.from_fits({"x": 3.0})
     with pytest.raises(ValueError, match="pool needs at least one price trend"):
         ac.fit.pool([])
+
+
+def test_pool_is_dersimonian_laird():
+    t = ac.data.prices_epoch()
+    fits = [price_trend(t, s, thr) for s, thr, _ in ac.fit.REFERENCE_THRESHOLDS]
+    p = ac.fit.pool(fits)
+    b = np.array([f.log_slope for f in fits])
+    v = np.array([f.noise_sd**2 * f.xtx_inv[1, 1] for f in fits])
+    w = 1 / v
+    bfe = (w * b).sum() / w.sum()
+    q = (w * (b - bfe) ** 2).sum()
+    tau2 = max(0.0, (q - (len(b) - 1)) / (w.sum() - (w**2).sum() / w.sum()))
+    ws = 1 / (v + tau2)
+    assert p.tau == pytest.approx(math.sqrt(tau2), rel=1e-12)
+    assert p.log_slope == pytest.approx((ws * b).sum() / ws.sum(), rel=1e-12)
+    assert p.log_slope_se == pytest.approx(1 / math.sqrt(ws.sum()), rel=1e-12)
+    # the decline prior of a new level: no wider than the thresholds disagree
+    lo, hi = p.priors()["annual_decline"].interval(0.99)
+    assert 1 < lo and hi < 1000, (lo, hi)
+    assert "data as of 2025-02" in repr(p) and "PooledPriceTrend" in p._repr_html_()
 
 
 def test_default_scenario_uses_fitted_declines():

@@ -122,28 +122,53 @@ def _run_default(args: argparse.Namespace) -> int:
     from .defaults import DEFAULT_TIERS, default_scenario
 
     sc = default_scenario(seed=args.seed or 0)
-    events = ["frontier.price < 1", "mid.price < 0.2", "open.price < 0.1"]
+    events = ["frontier_capability.price < 1", "mid_capability.price < 0.2", "open_capability.price < 0.1"]
     res = sc.run(paths=args.paths or 200_000, threads=args.threads, progress=not args.no_progress and sys.stderr.isatty(), events=events)
+    asof = "; ".join(f"{k} {v}" for k, v in res.data_as_of.items())
     print(f"aicast {res.scenario.start} to {res.scenario.horizon}: {res.n_paths:,} paths, seed {res.seed}, "
           f"{res.seconds:.2f} s on {res.threads} threads")
-    print("Price per million tokens (USD, blended 3:1 input:output), quantiles at each year's last month:")
+    print(f"Data as of: {asof}")
+    headings = {
+        "capability": ("(a) Price of TODAY'S capability of each tier (constant capability, Epoch AI's method): "
+                       "USD per million tokens, blended 3:1, quantiles at each year's last month"),
+        "list": ("(b) List price of the BEST MODEL of each tier at each date (launches and price cuts): "
+                 "USD per million tokens, blended 3:1, quantiles at each year's last month"),
+    }
     with pd.option_context("display.float_format", "{:.4g}".format, "display.width", 120):
-        for s in res.series:
-            tier = s.split(".")[0]
-            names = ", ".join(m for _, m in DEFAULT_TIERS[tier])
-            print(f"\n{s}  (start: geometric mean of {names})")
-            print(res.table(s, q=(0.05, 0.25, 0.5, 0.75, 0.95)).to_string())
-    print("\nEvents (probability the price has fallen below the level by the month, ± Monte Carlo s.e.):")
+        for kind, heading in headings.items():
+            print(f"\n{heading}")
+            for s in res.series:
+                name = s.split(".")[0]
+                tier, _, k = name.partition("_")
+                if k != kind:
+                    continue
+                names = ", ".join(m for _, m in DEFAULT_TIERS[tier])
+                what = (f"today: geometric mean of {names}" if kind == "capability"
+                        else "today: the tier's flagship list prices (aicast.data.flagship_prices)")
+                print(f"\n{s}  ({what}; data as of {res.scenario.start})")
+                print(res.table(s, q=(0.05, 0.25, 0.5, 0.75, 0.95)).to_string())
+    print("\nEvents (probability the price of today's capability has fallen below the level by the month, "
+          "± Monte Carlo s.e.):")
     for ev in events:
         for by in ("2027-12", "2028-12", "2030-12"):
             print(f"  {res.prob(ev, by=by)}")
         print(f"  {res.hitting_time(ev)}")
     args.out.mkdir(parents=True, exist_ok=True)
-    fig, ax = plt.subplots(figsize=(9, 5))
-    for s, color in zip(res.series, ("C0", "C1", "C2")):
-        res.plot.fan(s, ax=ax, color=color, label=f"{s} median", bands=((0.05, 0.95),), log=True)
-    ax.set_title(f"LLM price per million tokens by tier ({res.n_paths:,} paths)")
-    ax.set_ylabel("USD per million tokens (log scale)")
+    from matplotlib.patches import Patch
+
+    fig, axes = plt.subplots(1, 2, figsize=(13, 5), sharey=True)
+    for ax, kind in zip(axes, ("capability", "list")):
+        lines = []
+        for tier, color in zip(DEFAULT_TIERS, ("C0", "C1", "C2")):
+            res.plot.fan(f"{tier}_{kind}.price", ax=ax, color=color, label=f"{tier} median",
+                         bands=((0.05, 0.95),), log=True)
+            lines.append(ax.get_lines()[-1])
+        ax.set_ylabel("USD per million tokens (blended 3:1, log scale)")
+        ax.legend(handles=[*lines, Patch(color="0.75", label="shaded: 90% interval")], fontsize=8)
+        ax.tick_params(axis="x", labelrotation=30)
+    axes[0].set_title(f"(a) price of today's capability (data as of {res.scenario.start})", fontsize=10)
+    axes[1].set_title(f"(b) list price of the best model in the tier (data as of {res.scenario.start})", fontsize=10)
+    fig.suptitle(f"LLM prices by tier, {res.n_paths:,} paths; {asof}", fontsize=9)
     png = args.out / "default_fan.png"
     fig.savefig(png, dpi=120, bbox_inches="tight")
     plt.close(fig)

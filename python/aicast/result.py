@@ -247,10 +247,21 @@ class Result:
         return out
 
     def summary(self) -> pd.DataFrame:
-        """One row per series: start and final-month median and 90% interval, and the mean."""
+        """One row per series: start and final-month median and 90% interval, the mean, and a note.
+
+        The mean of a heavy-tailed series (a price with lognormal uncertainty) can lie above its
+        95% quantile: a few paths far out carry it. The ``note`` column says so when it happens;
+        read the median and the interval, not the mean.
+        """
         rows = []
         for s in self.series:
             q = self.quantiles(s, (0.05, 0.5, 0.95))
+            mean = float(self.mean(s).iloc[-1])
+            note = ""
+            if mean > q.iloc[-1, 2]:
+                note = "mean above the 95% quantile: heavy right tail (a few extreme paths); use the median"
+            elif mean < q.iloc[-1, 0]:
+                note = "mean below the 5% quantile: heavy left tail (a few extreme paths); use the median"
             rows.append(
                 {
                     "series": s,
@@ -258,10 +269,16 @@ class Result:
                     "final 5%": q.iloc[-1, 0],
                     "final median": q.iloc[-1, 1],
                     "final 95%": q.iloc[-1, 2],
-                    "final mean": self.mean(s).iloc[-1],
+                    "final mean": mean,
+                    "note": note,
                 }
             )
         return pd.DataFrame(rows).set_index("series")
+
+    @property
+    def data_as_of(self) -> dict[str, str]:
+        """What data the run's inputs come from -> the month they are as of (``"YYYY-MM"``)."""
+        return dict(self.scenario.data_as_of)
 
     def to_xarray(self) -> xarray.Dataset:
         """All summaries as an :class:`xarray.Dataset` (dims: series, quantile, month; path if kept)."""
@@ -297,7 +314,9 @@ class Result:
 
     def _repr_html_(self) -> str:
         table = self.summary().to_html(float_format=lambda x: f"{x:.4g}")
+        asof = "; ".join(f"{k}: {v}" for k, v in self.data_as_of.items())
+        asof = f"<br>data as of: {asof}" if asof else ""
         return (
             f"<b>aicast.Result</b>: {self.n_paths:,} paths, {self.months[0]} to {self.months[-1]}, "
-            f"seed {self.seed}, {self.seconds:.2f} s on {self.threads} threads{table}"
+            f"seed {self.seed}, {self.seconds:.2f} s on {self.threads} threads{asof}{table}"
         )

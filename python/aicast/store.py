@@ -235,6 +235,7 @@ def write_result(res: Result, target: str | Path, *, force: bool = False, plots:
             "months": [months[0], months[-1]],
             "series": list(res.series),
             "data_tables": dict(sc.data_tables),
+            "data_as_of": dict(sc.data_as_of),
             "timings": {"engine_seconds": res.seconds, "write_seconds": time.perf_counter() - t0,
                         **(timings or {}), "finished_utc": _now()},
             "platform": _platform(),

@@ -520,6 +520,9 @@ def main(argv: list[str] | None = None) -> int:
         tables[f"api_prices_{snap}"], facts["api"][snap] = derive_api_prices(
             shared / "prices" / fname)
         digits[f"api_prices_{snap}"] = DIGITS["api_prices"]
+    tables["flagship_prices"] = load_sibling("derive_flagship.py", "_aicast_derive_flagship").derive_flagship_prices(
+        tables["prices_epoch"], {s: tables[f"api_prices_{s}"] for s in ("2025-02", "2026-07")})
+    digits["flagship_prices"] = {"blended_per_mtok": 6}
     tables["arena_best_snapshots"], tables["arena_best_monthly"], facts["arena"] = \
         derive_arena(shared)
     digits["arena_best_snapshots"] = digits["arena_best_monthly"] = DIGITS["arena"]
