@@ -109,7 +109,8 @@ TABLES: dict[str, dict[str, Any]] = {
         "file": "prices_epoch.csv",
         "description": (
             "LLM API prices (blended 3:1 input:output, USD per 1M tokens) with dates and "
-            "capability scores (MMLU, GPQA Diamond, Chatbot Arena Elo) from Epoch AI's "
+            "capability scores (MMLU, GPQA Diamond, Chatbot Arena Elo, HumanEval, MATH-500, MATH "
+            "level 5) from Epoch AI's "
             "price study (price points 2021-2025)."
         ),
         "columns": [
@@ -124,6 +125,9 @@ TABLES: dict[str, dict[str, Any]] = {
             _col("gpqa", "float", "GPQA Diamond score, percent (0-100)", required=False),
             _col("arena_elo", "float", "LMSys Chatbot Arena Elo as recorded by Epoch AI",
                  required=False),
+            _col("humaneval", "float", "HumanEval score, percent (0-100)", required=False),
+            _col("math500", "float", "MATH-500 score, percent (0-100)", required=False),
+            _col("math5", "float", "MATH level-5 score, percent (0-100)", required=False),
             _col("open_weights", "Int",
                  "1 open weights, 0 closed, empty if the name rules cannot tell "
                  "(rules: FAMILY_RULES in derive.py)", required=False),

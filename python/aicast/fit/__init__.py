@@ -10,6 +10,7 @@ from .incidents import IncidentFit, incident_growth, negbin_regression
 from .list_price import ListPriceFit, list_price, list_price_history
 from .leaderboard import LeaderboardGapFit, leaderboard_gap
 from .price_pool import PooledPriceTrend, pool
+from ._frontier import REASONING_MODELS
 from .prices import REFERENCE_THRESHOLDS, PriceTrend, frontier, price_trend, price_trends
 from .reporting_lag import ReportingLag, reporting_lag
 
@@ -17,6 +18,7 @@ __all__: list[str] = [
     "IncidentFit",
     "LeaderboardGapFit",
     "ListPriceFit",
+    "REASONING_MODELS",
     "REFERENCE_THRESHOLDS",
     "PooledPriceTrend",
     "PriceTrend",

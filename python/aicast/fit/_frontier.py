@@ -10,7 +10,7 @@ import pandas as pd
 
 from .._months import parse_month
 
-__all__ = ["frontier"]
+__all__ = ["REASONING_MODELS", "frontier"]
 
 DAYS_PER_YEAR = 365.25
 
@@ -22,7 +22,16 @@ SCORE_ALIASES: dict[str, str] = {
     "elo": "arena_elo",
     "arena elo": "arena_elo",
     "lmsys chatbot arena elo": "arena_elo",
+    "math-500": "math500",
+    "math 500": "math500",
+    "math 5": "math5",
+    "math level 5": "math5",
 }
+
+#: Models Epoch AI leaves out of its price study: trained to reason at length, they spend far
+#: more tokens per answer, so their price per token is not the cost of reaching their score
+#: (epoch-research/llm-benchmark-efficiency, llm_price_trends.ipynb: exclude_reasoning_models).
+REASONING_MODELS: tuple[str, ...] = ("DeepSeek-R1", "o1", "o1-mini", "o1-preview", "o3-mini")
 
 _REQUIRED = ("release_date", "price_per_mtok")
 
@@ -87,6 +96,7 @@ def frontier(
     start: Any = None,
     end: Any = None,
     open_weights: bool | None = None,
+    exclude_reasoning: bool = True,
 ) -> pd.DataFrame:
     """The running price frontier: each model cheaper than every earlier one at or above ``threshold``.
 
@@ -104,6 +114,9 @@ def frontier(
     open_weights
         True: only open-weights models; False: only closed ones; None: all. A threshold given
         as a model name is looked up in the whole table.
+    exclude_reasoning
+        Leave out :data:`REASONING_MODELS` (Epoch's choice; their per-token price
+        understates the cost of their scores).
 
     Returns
     -------
@@ -119,30 +132,40 @@ def frontier(
     table = _check_table(table)
     col = _score_column(table, score)
     thr, _ = _threshold_value(table, col, threshold)
-    df = table.copy()
-    df["release_date"] = pd.to_datetime(df["release_date"])
+    # plain arrays, not DataFrame copies: fits call this in loops (pooling, backtests)
+    dates = pd.to_datetime(table["release_date"]).to_numpy()
+    price = pd.to_numeric(table["price_per_mtok"], errors="coerce").to_numpy(dtype=float)
+    sc = pd.to_numeric(table[col], errors="coerce").to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        keep = ~np.isnan(sc) & (sc >= thr) & ~np.isnan(price) & (price > 0)
+    has_model = "model" in table.columns
+    if exclude_reasoning and has_model:
+        keep &= ~table["model"].isin(REASONING_MODELS).to_numpy()
     if open_weights is not None:
-        if "open_weights" not in df.columns:
+        if "open_weights" not in table.columns:
             raise ValueError("open_weights filter: the table has no 'open_weights' column")
-        df = df[df["open_weights"].fillna(-1).astype(int) == int(bool(open_weights))]
+        keep &= table["open_weights"].fillna(-1).astype(int).to_numpy() == int(bool(open_weights))
     lo, hi = _date_bound(start, "start", False), _date_bound(end, "end", True)
     if lo is not None:
-        df = df[df["release_date"] >= lo]
+        keep &= dates >= lo.to_datetime64()
     if hi is not None:
-        df = df[df["release_date"] <= hi]
-    price = pd.to_numeric(df["price_per_mtok"], errors="coerce")
-    s = pd.to_numeric(df[col], errors="coerce")
-    keep = s.notna() & (s >= thr) & price.notna() & (price > 0)
-    df = df.loc[keep].assign(price_per_mtok=price[keep].astype(float), score=s[keep].astype(float))
-    df = df.sort_values(["release_date", "price_per_mtok"], kind="mergesort")
+        keep &= dates <= hi.to_datetime64()
+    idx = np.flatnonzero(keep)
+    idx = idx[np.lexsort((price[idx], dates[idx]))]  # by date, cheapest first within a date (stable)
     best = math.inf
     rows = []
-    for idx, p in zip(df.index, df["price_per_mtok"], strict=True):
-        if p < best:
-            rows.append(idx)
-            best = p
-    cols = [c for c in ("model", "release_date", "price_per_mtok", "score") if c in df.columns]
-    return df.loc[rows, cols].reset_index(drop=True)
+    for i in idx:
+        if price[i] < best:
+            rows.append(i)
+            best = price[i]
+    r = np.asarray(rows, dtype=int)
+    out: dict[str, Any] = {}
+    if has_model:
+        out["model"] = table["model"].to_numpy()[r]
+    out["release_date"] = pd.DatetimeIndex(dates[r])
+    out["price_per_mtok"] = price[r]
+    out["score"] = sc[r]
+    return pd.DataFrame(out)
 
 
 

@@ -64,7 +64,7 @@ __all__ = [
 
 _ = (SCORE_ALIASES, _date_bound)  # re-exported for the backtest adapter and older imports
 
-#: Epoch AI's published thresholds (score column, threshold, the model whose level it is): the
+#: Epoch AI's 21 published thresholds (score column, threshold, the model whose level it is): the
 #: set over which :func:`price_trend` pools the scatter of frontier prices about their trend.
 REFERENCE_THRESHOLDS: tuple[tuple[str, float, str], ...] = (
     ("mmlu", 43.9, "GPT-3"),
@@ -80,6 +80,14 @@ REFERENCE_THRESHOLDS: tuple[tuple[str, float, str], ...] = (
     ("arena_elo", 1186.0, "GPT-4-0314"),
     ("arena_elo", 1256.0, "GPT-4 Turbo"),
     ("arena_elo", 1285.0, "GPT-4o-2024-05"),
+    ("math500", 44.0, "GPT-3.5-Turbo-2023-06"),
+    ("math500", 74.0, "GPT-4 Turbo"),
+    ("math500", 79.0, "GPT-4o-2024-05"),
+    ("math5", 23.0, "GPT-4-0613"),
+    ("math5", 36.0, "GPT-4 Turbo"),
+    ("math5", 48.0, "GPT-4o-2024-05"),
+    ("humaneval", 67.0, "GPT-4-0314"),
+    ("humaneval", 71.0, "GPT-3.5-Turbo-2023-06"),
 )
 
 #: Default floor (serving cost, USD per million tokens, 90% between the bounds) that
@@ -408,25 +416,44 @@ def _ols(fr: pd.DataFrame) -> _Ols:
     return _Ols(fr, t0, coef, np.linalg.inv(X.T @ X), float(resid @ resid), float(((y - y.mean()) ** 2).sum()))
 
 
-def _pooled_noise(table: pd.DataFrame, own: tuple[str, float], own_fit: _Ols, **where: Any) -> tuple[float, int, str]:
-    """Scatter pooled over the reference thresholds present in the table (plus the fit's own)."""
-    sse, dof, used = 0.0, 0, 0
-    seen = False
+_REFERENCE_CACHE: dict[tuple[Any, ...], tuple[float, int, list[tuple[str, float]]]] = {}
+
+
+def _reference_noise(table: pd.DataFrame, **where: Any) -> tuple[float, int, list[tuple[str, float]]]:
+    """SSE, degrees of freedom and thresholds of the reference fits on these rows (memoized)."""
+    key = (int(pd.util.hash_pandas_object(table, index=False).sum()), tuple(map(str, table.columns)),
+           *(str(where[k]) for k in sorted(where)))
+    if key in _REFERENCE_CACHE:
+        return _REFERENCE_CACHE[key]
+    sse, dof, used = 0.0, 0, []
     cols = {str(c).lower() for c in table.columns}
+    frontiers: set[tuple[Any, ...]] = set()
     for score, thr, _m in REFERENCE_THRESHOLDS:
         if score not in cols:
             continue
         fr = frontier(table, score, thr, **where)
-        if len(fr) < 3:
+        pts = tuple(zip(fr["release_date"], fr["price_per_mtok"], strict=True))
+        if len(fr) < 3 or pts in frontiers:  # the same points under two benchmarks count once
             continue
+        frontiers.add(pts)
         o = _ols(fr)
-        sse, dof, used = sse + o.sse, dof + o.dof, used + 1
-        seen = seen or (score, float(thr)) == own
-    if not seen:
-        sse, dof, used = sse + own_fit.sse, dof + own_fit.dof, used + 1
+        sse, dof = sse + o.sse, dof + o.dof
+        used.append((score, float(thr)))
+    if len(_REFERENCE_CACHE) > 256:
+        _REFERENCE_CACHE.clear()
+    _REFERENCE_CACHE[key] = (sse, dof, used)
+    return sse, dof, used
+
+
+def _pooled_noise(table: pd.DataFrame, own: tuple[str, float], own_fit: _Ols, **where: Any) -> tuple[float, int, str]:
+    """Scatter pooled over the reference thresholds present in the table (plus the fit's own)."""
+    sse, dof, used = _reference_noise(table, **where)
+    n = len(used)
+    if own not in used:
+        sse, dof, n = sse + own_fit.sse, dof + own_fit.dof, n + 1
     if dof <= 0 or sse <= 0:
         return math.sqrt(own_fit.sse / max(own_fit.dof, 1)), max(own_fit.dof, 1), "own residuals"
-    return math.sqrt(sse / dof), dof, f"pooled over {used} thresholds"
+    return math.sqrt(sse / dof), dof, f"pooled over {n} thresholds"
 
 
 def price_trend(
@@ -439,6 +466,7 @@ def price_trend(
     open_weights: bool | None = None,
     confidence: float = 0.9,
     noise: str | tuple[float, int] = "pooled",
+    exclude_reasoning: bool = True,
 ) -> PriceTrend:
     """Fit the log-linear trend of the price frontier at a capability threshold (Epoch's method).
 
@@ -461,6 +489,11 @@ def price_trend(
         Scatter of a frontier price about the trend used by forecasts: ``"pooled"`` (over
         :data:`REFERENCE_THRESHOLDS` on the same rows; the default), ``"own"`` (this
         frontier's residuals only), or ``(sd, dof)``.
+    exclude_reasoning
+        Leave out reasoning models (o1, o1-mini, o1-preview, o3-mini, DeepSeek-R1), as Epoch
+        does: they spend far more tokens per answer, so their price per token is not the cost
+        of their score. With them, o1-mini (Sept 2024, GPQA 59.5) joins the GPQA >= 53 and
+        >= 56 frontiers and the fits differ from Epoch's 851x and 251x.
 
     Returns
     -------
@@ -487,7 +520,7 @@ def price_trend(
     table = _check_table(table)
     col = _score_column(table, score)
     thr, thr_model = _threshold_value(table, col, threshold)
-    where = dict(start=start, end=end, open_weights=open_weights)
+    where = dict(start=start, end=end, open_weights=open_weights, exclude_reasoning=exclude_reasoning)
     fr = frontier(table, col, thr, **where)
     if len(fr) < 3:
         subset = "" if open_weights is None else (" (open weights)" if open_weights else " (closed)")
@@ -525,6 +558,7 @@ def price_trends(
     confidence: float = 0.9,
     skip_short: bool = True,
     noise: str | tuple[float, int] = "pooled",
+    exclude_reasoning: bool = True,
 ) -> pd.DataFrame:
     """Fit :func:`price_trend` at many thresholds: how the decline rate depends on capability.
 
@@ -534,7 +568,7 @@ def price_trends(
         Thresholds (numbers or model names). Default: every distinct score in the table.
     skip_short
         Leave out thresholds whose frontier has fewer than 3 points (otherwise raise).
-    noise
+    noise, exclude_reasoning
         As for :func:`price_trend`.
 
     Returns
@@ -555,7 +589,7 @@ def price_trends(
     for thr in vals:
         try:
             tr = price_trend(table, col, thr, start=start, end=end, open_weights=open_weights,
-                             confidence=confidence, noise=noise)
+                             confidence=confidence, noise=noise, exclude_reasoning=exclude_reasoning)
         except ValueError as e:
             if skip_short and "need at least 3" in str(e):
                 continue
