@@ -568,7 +568,7 @@ def test_fitted_worked_files_equal_the_fits_on_shipped_data():
                               b.marginal() if b.correlation is not None else b), k
             if b.correlation is not None:
                 np.testing.assert_array_equal(a.correlation, b.correlation)
-    assert got["aiid"].links == {"price": "frontier.price"}
+    assert got["aiid"].links == {"price": "frontier_capability.price"}
 
 
 # --- property: any prior survives TOML text exactly ----------------------------------------

@@ -284,6 +284,8 @@ def _show(args: argparse.Namespace) -> int:
               f"{m['timings']['engine_seconds']:.2f} s engine time, finished {m['timings']['finished_utc']}")
         if sc.description:
             print(f"  {sc.description}")
+        if sc.data_as_of:
+            print("  data as of: " + "; ".join(f"{k} {v}" for k, v in sc.data_as_of.items()))
         with pd.option_context("display.float_format", "{:.4g}".format, "display.width", 120):
             print("\nSummary:")
             print(res.summary().to_string())
