@@ -134,16 +134,17 @@ class TierListPrice(Model):
         annual_decline: Prior | float = 1.0,
         volatility: Prior | float = 0.0,
     ) -> None:
-        super().__init__(
-            name,
-            {
-                "start_price": start_price,
-                "jump_rate": jump_rate,
-                "jump_log_size": jump_log_size,
-                "annual_decline": annual_decline,
-                "volatility": volatility,
-            },
-        )
+        params = {
+            "start_price": start_price,
+            "jump_rate": jump_rate,
+            "jump_log_size": jump_log_size,
+            "annual_decline": annual_decline,
+            "volatility": volatility,
+        }
+        try:
+            super().__init__(name, params)
+        except ValueError as e:  # the engine checks it as the price-decline kernel: name this class
+            raise ValueError(str(e).replace(f"price_decline '{name}'", f"TierListPrice '{name}'")) from None
 
     def spec(self) -> dict[str, Any]:
         """The engine's description: the price-decline kernel with floor 0."""
