@@ -65,6 +65,7 @@ def test_simulated_histories_cover_at_the_nominal_rate():
     cover50 = np.mean((pit > 0.25) & (pit < 0.75))
     tol90 = 3 * math.sqrt(0.9 * 0.1 / N_HIST)
     tol50 = 3 * math.sqrt(0.5 * 0.5 / N_HIST)
+    print(f"simulated histories: {N_HIST}, 90% covers {cover90:.3f}, 50% covers {cover50:.3f}, mean PIT {pit.mean():.3f}")
     assert tol90 < 0.03 and tol50 < 0.03
     assert abs(cover90 - 0.9) < tol90, cover90
     assert abs(cover50 - 0.5) < tol50, cover50

@@ -273,8 +273,11 @@ def _write_plots(res: Result, folder: Path, series: list[str]) -> None:
     import matplotlib.pyplot as plt
     from matplotlib.figure import Figure
 
+    asof = "; ".join(f"{k} {v}" for k, v in res.data_as_of.items())
     for s in series:
         ax = res.plot.fan(s)
+        if asof:  # say how old the data are
+            ax.set_title(f"{ax.get_title()}\ndata as of: {asof}".strip(), fontsize=9)
         fig = ax.figure
         if not isinstance(fig, Figure):  # pragma: no cover - fan() without ax= makes a new figure
             raise TypeError(f"the fan chart of {s!r} is not on a top-level figure")

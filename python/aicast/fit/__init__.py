@@ -9,9 +9,9 @@ from .battles import bradley_terry, leaderboard_table
 from .incidents import IncidentFit, incident_growth, negbin_regression
 from .list_price import ListPriceFit, list_price, list_price_history
 from .leaderboard import LeaderboardGapFit, leaderboard_gap
-from .price_pool import PooledPriceTrend, pool
+from .price_pool import PooledPriceTrend, pool, price_trends
 from ._frontier import REASONING_MODELS
-from .prices import REFERENCE_THRESHOLDS, PriceTrend, frontier, price_trend, price_trends
+from .prices import REFERENCE_THRESHOLDS, PriceTrend, frontier, price_trend
 from .reporting_lag import ReportingLag, reporting_lag
 
 __all__: list[str] = [

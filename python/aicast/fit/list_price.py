@@ -22,7 +22,6 @@ cuts the price does not move, so the fit is a compound Poisson process on the lo
 
 from __future__ import annotations
 
-import html
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +31,7 @@ import pandas as pd
 
 from .._months import parse_month
 from ..models import TierListPrice
+from .prices import _html_table
 
 __all__ = ["ListPriceFit", "list_price", "list_price_history"]
 
@@ -196,8 +196,7 @@ class ListPriceFit:
             ("size of a change", f"x{math.exp(jlo):.2g} to x{math.exp(jhi):.2g} (90%)"),
             ("data as of", self.data_as_of),
         ]
-        body = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
-        return f"<table><caption>ListPriceFit</caption>{body}</table>"
+        return _html_table("ListPriceFit: list price of the best model in a tier", rows)
 
 
 def list_price(table: pd.DataFrame | None = None, tier: str = "frontier", *, end: Any = None,

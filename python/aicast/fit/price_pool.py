@@ -1,4 +1,4 @@
-"""Several capability-price trends pooled into one decline prior (random-effects meta-analysis).
+"""Several capability-price trends: fitted across thresholds (price_trends) and pooled into one decline prior (random-effects meta-analysis).
 
 Epoch AI's decline factors differ by threshold (9x to 900x a year), and a single frontier
 with a handful of points pins its slope down poorly. :func:`pool` treats the thresholds'
@@ -15,18 +15,21 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..models import PriceDecline
-from .prices import PriceTrend, _default_floor, _inflate
+import pandas as pd
 
-__all__ = ["PooledPriceTrend", "pool"]
+from ..models import PriceDecline
+from ._frontier import _check_table, _score_column
+from .prices import PriceTrend, _anchored, _default_floor, _inflate, _ModelAlias, price_trend
+
+__all__ = ["PooledPriceTrend", "pool", "price_trends"]
 
 
 @dataclass(frozen=True)
-class PooledPriceTrend:
+class PooledPriceTrend(_ModelAlias):
     """Price trends at several thresholds pooled into one decline prior; built by :func:`pool`.
 
     Attributes
@@ -72,7 +75,7 @@ class PooledPriceTrend:
         """``annual_decline`` (lognormal, the predictive of a new threshold), ``volatility`` 0,
         and ``start_price`` anchored at a given observed price (as :meth:`PriceTrend.priors`).
         """
-        from ..priors import Prior, lognormal, point
+        from ..priors import lognormal, point
 
         if start is not None and start_price is None:
             raise ValueError("a pooled price trend has no single trend price: give start_price (an observed price)")
@@ -82,14 +85,7 @@ class PooledPriceTrend:
             "volatility": point(0.0),
         }
         if start_price is not None:
-            if isinstance(start_price, Prior):
-                out["start_price"] = start_price
-            else:
-                p0 = float(start_price)
-                if not (math.isfinite(p0) and p0 > 0):
-                    raise ValueError(f"start_price must be a positive number or a prior, got {start_price!r}")
-                s_inf = _inflate(self.confidence, self.noise_dof)
-                out["start_price"] = lognormal(math.log(p0), math.sqrt(2.0) * self.noise_sd * s_inf)
+            out["start_price"] = _anchored(start_price, self.noise_sd, self.noise_dof, self.confidence)
         return out
 
     def model(self, name: str, start: Any = None, **overrides: Any) -> PriceDecline:
@@ -106,12 +102,6 @@ class PooledPriceTrend:
         _default_floor(overrides)
         pri.update(overrides)
         return PriceDecline(name, **pri)
-
-    def to_model(self, name: str, start: Any = None, start_price: Any = None, **params: Any) -> PriceDecline:
-        """Alias of :meth:`model`."""
-        if start_price is not None:
-            params["start_price"] = start_price
-        return self.model(name, start=start, **params)
 
     def __repr__(self) -> str:
         lo, hi = self.priors()["annual_decline"].interval(self.confidence)
@@ -168,3 +158,54 @@ def pool(*fits: PriceTrend | Iterable[PriceTrend], confidence: float = 0.9) -> P
     se = math.sqrt(1.0 / sum(ws))
     rms = math.sqrt(sum(f.noise_sd**2 for f in items) / len(items))
     return PooledPriceTrend(tuple(items), beta, se, math.sqrt(tau2), rms, min(f.noise_dof for f in items), float(confidence))
+
+
+def price_trends(
+    table: pd.DataFrame,
+    score: str = "mmlu",
+    thresholds: Iterable[float | str] | None = None,
+    *,
+    start: Any = None,
+    end: Any = None,
+    open_weights: bool | None = None,
+    confidence: float = 0.9,
+    skip_short: bool = True,
+    noise: str | tuple[float, int] = "pooled",
+    exclude_reasoning: bool = True,
+) -> pd.DataFrame:
+    """Fit :func:`price_trend` at many thresholds: how the decline rate depends on capability.
+
+    Parameters
+    ----------
+    thresholds
+        Thresholds (numbers or model names). Default: every distinct score in the table.
+    skip_short
+        Leave out thresholds whose frontier has fewer than 3 points (otherwise raise).
+    noise, exclude_reasoning
+        As for :func:`price_trend`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per threshold (see :meth:`PriceTrend.summary`), with the fits in the
+        ``fit`` column.
+    """
+    table = _check_table(table)
+    col = _score_column(table, score)
+    if thresholds is None:
+        vals: Sequence[float | str] = sorted(pd.to_numeric(table[col], errors="coerce").dropna().unique())
+    else:
+        vals = list(thresholds)
+        if not vals:
+            raise ValueError("thresholds is empty")
+    rows = []
+    for thr in vals:
+        try:
+            tr = price_trend(table, col, thr, start=start, end=end, open_weights=open_weights,
+                             confidence=confidence, noise=noise, exclude_reasoning=exclude_reasoning)
+        except ValueError as e:
+            if skip_short and "need at least 3" in str(e):
+                continue
+            raise
+        rows.append({**tr.summary(), "fit": tr})
+    return pd.DataFrame(rows)

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -59,7 +58,6 @@ __all__ = [
     "PriceTrend",
     "frontier",
     "price_trend",
-    "price_trends",
 ]
 
 _ = (SCORE_ALIASES, _date_bound)  # re-exported for the backtest adapter and older imports
@@ -113,6 +111,37 @@ def _inflate(confidence: float, dof: float) -> float:
     return _t_quantile(q, dof) / float(normal(0.0, 1.0).ppf(q))
 
 
+def _html_table(caption: str, rows: list[tuple[str, str]]) -> str:
+    """A two-column HTML table (the fits' ``_repr_html_``)."""
+    body = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
+    return f"<table><caption>{html.escape(caption)}</caption>{body}</table>"
+
+
+def _anchored(start_price: Any, noise_sd: float, dof: float, confidence: float) -> Any:
+    """``start_price`` as given if a prior; a number: lognormal at it with one observed and one new point's scatter."""
+    from ..priors import Prior, lognormal
+
+    if isinstance(start_price, Prior):
+        return start_price
+    p0 = float(start_price)
+    if not (math.isfinite(p0) and p0 > 0):
+        raise ValueError(f"start_price must be a positive number or a prior, got {start_price!r}")
+    return lognormal(math.log(p0), math.sqrt(2.0) * noise_sd * _inflate(confidence, dof))
+
+
+class _ModelAlias:
+    """``to_model(name, start, start_price, **params)``: the older spelling of ``model``."""
+
+    def model(self, name: str, start: Any = None, **overrides: Any) -> PriceDecline:
+        raise NotImplementedError
+
+    def to_model(self, name: str, start: Any = None, start_price: Any = None, **params: Any) -> PriceDecline:
+        """Alias of :meth:`model` (``start_price`` given: the level is anchored there)."""
+        if start_price is not None:
+            params["start_price"] = start_price
+        return self.model(name, start=start, **params)
+
+
 def _default_floor(overrides: dict[str, Any]) -> None:
     from ..priors import to
 
@@ -122,7 +151,7 @@ def _default_floor(overrides: dict[str, Any]) -> None:
 
 
 @dataclass(frozen=True)
-class PriceTrend:
+class PriceTrend(_ModelAlias):
     """A log-linear trend of the price frontier at one capability threshold.
 
     Attributes
@@ -277,7 +306,7 @@ class PriceTrend:
             interval of the slope with the forecast noise), ``volatility`` (0: the scatter is
             in the level), and ``start_price`` as above.
         """
-        from ..priors import Prior, correlate, lognormal, point
+        from ..priors import correlate, lognormal, point
 
         inflate = _inflate(self.confidence, self.noise_dof)
         s, v = self.noise_sd, self.xtx_inv
@@ -285,13 +314,7 @@ class PriceTrend:
         decline = lognormal(-self.log_slope, max(sd_slope * inflate, 1e-12))
         out: dict[str, Any] = {"annual_decline": decline, "volatility": point(0.0)}
         if start_price is not None:
-            if isinstance(start_price, Prior):
-                out["start_price"] = start_price
-                return out
-            p0 = float(start_price)
-            if not (math.isfinite(p0) and p0 > 0):
-                raise ValueError(f"start_price must be a positive number or a prior, got {start_price!r}")
-            out["start_price"] = lognormal(math.log(p0), math.sqrt(2.0) * s * inflate)
+            out["start_price"] = _anchored(start_price, s, self.noise_dof, self.confidence)
             return out
         if start is None:
             return out
@@ -332,12 +355,6 @@ class PriceTrend:
         _default_floor(overrides)
         pri.update(overrides)
         return PriceDecline(name, **pri)
-
-    def to_model(self, name: str, start: Any = None, start_price: Any = None, **params: Any) -> PriceDecline:
-        """Alias of :meth:`model` (``start_price`` given: the level is anchored there)."""
-        if start_price is not None:
-            params["start_price"] = start_price
-        return self.model(name, start=start, **params)
 
     def summary(self) -> dict[str, Any]:
         """One row of numbers (used by :func:`price_trends`)."""
@@ -382,11 +399,10 @@ class PriceTrend:
             ("annual decline (Epoch fit)", f"{self.annual_decline:.3g}x, {self.confidence:.0%} CI [{lo:.3g}, {hi:.3g}]"),
             ("annual decline prior (forecast)", f"{self.confidence:.0%} interval [{plo:.3g}, {phi:.3g}]"),
             ("residual sd (own)", f"{self.residual_sd:.3g} (dof {self.dof})"),
-            ("forecast scatter", f"{self.noise_sd:.3g} (dof {self.noise_dof}, {html.escape(self.noise_from)})"),
+            ("forecast scatter", f"{self.noise_sd:.3g} (dof {self.noise_dof}, {self.noise_from})"),
             ("data as of", self.data_as_of),
         ]
-        body = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
-        return f"<table><caption>PriceTrend: price of a fixed capability level</caption>{body}</table>"
+        return _html_table("PriceTrend: price of a fixed capability level", rows)
 
 
 @dataclass(frozen=True)
@@ -545,54 +561,3 @@ def price_trend(
         residual_sd=s_own, r_squared=1.0 - o.sse / o.sst if o.sst > 0 else 1.0,
         noise_sd=nsd, noise_dof=ndof, noise_from=nfrom, data_end=data_end, confidence=float(confidence),
     )
-
-
-def price_trends(
-    table: pd.DataFrame,
-    score: str = "mmlu",
-    thresholds: Iterable[float | str] | None = None,
-    *,
-    start: Any = None,
-    end: Any = None,
-    open_weights: bool | None = None,
-    confidence: float = 0.9,
-    skip_short: bool = True,
-    noise: str | tuple[float, int] = "pooled",
-    exclude_reasoning: bool = True,
-) -> pd.DataFrame:
-    """Fit :func:`price_trend` at many thresholds: how the decline rate depends on capability.
-
-    Parameters
-    ----------
-    thresholds
-        Thresholds (numbers or model names). Default: every distinct score in the table.
-    skip_short
-        Leave out thresholds whose frontier has fewer than 3 points (otherwise raise).
-    noise, exclude_reasoning
-        As for :func:`price_trend`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per threshold (see :meth:`PriceTrend.summary`), with the fits in the
-        ``fit`` column.
-    """
-    table = _check_table(table)
-    col = _score_column(table, score)
-    if thresholds is None:
-        vals: Sequence[float | str] = sorted(pd.to_numeric(table[col], errors="coerce").dropna().unique())
-    else:
-        vals = list(thresholds)
-        if not vals:
-            raise ValueError("thresholds is empty")
-    rows = []
-    for thr in vals:
-        try:
-            tr = price_trend(table, col, thr, start=start, end=end, open_weights=open_weights,
-                             confidence=confidence, noise=noise, exclude_reasoning=exclude_reasoning)
-        except ValueError as e:
-            if skip_short and "need at least 3" in str(e):
-                continue
-            raise
-        rows.append({**tr.summary(), "fit": tr})
-    return pd.DataFrame(rows)
