@@ -34,13 +34,14 @@ def test_fit_counts_changes_and_has_no_drift_by_default():
     d = np.diff(np.log(h))
     k = int((np.abs(d) > 1e-9).sum())
     assert fit.jump_rate == pytest.approx(k / ((len(h) - 1) / 12))
-    pri = fit.priors
+    pri = fit.priors()
     assert pri["jump_rate"].params == pytest.approx((k + 0.5, 12 / (len(h) - 1)))
     u = (np.arange(20000) + 0.5) / 20000
     assert abs(np.mean(pri["jump_log_size"].ppf(u))) < 1e-3  # mean log change zero: no long-run drift
     fitted = list_price(tier="mid", drift="fitted")
-    assert np.mean(fitted.priors["jump_log_size"].ppf(u)) > 0.05  # the mid tier's rising history, extrapolated
+    assert np.mean(fitted.priors()["jump_log_size"].ppf(u)) > 0.05  # the mid tier's rising history, extrapolated
     assert 0 < fit.shrink <= 1
+    assert fit.priors(start="2026-08")["start_price"] == fit.last_price
     assert fit.data_as_of == "2026-07" and "data as of 2026-07" in repr(fit) and "ListPriceFit" in fit._repr_html_()
     m = fit.model("frontier_list", jump_rate=3.0)
     assert isinstance(m, ac.TierListPrice) and m.params["jump_rate"].mean() == 3.0

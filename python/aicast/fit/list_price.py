@@ -125,9 +125,12 @@ class ListPriceFit:
         """Changes per year (point estimate)."""
         return len(self.changes) / self.years
 
-    @property
-    def priors(self) -> dict[str, Any]:
-        """``jump_rate`` (gamma) and ``jump_log_size`` (two-sided mixture) for :class:`aicast.TierListPrice`."""
+    def priors(self, start: Any = None) -> dict[str, Any]:
+        """``jump_rate`` (gamma) and ``jump_log_size`` (two-sided mixture) for :class:`aicast.TierListPrice`.
+
+        With a ``start`` month, also ``start_price``: the last observed list price (list
+        prices hold between events).
+        """
         from ..priors import gamma, mixture, normal
 
         k = len(self.changes)
@@ -150,10 +153,14 @@ class ListPriceFit:
         else:  # no long-run drift: weights that make the mean log change zero
             mu_u, mu_d = cu.mean(), cd.mean()
             w_up = -mu_d / (mu_u - mu_d) if mu_u > 0 > mu_d else 0.5
-        return {
+        out: dict[str, Any] = {
             "jump_rate": gamma(k + 0.5, 1.0 / self.years),
             "jump_log_size": mixture([cu, cd], [w_up, 1.0 - w_up]),
         }
+        if start is not None:
+            parse_month(start, "start")
+            out["start_price"] = self.last_price
+        return out
 
     def model(self, name: str, start: Any = None, **overrides: Any) -> TierListPrice:
         """A :class:`aicast.TierListPrice` from this fit.
@@ -168,9 +175,7 @@ class ListPriceFit:
         **overrides
             Replace any parameter with a number or a prior.
         """
-        if start is not None:
-            parse_month(start, "start")
-        pri: dict[str, Any] = {"start_price": self.last_price, **self.priors}
+        pri: dict[str, Any] = self.priors(start if start is not None else self.last_month + 1)
         pri.update(overrides)
         return TierListPrice(name, **pri)
 
@@ -185,7 +190,7 @@ class ListPriceFit:
         )
 
     def _repr_html_(self) -> str:
-        p = self.priors
+        p = self.priors()
         lo, hi = p["jump_rate"].interval(0.9)
         jlo, jhi = p["jump_log_size"].interval(0.9)
         rows = [
@@ -244,7 +249,7 @@ def list_price(table: pd.DataFrame | None = None, tier: str = "frontier", *, end
     v_emp = float(np.mean((y[h:] - y[:-h]) ** 2))
     raw = ListPriceFit(tier, hist, changes, years, 1.0, drift)
     # the h-month variance the unshrunk priors imply (rate and size uncertainty included)
-    pri = raw.priors
+    pri = raw.priors()
     v_mod = pri["jump_rate"].mean() * h / 12.0 * _second_moment(pri["jump_log_size"])
     shrink = math.sqrt(min(1.0, v_emp / v_mod)) if v_mod > 0 else 1.0
     return ListPriceFit(tier, hist, changes, years, shrink, drift)
