@@ -18,7 +18,7 @@ from __future__ import annotations
 from . import _engine, data, fit, scores
 from .backtest import Backtest, backtest
 from .events import DEFAULT_QUANTILES
-from .models import IncidentGrowth, LeaderboardGap, Model, PriceDecline, SelfHosting, TokenDemand
+from .models import IncidentGrowth, LeaderboardGap, Model, PriceDecline, SelfHosting, TierListPrice, TokenDemand
 from .priors import (
     Prior,
     beta,
@@ -62,6 +62,7 @@ __all__ = [
     "LeaderboardGap",
     "Model",
     "PriceDecline",
+    "TierListPrice",
     "Prior",
     "Result",
     "Scenario",

@@ -290,10 +290,21 @@ class Result:
         return out
 
     def summary(self) -> pd.DataFrame:
-        """One row per series: start and final-month median and 90% interval, and the mean."""
+        """One row per series: start and final-month median and 90% interval, the mean, and a note.
+
+        The mean of a heavy-tailed series (a price with lognormal uncertainty) can lie above its
+        95% quantile: a few paths far out carry it. The ``note`` column says so when it happens;
+        read the median and the interval, not the mean.
+        """
         rows = []
         for s in self.series:
             q = self.quantiles(s, (0.05, 0.5, 0.95))
+            mean = float(self.mean(s).iloc[-1])
+            note = ""
+            if mean > q.iloc[-1, 2]:
+                note = "mean above the 95% quantile: heavy right tail (a few extreme paths); use the median"
+            elif mean < q.iloc[-1, 0]:
+                note = "mean below the 5% quantile: heavy left tail (a few extreme paths); use the median"
             rows.append(
                 {
                     "series": s,
@@ -301,7 +312,8 @@ class Result:
                     "final 5%": q.iloc[-1, 0],
                     "final median": q.iloc[-1, 1],
                     "final 95%": q.iloc[-1, 2],
-                    "final mean": self.mean(s).iloc[-1],
+                    "final mean": mean,
+                    "note": note,
                 }
             )
         return pd.DataFrame(rows).set_index("series")

@@ -12,7 +12,8 @@ from ._checks import _check_positive_int
 from ._months import parse_month
 from ._progress import progress_bar
 from .events import DEFAULT_QUANTILES, Event, _levels, parse_event
-from .fit.prices import PriceTrend, pool
+from .fit.price_pool import pool
+from .fit.prices import PriceTrend
 from .models import Model
 from .priors import _check_seed
 from .result import Result
@@ -241,7 +242,7 @@ class Scenario:
         """A copy that later changes to this scenario do not affect (used for replays)."""
         s = Scenario(self.start, self.horizon, self.seed)
         s.models = list(self.models)
-        for k in ("name", "description", "paths", "outputs", "data_tables", "source"):
+        for k in ("name", "description", "paths", "outputs", "data_tables", "data_as_of", "source"):
             setattr(s, k, getattr(self, k))
         s._data_as_of = dict(self._data_as_of)
         return s

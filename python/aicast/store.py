@@ -356,6 +356,8 @@ def load(folder: str | Path) -> Result:
     sc.source = manifest["scenario"].get("source")
     if manifest["scenario"].get("name"):
         sc.name = manifest["scenario"]["name"]
+    if manifest.get("data_as_of"):
+        sc.data_as_of = dict(manifest["data_as_of"])
     series = list(manifest["series"])
     months = [str(m) for m in sc.months]
     levels = [float(x) for x in manifest["levels"]]
