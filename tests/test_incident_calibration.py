@@ -116,17 +116,13 @@ def _simulated_yearly(rng, k=10.0, years=12, base=10.0, growth=1.3):
 
 
 def test_monthly_dispersion_from_yearly_totals_is_unbiased_on_simulated_data():
-    """Median monthly k from ~12 yearly totals is near the true 10 (ML is about 2x high; a yearly
-    k not divided by 12 would be ~120). 300 histories: the sample median of the estimates has a
-    standard error of ~6% of k here, so [7.5, 13.5] is a > 4-sigma band."""
+    """Median monthly k from 12 yearly totals is near the true 10 (measured on 400 histories:
+    10.8 with the default moment estimator, 14.1 with ML; a yearly k not divided by 12 would be
+    ~130). 200 histories: the bootstrap standard error of the median is ~0.8, so [7.5, 14] is a
+    3-4 sigma band around the measured 10.8."""
     rng = np.random.default_rng(11)
-    est, ml = [], []
-    for _ in range(300):
-        t = _simulated_yearly(rng)
-        est.append(incident_growth(t, start="2010-01", lag=None).dispersion_value)
-        ml.append(incident_growth(t, start="2010-01", lag=None, dispersion="ml").dispersion_value)
-    assert 7.5 < np.median(est) < 13.5
-    assert np.median(ml) > 14.0  # the bias the default avoids
+    est = [incident_growth(_simulated_yearly(rng), start="2010-01", lag=None).dispersion_value for _ in range(200)]
+    assert 7.5 < np.median(est) < 14.0
 
 
 # --- the moment estimator honours its weights ---------------------------------------------------
@@ -218,20 +214,31 @@ def test_price_link_needs_a_floored_price():
 
 # --- calibrated rolling backtests on the shipped tables -------------------------------------------
 
-MONTHLY_CUTS = [str(p) for p in pd.period_range("2021-06", "2024-03", freq="M")[::3]]
-YEARLY_CUTS = [f"{y}-12" for y in range(2013, 2024)]
+MONTHLY_CUTS = [str(p) for p in pd.period_range("2021-06", "2024-03", freq="M")[::3]]  # 12 cuts
+YEARLY_CUTS = [f"{y}-12" for y in range(2012, 2024)]  # 12 cuts
 
 
 @pytest.mark.slow
 def test_rolling_monthly_backtest_one_year_ahead_covers_85_to_95():
+    """144 month-ahead scores (12 cuts x 12 months) on the shipped monthly table, default fit
+    window. Measured: 90% coverage 0.903, 50% coverage 0.576, CRPS 3.36 against 5.76 / 4.65 for
+    the baselines. With the pre-issue fixed 2020 start it was 0.868 with a PIT piled at the top."""
     bt = ac.backtest("incidents", data.aiid_monthly(), cut=MONTHLY_CUTS, horizon=12, paths=4000, seed=1)
-    s = bt.summary().loc["model"]
-    assert 0.85 <= s["coverage_90"] <= 0.95, s
+    s = bt.summary()
+    m = s.loc["model"]
+    assert 0.85 <= m["coverage_90"] <= 0.95 and 0.40 <= m["coverage_50"] <= 0.65, m
+    assert m["crps"] < s.loc[["last value", "trend"], "crps"].min()
+    # PIT: no fifth of [0, 1] holds less than half or more than twice its share
+    h = np.histogram(bt.pit, bins=5, range=(0, 1))[0] / len(bt.pit)
+    assert np.all((h > 0.1) & (h < 0.4)), h
 
 
 @pytest.mark.slow
 def test_rolling_yearly_backtest_one_year_ahead_covers_85_to_95():
-    bt = ac.backtest("incidents", data.aiid_yearly(), cut=YEARLY_CUTS, start="2008-01", horizon=12,
-                     paths=4000, seed=1)
-    s = bt.summary().loc["model"]
-    assert 0.85 <= s["coverage_90"] <= 0.95, s
+    """One year-ahead total per cut, 2013-2024, default window (last 6 years). Measured: 11 of
+    12 inside the 90% band, 6 of 12 inside the 50% band; a fixed 2008 start gave 9 of 11."""
+    bt = ac.backtest("incidents", data.aiid_yearly(), cut=YEARLY_CUTS, horizon=12, paths=4000, seed=1)
+    s = bt.summary()
+    m = s.loc["model"]
+    assert 0.85 <= m["coverage_90"] <= 0.95 and 0.40 <= m["coverage_50"] <= 0.60, m
+    assert m["crps"] < s.loc[["last value", "trend"], "crps"].min()

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .._months import parse_month
-from ..fit.incidents import DEFAULT_START, ReportingLag, _counts, _raw_completeness, incident_growth
+from ..fit.incidents import ReportingLag, _counts, _raw_completeness, incident_growth
 from ._registry import (
     BacktestSetup,
     CutError,
@@ -59,13 +59,15 @@ def incident_adapter(
     min_completeness: float = 0.25,
     dispersion: str | None = None,
     horizon: int | None = None,
+    window: int | None = None,
 ) -> BacktestSetup:
     """Incident counts: fit on the months (or years) up to the cut, forecast the later ones.
 
     Options (keywords of :func:`aicast.backtest`)
     ---------------------------------------------
     start
-        First month of the fit window (as in :func:`aicast.fit.incident_growth`).
+        First month of the fit window (default as in :func:`aicast.fit.incident_growth`: the
+        last 36 usable months, 6 usable years, before the cut).
     lag
         As in :func:`aicast.fit.incident_growth`: ``"report"`` (default: raw fit),
         ``"auto"`` (the lag estimated from the rows up to the cut, when identified), a
@@ -77,6 +79,9 @@ def incident_adapter(
         ``"ml"``, ``"moments"`` or ``"poisson"`` (default as in the fit).
     horizon
         Score only observations at most this many months after the cut (default: all).
+    window
+        Fit only the last ``window`` months before the cut (a rolling window; replaces
+        ``start``), e.g. 96 for the eight years before a December cut.
 
     A monthly table (``month`` column) scores the series ``inc.count`` in each later month; a
     yearly table (``year`` column) needs a cut in December and scores the calendar-year totals
@@ -107,7 +112,13 @@ def incident_adapter(
         raise ValueError("a reporting-lag correction needs export columns count_YYYY_MM_DD")
 
     cut = parse_month(cut, "cut")
-    first = parse_month(start if start is not None else DEFAULT_START["year" if yearly else "month"], "start")
+    if window is not None:
+        if isinstance(window, bool) or not isinstance(window, int) or window <= 0:
+            raise ValueError(f"window must be a positive number of months, got {window!r}")
+        if start is not None:
+            raise ValueError("give start or window, not both")
+        start = cut - (window - 1)
+    first = parse_month(start, "start") if start is not None else None
     if yearly:
         if cut.month != 12:
             raise ValueError(f"a yearly table needs a cut in December (whole years before it), got {cut}")
@@ -124,7 +135,7 @@ def incident_adapter(
         _, after, cut = split_at_cut(table, "month", cut)
         months = [parse_month(m, "month") for m in after["month"].astype(str)]
         labels = months
-    if (first.year > cut.year) if yearly else (first > cut):
+    if first is not None and ((first.year > cut.year) if yearly else (first > cut)):
         raise CutError(f"cut {cut} lies before the start of the fit window {first}: nothing to fit")
     try:
         fit = incident_growth(
