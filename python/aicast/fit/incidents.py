@@ -240,7 +240,8 @@ def incident_growth(
         ``unclassified`` is treated as not yet classified), e.g.
         :func:`aicast.data.aiid_domains_yearly` (used by default with the default table).
         Categories get their growth from one joint yearly regression with a shared dispersion,
-        offset by the year's classified fraction (and completeness, when a lag is used).
+        offset by the year's classified fraction (and completeness, when a lag is used), over
+        the fit window's years or the last 5 years up to ``end``, whichever is longer.
     start, end
         Fit window (months, inclusive). ``end`` defaults to the table's last month; ``start``
         to the beginning of the last 36 usable months (6 usable years for a yearly table) up
@@ -354,7 +355,11 @@ def incident_growth(
     cat_k = math.inf
     if domains is not None:
         try:
-            cats, cat_k = _categories(domains, used_lag, snapshot, lo, ref, credibility, ref.year if yearly else None)
+            # the mix drifts slowly: categories use at least the last 5 years (3 are 2 points per parameter)
+            cat_lo = min(lo, pd.Period(f"{ref.year - 4}-01", "M"))
+            cats, cat_k = _categories(
+                domains, used_lag, snapshot, cat_lo, ref, credibility, ref.year if yearly else None
+            )
         except ValueError:
             if not default_table:  # the default domains are skipped for a window too short for them
                 raise

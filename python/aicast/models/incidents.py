@@ -91,8 +91,9 @@ class IncidentGrowth(Model):
     It adds to the trend, it does not replace it: a trend fitted on history already contains
     whatever the past price falls did to incidents, so the link is the *extra* effect of prices
     falling from the start month on. The linked price must have a floor (``floor > 0``): then
-    the link multiplies the trend by at most ``(P(0) / floor) ** price_elasticity``; without
-    one the price falls toward 0 and the factor grows without bound.
+    the link multiplies the trend by at most ``(P(0) / F(t)) ** price_elasticity`` with ``F(t)``
+    the floor at ``t`` (itself falling by ``floor_annual_decline``); without one the price
+    falls toward 0 and the factor grows without bound.
 
     Series
     ------
