@@ -242,3 +242,13 @@ def test_rolling_yearly_backtest_one_year_ahead_covers_85_to_95():
     m = s.loc["model"]
     assert 0.85 <= m["coverage_90"] <= 0.95 and 0.40 <= m["coverage_50"] <= 0.60, m
     assert m["crps"] < s.loc[["last value", "trend"], "crps"].min()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [({"window": 0}, "window must be a positive number of months, got 0"),
+     ({"window": 36, "start": "2020-01"}, "give start or window, not both")],
+)
+def test_backtest_window_errors(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        ac.backtest("incidents", data.aiid_monthly(), cut="2023-06", **kwargs)
