@@ -180,7 +180,10 @@ def test_fit_model_convention():
     assert o.params["base_per_month"]._core.correlation is None
     with pytest.raises(ValueError, match=r"unknown parameter 'growth'.*known: base_per_month"):
         fit.model("aiid", growth=1.5)
-    assert set(fit.priors) == {"base_per_month", "annual_growth", "dispersion"}
+    pr = fit.priors()
+    assert set(pr) == {"base_per_month", "annual_growth", "dispersion"}
+    assert pr["base_per_month"]._core.same_copula(pr["annual_growth"]._core)
+    assert fit.priors("2026-01")["base_per_month"].marginal().params == pytest.approx(fit.base_at("2026-01")[:2])
     assert len(repr(fit)) < 300 and "growth" in repr(fit)
     html = fit._repr_html_()
     assert "annual_growth" in html and "<table" in html

@@ -133,12 +133,6 @@ class IncidentFit:
         return self.last_month + 1
 
     @property
-    def base_per_month(self) -> Prior:
-        """Lognormal prior of the mean count in :attr:`start` (without its correlation to the growth)."""
-        mu, sigma, _ = self.base_at(self.start)
-        return lognormal(mu, sigma)
-
-    @property
     def annual_growth(self) -> Prior:
         """Lognormal prior of the annual growth factor."""
         return lognormal(float(self.coef[1]), float(math.sqrt(self.cov[1, 1])))
@@ -148,15 +142,19 @@ class IncidentFit:
         """Prior of the monthly dispersion ``k`` (None: Poisson counts)."""
         return self.dispersion_prior
 
-    @property
-    def priors(self) -> dict[str, Prior | None]:
-        """The fitted priors of :meth:`model` at :attr:`start`: ``base_per_month``,
-        ``annual_growth`` (correlated with the base in :meth:`model`) and ``dispersion``."""
-        return {
-            "base_per_month": self.base_per_month,
-            "annual_growth": self.annual_growth,
-            "dispersion": self.dispersion_prior,
-        }
+    def priors(self, start: Any = None) -> dict[str, Prior | None]:
+        """The fitted parameters as priors for :class:`~aicast.IncidentGrowth`.
+
+        ``base_per_month`` (the fitted mean count in ``start``, default :attr:`start`, the month
+        after the data end) and ``annual_growth``, lognormal and joined by a Gaussian copula
+        with their regression correlation, and ``dispersion`` (None: Poisson).
+        ``model(name, start, **overrides)`` is ``IncidentGrowth(name, **priors(start))``
+        updated by the overrides.
+        """
+        s = self.start if start is None else parse_month(start, "start")
+        mu, sigma, rho = self.base_at(s)
+        base, growth = correlate(lognormal(mu, sigma), self.annual_growth, correlation=rho)
+        return {"base_per_month": base, "annual_growth": growth, "dispersion": self.dispersion_prior}
 
     def relative_growth(self, start: Any = None) -> dict[str, tuple[float, Prior]]:
         """``{category: (share at start, relative_growth prior)}`` for :class:`~aicast.IncidentGrowth`.
@@ -217,12 +215,11 @@ class IncidentFit:
                 f"IncidentFit.model: unknown parameter {unknown[0]!r} (known: {', '.join(_OVERRIDES)})"
             )
         s = self.start if start is None else parse_month(start, "start")
-        mu, sigma, rho = self.base_at(s)
-        base: Any = lognormal(mu, sigma)
-        growth: Any = self.annual_growth
-        if "base_per_month" not in overrides and "annual_growth" not in overrides:
-            base, growth = correlate(base, growth, correlation=rho)
-        kw: dict[str, Any] = {"base_per_month": base, "annual_growth": growth, "dispersion": self.dispersion_prior}
+        kw: dict[str, Any] = self.priors(s)
+        if "base_per_month" in overrides or "annual_growth" in overrides:
+            # the copula joins the two fitted priors: one overridden, the other keeps its margin only
+            kw["base_per_month"] = kw["base_per_month"].marginal()
+            kw["annual_growth"] = self.annual_growth
         if categories and "categories" not in overrides:
             kw["categories"] = self.relative_growth(s)
         for k, v in overrides.items():
