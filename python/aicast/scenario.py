@@ -164,6 +164,8 @@ class Scenario:
     def _engine_scenario(self) -> _engine.Scenario:
         if not self.models:
             raise ValueError("the scenario has no models: add one with Scenario.add(...)")
+        for m in self.models:
+            m._check_links(self.models)
         return _engine.Scenario([m._spec_on_grid(self.start) for m in self.models], self.n_months)
 
     def estimate_memory(self, paths: int, keep_paths: bool = False, threads: int | None = None) -> dict[str, Any]:

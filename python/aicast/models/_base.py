@@ -74,6 +74,9 @@ class Model:
             "labels": list(self.labels),
         }
 
+    def _check_links(self, models: list[Model]) -> None:
+        """Checks of this model's links against the scenario's other models (none by default)."""
+
     def _spec_on_grid(self, start: Any) -> dict[str, Any]:
         """The engine's description of this model on a grid starting at month ``start``."""
         return self.spec()

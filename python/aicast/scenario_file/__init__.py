@@ -45,10 +45,10 @@ IncidentGrowth's categories are one sub-table each::
 
     [models.aiid.categories.misuse]
     share = 0.3                          # a number; the shares sum to 1
-    annual_growth = {to = [1.5, 3.0]}    # a number or a prior
+    relative_growth = {to = [1.0, 1.5]}  # a number or a prior: moves the share, not the total
 
-(or ``categories = {misuse = [0.3, {to = [1.5, 3.0]}], ...}``). In ``[[correlations]]`` a
-category's growth is ``"aiid.categories.misuse.annual_growth"``. Models whose constructor
+(or ``categories = {misuse = [0.3, {to = [1.0, 1.5]}], ...}``). In ``[[correlations]]`` a
+category's growth is ``"aiid.categories.misuse.relative_growth"``. Models whose constructor
 arguments are not kept under their own names are written by ``_ARG_WRITERS``; tables that need
 checks beyond their parameters' types (categories) are checked by ``_MODEL_CHECKS``.
 

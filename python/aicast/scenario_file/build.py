@@ -141,8 +141,8 @@ def _link_param(m: Model, link_key: str, target: str, table: Mapping[str, Any]) 
 
 
 def _check_categories(table: Mapping[str, Any], mkey: str, chk: _Checker) -> None:
-    """IncidentGrowth's ``categories``: ``{name = {share = <number>, annual_growth = <prior>}}``
-    (or ``name = [share, annual_growth]``), checked key by key so errors name the path."""
+    """IncidentGrowth's ``categories``: ``{name = {share = <number>, relative_growth = <prior>}}``
+    (or ``name = [share, relative_growth]``), checked key by key so errors name the path."""
     cats = table.get("categories")
     if cats is None:
         if "category_concentration" in table:
@@ -150,10 +150,10 @@ def _check_categories(table: Mapping[str, Any], mkey: str, chk: _Checker) -> Non
         return
     ckey = _join(mkey, "categories")
     if not isinstance(cats, dict) or not cats:
-        chk.error(ckey, "must be a table of categories such as {misuse = {share = 0.3, annual_growth = 2.0}}, "
+        chk.error(ckey, "must be a table of categories such as {misuse = {share = 0.3, relative_growth = 1.2}}, "
                         f"got {_describe(cats)}")
         return
-    fields = ("share", "annual_growth")
+    fields = ("share", "relative_growth")
     total, ok = 0.0, True
     for cat, spec in cats.items():
         key = _join(ckey, cat)
@@ -162,12 +162,12 @@ def _check_categories(table: Mapping[str, Any], mkey: str, chk: _Checker) -> Non
             ok = False
         if isinstance(spec, list):
             if len(spec) != 2:
-                chk.error(key, f"must be [share, annual_growth], got {_describe(spec)}")
+                chk.error(key, f"must be [share, relative_growth], got {_describe(spec)}")
                 ok = False
                 continue
             spec = dict(zip(fields, spec))
         elif not isinstance(spec, dict):
-            chk.error(key, f"must be a table {{share = ..., annual_growth = ...}}, got {_describe(spec)}")
+            chk.error(key, f"must be a table {{share = ..., relative_growth = ...}}, got {_describe(spec)}")
             ok = False
             continue
         for k in spec:

@@ -58,7 +58,7 @@ def _apply_correlations(corr: Any, args: dict[str, dict[str, Any]], classes: dic
                 if ref == "" and not isinstance(entry, list):
                     continue  # an unused coordinate of the copula
                 if not isinstance(ref, str) or not (ref.count(".") == 1 or _CATEGORY_REF.match(ref)):
-                    chk.error(rkey, "must be 'model.parameter' (or 'model.categories.<category>.annual_growth'), "
+                    chk.error(rkey, "must be 'model.parameter' (or 'model.categories.<category>.relative_growth'), "
                                     f"got {_describe(ref)}")
                     ok = False
                     continue
@@ -149,14 +149,14 @@ def _apply_correlations(corr: Any, args: dict[str, dict[str, Any]], classes: dic
                 _arg_set(args[mname], pname, prior)
 
 
-_CATEGORY_REF = re.compile(r"^[A-Za-z_]\w*\.categories\.[A-Za-z0-9_]+\.annual_growth$")
+_CATEGORY_REF = re.compile(r"^[A-Za-z_]\w*\.categories\.[A-Za-z0-9_]+\.relative_growth$")
 
 
 def _arg_get(a: dict[str, Any], cls: type[Model], pname: str) -> Any:
-    """A model argument by its correlation name (``categories.<c>.annual_growth`` reaches into categories)."""
+    """A model argument by its correlation name (``categories.<c>.relative_growth`` reaches into categories)."""
     if pname.startswith("categories."):
         spec = a["categories"][pname.split(".")[1]]
-        return spec.get("annual_growth") if isinstance(spec, dict) else spec[1] if len(spec) == 2 else None
+        return spec.get("relative_growth") if isinstance(spec, dict) else spec[1] if len(spec) == 2 else None
     return a.get(pname, _ctor_params(cls)[pname].default)
 
 
@@ -164,7 +164,7 @@ def _arg_set(a: dict[str, Any], pname: str, value: Any) -> None:
     if pname.startswith("categories."):
         spec = a["categories"][pname.split(".")[1]]
         if isinstance(spec, dict):
-            spec["annual_growth"] = value
+            spec["relative_growth"] = value
         else:
             spec[1] = value
         return
@@ -173,9 +173,9 @@ def _arg_set(a: dict[str, Any], pname: str, value: Any) -> None:
 
 def _param_ref(m: Model, k: str) -> str:
     """The name of a model's parameter in ``[[correlations]]``: ``model.parameter``, or
-    ``model.categories.<c>.annual_growth`` for an IncidentGrowth category's growth."""
-    if m.kind == "incident_growth" and k.startswith("growth."):
-        return f"{m.name}.categories.{k[len('growth.'):]}.annual_growth"
+    ``model.categories.<c>.relative_growth`` for an IncidentGrowth category's growth."""
+    if m.kind == "incident_growth" and k.startswith("relative_growth."):
+        return f"{m.name}.categories.{k[len('relative_growth.'):]}.relative_growth"
     return f"{m.name}.{k}"
 
 

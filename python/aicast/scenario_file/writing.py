@@ -70,7 +70,7 @@ def _incident_args(m: Any) -> dict[str, Any]:
         out["price"] = m.price
     if m.categories:
         out["categories"] = {
-            c: {"share": m.params[f"share.{c}"].params[0], "annual_growth": m.params[f"growth.{c}"]}
+            c: {"share": m.params[f"share.{c}"].params[0], "relative_growth": m.params[f"relative_growth.{c}"]}
             for c in m.categories
         }
         if "category_concentration" in m.params:
