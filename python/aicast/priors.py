@@ -171,6 +171,27 @@ def _check_seed(seed: Any) -> int:
     return int(seed)
 
 
+#: Deepest nesting of mixtures and truncations (deeper ones are a mistake, and recursion in
+#: describing or writing them would fail).
+MAX_PRIOR_DEPTH = 16
+
+
+def _depth(core: Any) -> int:
+    return 1 + max((_depth(c) for c in core.components), default=0)
+
+
+def _check_depth(priors: Sequence[Prior], field: str) -> None:
+    d = 1 + max((_depth(p._core) for p in priors), default=0)
+    if d > MAX_PRIOR_DEPTH:
+        raise ValueError(f"{field}: priors may be nested (mixtures, truncations) at most {MAX_PRIOR_DEPTH} deep, "
+                         f"got {d}")
+
+
+def _short(v: Any) -> str:
+    r = repr(v)
+    return r if len(r) <= 60 else r[:57] + "..."
+
+
 def _fmt(x: float) -> str:
     return f"{x:g}"
 
@@ -235,6 +256,7 @@ def student_t(df: float, loc: float = 0.0, scale: float = 1.0) -> Prior:
 def truncate(prior: Prior | float, lo: float = -math.inf, hi: float = math.inf) -> Prior:
     """``prior`` conditioned to lie in [lo, hi] (either bound may be infinite)."""
     p = as_prior(prior, "prior")
+    _check_depth([p], "prior")
     core = _engine.Prior.truncated(p._core, _num(lo, "lo"), _num(hi, "hi"))
     text = None if p._text is None else f"truncate({p._text}, {_fmt(lo)}, {_fmt(hi)})"
     return Prior(core, text)
@@ -245,7 +267,13 @@ def mixture(components: Sequence[Prior | float], weights: Sequence[float] | None
 
     Weights default to equal and are normalized to sum to 1.
     """
+    if isinstance(components, (str, bytes, Prior, Real)) or not isinstance(components, Sequence):
+        raise TypeError(f"components must be a list of priors or numbers, got {type(components).__name__} "
+                        f"{_short(components)}")
     comps = [as_prior(c, f"components[{i}]") for i, c in enumerate(components)]
+    _check_depth(comps, "components")
+    if weights is not None and (isinstance(weights, (str, bytes)) or not isinstance(weights, Sequence)):
+        raise TypeError(f"weights must be a list of numbers, got {type(weights).__name__} {_short(weights)}")
     if weights is None:
         w = [1.0] * len(comps)
     else:
@@ -255,7 +283,13 @@ def mixture(components: Sequence[Prior | float], weights: Sequence[float] | None
 
 def empirical(values: npt.ArrayLike) -> Prior:
     """Resample the given values (each equally likely), e.g. a bootstrap or posterior sample."""
-    arr = np.asarray(values, dtype=float).ravel()
+    if isinstance(values, (str, bytes)):
+        raise TypeError(f"values must be an array of numbers, got str {_short(values)}")
+    try:
+        arr = np.asarray(values, dtype=float).ravel()
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"values must be an array of numbers (rows of equal length), got {_short(values)}: "
+                        f"{str(e).splitlines()[0]}") from None
     return Prior(_engine.Prior.empirical(arr.tolist()))
 
 
@@ -308,7 +342,14 @@ def correlate(*priors: Prior | Sequence[Prior], correlation: npt.ArrayLike) -> t
     """
     items: list[Any] = list(priors[0]) if len(priors) == 1 and not isinstance(priors[0], Prior) else list(priors)  # type: ignore[arg-type]
     ps = [as_prior(p, f"priors[{i}]") for i, p in enumerate(items)]
-    c = np.asarray(correlation, dtype=float)
+    for i, p in enumerate(ps):
+        if p._core.correlation is not None:
+            raise ValueError(f"correlate: priors[{i}] ({_short(p)}) is already correlated with other priors; "
+                             "correlate all of them in one call (a correlation matrix), or pass p.marginal()")
+    try:
+        c = np.asarray(correlation, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"correlation must be a number or a matrix of numbers, got {_short(correlation)}") from None
     if c.ndim == 0:
         if len(ps) != 2:
             raise ValueError(
