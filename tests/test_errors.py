@@ -149,7 +149,7 @@ def test_many_problems_are_fast_and_printed_bounded(tmp_path, capsys):
     assert main(["validate", str(path)]) == 3
     seconds = time.perf_counter() - t0
     err = capsys.readouterr().err
-    assert seconds < 10, seconds  # 46 s before; about 1 s here on a loaded machine
+    assert seconds < 20, seconds  # 46 s before; 2-4 s here on a loaded 2-core machine, most of it tomllib parsing
     assert len(err) < 5000 and "80000 problems in scenario file" in err and "... and 79980 more" in err
     assert err.count("\n") == 22
 

@@ -289,9 +289,10 @@ def _load_doc(path: Path, text: str | None, chk: _Checker, stack: list[Path],
     if not parent.is_file():
         chk.add(Problem(label, "extends", f"no such file {_short(ext)} (looked for {_short(str(parent))})"))
         return None
+    shown = _shown(parent)
     origins: dict[str, str] = {}
-    sub = _Checker(origins, str(parent))
-    base = _load_doc(parent, None, sub, [*stack, parent], via=(label, ext))
+    sub = _Checker(origins, str(shown))
+    base = _load_doc(shown, None, sub, [*stack, parent], via=(label, ext))
     chk.extend(sub)
     chk.removed.update(sub.removed)
     if base is None:
@@ -300,6 +301,14 @@ def _load_doc(path: Path, text: str | None, chk: _Checker, stack: list[Path],
     chk.origins.clear()
     chk.origins.update(origins)
     return merged
+
+
+def _shown(path: Path) -> Path:
+    """``path`` relative to the working directory when it lies below it (messages stay short)."""
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
 
 
 def _ctor_params(cls: type[Model]) -> dict[str, inspect.Parameter]:
