@@ -73,7 +73,7 @@ FILE_CASES: list[tuple[str, dict[str, str | bytes], list[str]]] = [
      ["s.toml: horizon: the grid from start 2026-02 to horizon 9999-12 has 95687 months; at most 12000",
       "got '9999-12'"]),
     ("paths-huge", {"s.toml": _HEAD + "paths = 10000000000000\n" + _PRICE},
-     ["s.toml: paths: must be positive and at most 4,294,967,295, got 10000000000000"]),
+     ["s.toml: paths: must be positive and at most 4294967295, got 10000000000000"]),
     ("start-month", {"s.toml": 'start = "2026-13"\nhorizon = "2027-12"\n' + _PRICE},
      ["s.toml: start: must be a month like '2026-02', got '2026-13'"]),
     ("child-removes-models", {"base.toml": _BASE,
@@ -183,9 +183,9 @@ def test_run_of_a_result_folder_without_manifest(tmp_path, capsys):
 #: (id, argv, exit code, what stderr must hold)
 CLI_CASES = [
     ("paths-1e23", ["run", "s.toml", "--paths", "100000000000000000000000"], 2,
-     "--paths: expected at most 4,294,967,295, got 100000000000000000000000"),
+     "--paths: expected at most 4294967295, got 100000000000000000000000"),
     ("paths-float", ["run", "s.toml", "--paths", "1e23"], 2, "--paths: expected a whole number, got '1e23'"),
-    ("threads-huge", ["run", "s.toml", "--threads", str(2**40)], 2, "--threads: expected at most 4,096"),
+    ("threads-huge", ["run", "s.toml", "--threads", str(2**40)], 2, "--threads: expected at most 4096"),
     ("seed-huge", ["run", "s.toml", "--seed", str(2**64)], 2, "--seed: expected a seed in [0, 2**64)"),
 ]
 
@@ -235,13 +235,13 @@ API_CASES: list[Any] = [
     ("empirical-str", lambda: ac.empirical("1 2 3"), TypeError, r"values must be an array of numbers, got str '1 2 3'"),
     ("sample-1e12", lambda: ac.normal(0, 1).sample(10**12), ValueError, r"\bn\b.*1000000000000"),
     ("run-paths-2**64", lambda: _sc().run(paths=2**64, progress=False), ValueError,
-     r"paths must be at most 4,294,967,295, got 18,446,744,073,709,551,616"),
+     r"paths must be at most 4294967295, got 18446744073709551616"),
     ("run-threads-2**40", lambda: _sc().run(paths=10, threads=2**40, progress=False), ValueError,
-     r"threads must be at most 4,096, got 1,099,511,627,776"),
+     r"threads must be at most 4096, got 1099511627776"),
     ("run-chunk-float", lambda: _sc().run(paths=10, chunk_size=1.5, progress=False), TypeError,
      r"chunk_size must be an integer, got float 1.5"),
     ("estimate-memory-1e30", lambda: _sc().estimate_memory(10**30), ValueError,
-     r"paths must be at most 4,294,967,295, got 1,000,000,000,000,000,000,000,000,000,000"),
+     r"paths must be at most 4294967295, got 1000000000000000000000000000000"),
     ("estimate-memory-threads", lambda: _sc().estimate_memory(10, threads=-1), ValueError,
      r"threads must be positive, got -1"),
     ("binding-paths-2**64", lambda: _engine.run(_sc()._engine_scenario(), 0, 2**64), ValueError,

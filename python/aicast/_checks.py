@@ -24,7 +24,7 @@ def _check_positive_int(x: Any, field: str, hi: int = MAX_INT64) -> int:
     if x <= 0:
         raise ValueError(f"{field} must be positive, got {x}")
     if x > hi:
-        raise ValueError(f"{field} must be at most {hi:,}, got {x:,}")
+        raise ValueError(f"{field} must be at most {hi}, got {x}")
     return int(x)
 
 

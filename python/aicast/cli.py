@@ -29,7 +29,7 @@ def _positive_int(hi: int) -> Any:
         if v <= 0:
             raise argparse.ArgumentTypeError(f"expected a positive number, got {v}")
         if v > hi:
-            raise argparse.ArgumentTypeError(f"expected at most {hi:,}, got {text[:40]}")
+            raise argparse.ArgumentTypeError(f"expected at most {hi}, got {text[:40]}")
         return v
 
     return parse

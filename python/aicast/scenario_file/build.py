@@ -125,7 +125,7 @@ def _int(v: Any, key: str, chk: _Checker, lo: int, hi: int | None = None) -> int
         chk.error(key, f"must be a whole number, got {_describe(v)}")
         return None
     if v < lo or (hi is not None and v >= hi):
-        top = "" if hi is None else " and below 2**64" if hi == 2**64 else f" and at most {hi - 1:,}"
+        top = "" if hi is None else " and below 2**64" if hi == 2**64 else f" and at most {hi - 1}"
         chk.error(key, f"must be {'positive' if lo == 1 else f'at least {lo}'}{top}, got {v}")
         return None
     return v
