@@ -272,7 +272,7 @@ def _show(args: argparse.Namespace) -> int:
     for folder in args.folders:
         try:
             res = load(folder)
-        except ValueError as e:
+        except (ValueError, OSError) as e:
             print(f"aicast: error: {e}", file=sys.stderr)
             code = EXIT_INVALID
             continue

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _engine
+from ._checks import _short
 
 __all__ = [
     "Prior",
@@ -185,11 +186,6 @@ def _check_depth(priors: Sequence[Prior], field: str) -> None:
     if d > MAX_PRIOR_DEPTH:
         raise ValueError(f"{field}: priors may be nested (mixtures, truncations) at most {MAX_PRIOR_DEPTH} deep, "
                          f"got {d}")
-
-
-def _short(v: Any) -> str:
-    r = repr(v)
-    return r if len(r) <= 60 else r[:57] + "..."
 
 
 def _fmt(x: float) -> str:

@@ -514,7 +514,7 @@ def rerun(source: str | Path, *, threads: int | None = None, progress: bool = Fa
     else:
         try:
             manifest = json.loads(source.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as e:
+        except (OSError, json.JSONDecodeError, UnicodeDecodeError) as e:
             raise ValueError(f"cannot read manifest {source}: {e}") from None
         if not isinstance(manifest, dict) or manifest.get("format", {}).get("name") != FORMAT["name"]:
             raise ValueError(f"{source} is not an aicast result manifest")
