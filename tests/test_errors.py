@@ -328,7 +328,7 @@ def test_store_force_swaps_atomically_and_cleans_up(tmp_path, monkeypatch):
 
     sc = _sc()
     target = tmp_path / "r"
-    store.run_to_folder(sc, target, paths=100)
+    store.run_to_folder(sc, target, paths=100, plots=False)
     removed: list[Path] = []
     real_rmtree = store.shutil.rmtree
 
@@ -344,14 +344,14 @@ def test_store_force_swaps_atomically_and_cleans_up(tmp_path, monkeypatch):
         return real_exchange(a, b)
 
     monkeypatch.setattr(store, "_exchange", exchange)
-    store.run_to_folder(sc, target, paths=200, force=True)
+    store.run_to_folder(sc, target, paths=200, force=True, plots=False)
     assert seen == [100] and ac.load(target).n_paths == 200
     (left,) = [p for p in tmp_path.iterdir() if p.name.startswith(".r.tmp-")]  # the old result, not yet removed
     assert ac.load(left).n_paths == 100
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     left.rename(tmp_path / f".r.tmp-{int(dead.stdout)}-0000")  # as if left by a process that is gone
     monkeypatch.setattr(store.shutil, "rmtree", real_rmtree)
-    store.run_to_folder(sc, target, paths=300, force=True)
+    store.run_to_folder(sc, target, paths=300, force=True, plots=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r"] and ac.load(target).n_paths == 300
 
     # without an atomic swap: killed between the two renames, the next run puts the old result back
@@ -367,14 +367,14 @@ def test_store_force_swaps_atomically_and_cleans_up(tmp_path, monkeypatch):
 
     monkeypatch.setattr(store.os, "rename", rename)
     with pytest.raises(KeyboardInterrupt):
-        store.run_to_folder(sc, target, paths=400, force=True)
+        store.run_to_folder(sc, target, paths=400, force=True, plots=False)
     monkeypatch.setattr(store.os, "rename", real_rename)
     (old,) = [p for p in tmp_path.iterdir() if p.name.startswith(".r.old-")]
     assert not target.exists()
     old.rename(tmp_path / f".r.old-{int(dead.stdout)}-0000")
     store._clean_stale(target)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r"] and ac.load(target).n_paths == 300
-    store.run_to_folder(sc, target, paths=500, force=True)
+    store.run_to_folder(sc, target, paths=500, force=True, plots=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r"] and ac.load(target).n_paths == 500
 
 
