@@ -258,6 +258,8 @@ API_CASES: list[Any] = [
      r"quantiles must be a list, e.g. quantiles=\[0.05, 0.95\], got float 0.5"),
     ("events-string", lambda: _sc().run(paths=10, events="p.price < 3", progress=False), TypeError,
      r"events must be a list, e.g. events=\['frontier.price < 1'\], got str 'p.price < 3'"),
+    ("event-number", lambda: _sc().run(paths=10, events=[3], progress=False), TypeError,
+     r"event must be a string like 'frontier.price < 0.5' or \(series, op, value\), got int 3"),
     ("memory-limit-negative", lambda: _sc().run(paths=10, memory_limit=-1, progress=False), ValueError,
      r"memory_limit must be a positive number of bytes, got -1"),
     ("memory-limit-nan", lambda: _sc().run(paths=10, memory_limit=math.nan, progress=False), ValueError,
