@@ -100,11 +100,11 @@ class Prior:
     # --- distribution functions ---------------------------------------------------------
     def ppf(self, q: npt.ArrayLike) -> np.ndarray:
         """Quantile function (inverse CDF) at probabilities ``q`` in [0, 1]."""
-        return self._core.ppf(np.asarray(q, dtype=float))
+        return self._core.ppf(_floats(q, "q"))
 
     def cdf(self, x: npt.ArrayLike) -> np.ndarray:
         """Cumulative distribution function at ``x``."""
-        return self._core.cdf(np.asarray(x, dtype=float))
+        return self._core.cdf(_floats(x, "x"))
 
     def mean(self) -> float:
         """Expected value."""
@@ -137,6 +137,13 @@ class Prior:
     def truncate(self, lo: float = -math.inf, hi: float = math.inf) -> Prior:
         """This distribution conditioned to lie in [lo, hi]."""
         return truncate(self, lo, hi)
+
+
+def _floats(x: Any, field: str) -> np.ndarray:
+    try:
+        return np.asarray(x, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{field} must be a number or an array of numbers, got {type(x).__name__} {_short(x)}") from None
 
 
 def _html_escape(s: str) -> str:
@@ -279,8 +286,8 @@ def mixture(components: Sequence[Prior | float], weights: Sequence[float] | None
 
 def empirical(values: npt.ArrayLike) -> Prior:
     """Resample the given values (each equally likely), e.g. a bootstrap or posterior sample."""
-    if isinstance(values, (str, bytes)):
-        raise TypeError(f"values must be an array of numbers, got str {_short(values)}")
+    if isinstance(values, (str, bytes, Real)) or values is None:
+        raise TypeError(f"values must be an array of numbers, got {type(values).__name__} {_short(values)}")
     try:
         arr = np.asarray(values, dtype=float).ravel()
     except (TypeError, ValueError) as e:

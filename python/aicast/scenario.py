@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from . import _engine
@@ -203,6 +204,9 @@ class Scenario:
         paths = _check_positive_int(paths, "paths", MAX_PATHS)
         threads_n = 0 if threads is None else _check_positive_int(threads, "threads", MAX_THREADS)
         chunk = _check_positive_int(chunk_size, "chunk_size", MAX_PATHS)
+        for flag, v in (("keep_paths", keep_paths), ("progress", progress)):
+            if not isinstance(v, (bool, np.bool_)):
+                raise TypeError(f"{flag} must be True or False, got {type(v).__name__} {_short(v)}")
         levels = _levels(_sequence(quantiles, "quantiles", "[0.05, 0.95]"))
         evs = [parse_event(e) for e in _sequence(events, "events", "['frontier.price < 1']")]
         limit = _check_memory_limit(memory_limit)
@@ -268,7 +272,7 @@ class Scenario:
 
 def _sequence(x: Any, field: str, example: str) -> list[Any]:
     """``x`` as a list; a lone string or number is an error naming ``field`` (not iterated over)."""
-    if isinstance(x, (str, bytes, int, float)) or not isinstance(x, Iterable):
+    if isinstance(x, (str, bytes, int, float, Mapping)) or not isinstance(x, Iterable):
         raise TypeError(f"{field} must be a list, e.g. {field}={example}, got {type(x).__name__} {_short(x)}")
     return list(x)
 

@@ -389,6 +389,8 @@ def load(folder: str | Path) -> Result:
     """
     from .result import Result
 
+    if not isinstance(folder, (str, os.PathLike)):
+        raise TypeError(f"folder must be a path, got {type(folder).__name__} {folder!r:.60}")
     folder = Path(folder)
     manifest = read_manifest(folder)
     sc = load_scenario(text=manifest["scenario"]["toml"])
@@ -466,7 +468,7 @@ def run_to_folder(
     OutputExistsError
         If ``out`` exists and ``force`` is false (before anything runs).
     """
-    from ._checks import _check_positive_int
+    from ._checks import MAX_PATHS, _check_positive_int
 
     t0 = time.perf_counter()
     started = _now()
@@ -477,7 +479,7 @@ def run_to_folder(
         from .priors import _check_seed
 
         sc.seed = _check_seed(seed)
-    n = _check_positive_int(paths if paths is not None else (sc.paths or 100_000), "paths")
+    n = _check_positive_int(paths if paths is not None else (sc.paths or 100_000), "paths", MAX_PATHS)
     target = Path(out)
     if target.exists() and not force:
         raise OutputExistsError(f"output folder {target} exists; use --force (force=True) to replace it")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import inspect
 import math
+import os
 import re
 import sys
 from collections.abc import Iterable, Mapping
@@ -426,6 +427,10 @@ def load_scenario(path: str | Path | None = None, *, text: str | None = None) ->
     """
     if (path is None) == (text is None):
         raise TypeError("give exactly one of path or text")
+    if path is not None and not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a file path, got {type(path).__name__} {path!r:.60}")
+    if text is not None and not isinstance(text, str):
+        raise TypeError(f"text must be a string (TOML), got {type(text).__name__} {text!r:.60}")
     p = Path(path) if path is not None else Path("<string>")
     label = str(p)
     chk = _Checker({}, label)
