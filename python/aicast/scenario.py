@@ -196,8 +196,12 @@ class Scenario:
         Raises
         ------
         ValueError
-            For a bad argument, a link to a missing model, or a run too large for memory,
-            before any simulation starts.
+            For a bad argument (``paths`` above 2**32 - 1, ``threads`` above 4096, a quantile
+            level outside [0, 1], ``memory_limit`` not a positive number), a link to a missing
+            model, a cycle of links, or a run too large for memory, before any simulation starts.
+        TypeError
+            For an argument of the wrong type (``quantiles`` and ``events`` are lists; a lone
+            string or number is refused rather than iterated over).
         KeyboardInterrupt
             When interrupted (Ctrl-C stops a run within about a second).
         """
