@@ -180,6 +180,22 @@ def test_run_of_a_result_folder_without_manifest(tmp_path, capsys):
     assert not (tmp_path / "again").exists()
 
 
+def test_closed_output_pipe_is_not_a_traceback(tmp_path):
+    import subprocess
+    import sys
+
+    from aicast import store
+
+    store.run_to_folder(_sc(), tmp_path / "r", paths=100, plots=False)
+    proc = subprocess.Popen([sys.executable, "-m", "aicast.cli", "show", str(tmp_path / "r")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # as `aicast show ... | head -0` does
+    err = proc.stderr.read()
+    proc.stderr.close()
+    assert proc.wait(timeout=120) == 141 and b"Traceback" not in err and b"Exception ignored" not in err, err
+
+
 #: (id, argv, exit code, what stderr must hold)
 CLI_CASES = [
     ("paths-1e23", ["run", "s.toml", "--paths", "100000000000000000000000"], 2,

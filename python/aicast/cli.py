@@ -4,6 +4,7 @@ checks them, ``aicast show`` prints a result; ``aicast run`` alone runs the buil
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -16,6 +17,7 @@ from ._checks import MAX_PATHS, MAX_THREADS
 __all__ = ["main"]
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INVALID, EXIT_EXISTS, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 3, 4, 130, 143
+EXIT_PIPE = 141  # the reader of our output went away (``aicast show ... | head``), as a shell reports SIGPIPE
 
 
 def _positive_int(hi: int) -> Any:
@@ -44,6 +46,7 @@ exit codes:
   4    an output folder exists (pass --force to replace it)
   130  interrupted (Ctrl-C); results finished before stay intact
   143  terminated (SIGTERM); likewise
+  141  the output pipe was closed (e.g. aicast show ... | head)
 With several files, each is handled in turn (one failing does not stop the others) and the
 exit code is the largest of theirs.
 """
@@ -327,10 +330,17 @@ def main(argv: list[str] | None = None) -> int:
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        return _main(args)
+        code = _main(args)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
+        return code
     except _Terminated:
         print("aicast: terminated", file=sys.stderr)
         return EXIT_TERMINATED
+    except BrokenPipeError:
+        # Python's recipe: point stdout at devnull so the interpreter's final flush does not fail again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_PIPE
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
