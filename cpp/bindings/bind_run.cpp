@@ -93,23 +93,28 @@ void bind_run(py::module_& m) {
 
   m.def(
       "estimate_memory",
-      [](const Scenario& sc, std::int64_t paths, int threads, std::vector<double> levels, bool keep_paths, std::size_t nevents) {
-        RunConfig c = to_config(0, paths, threads, 1024, std::move(levels), keep_paths, {}, 0);
-        c.events.resize(nevents);
+      [](const Scenario& sc, const py::object& paths, const py::object& threads, std::vector<double> levels,
+         bool keep_paths, const py::object& nevents) {
+        RunConfig c = to_config(0, int_arg<std::int64_t>(paths, "paths"), int_arg<int>(threads, "threads"), 1024,
+                                std::move(levels), keep_paths, {}, 0);
+        c.events.resize(int_arg<std::uint32_t>(nevents, "nevents"));
         const MemoryEstimate e = estimate_memory(sc, c);
         py::dict parts;
         for (const auto& [k, v] : e.parts) parts[py::str(k)] = v;
         return py::dict("bytes"_a = e.bytes, "available"_a = e.available, "parts"_a = parts);
       },
       "scenario"_a, "paths"_a, "threads"_a = 0, "levels"_a = std::vector<double>{}, "keep_paths"_a = false,
-      "nevents"_a = 0);
+      "nevents"_a = 0);  // integers arrive as objects: int_arg names the argument when one is out of range
 
   m.def(
       "run",
-      [](const Scenario& sc, std::uint64_t seed, std::int64_t paths, int threads, std::int64_t chunk_size,
-         std::vector<double> levels, bool keep_paths, const std::vector<std::tuple<std::string, std::string, double>>& events,
-         double memory_limit, const py::object& progress) {
-        const RunConfig cfg = to_config(seed, paths, threads, chunk_size, std::move(levels), keep_paths, events, memory_limit);
+      [](const Scenario& sc, const py::object& seed, const py::object& paths, const py::object& threads,
+         const py::object& chunk_size, std::vector<double> levels, bool keep_paths,
+         const std::vector<std::tuple<std::string, std::string, double>>& events, double memory_limit,
+         const py::object& progress) {
+        const RunConfig cfg = to_config(int_arg<std::uint64_t>(seed, "seed"), int_arg<std::int64_t>(paths, "paths"),
+                                        int_arg<int>(threads, "threads"), int_arg<std::int64_t>(chunk_size, "chunk_size"),
+                                        std::move(levels), keep_paths, events, memory_limit);
         validate(sc, cfg);  // every input error before any work, with the GIL held
         std::optional<py::error_already_set> pending;
         const bool has_progress = !progress.is_none();

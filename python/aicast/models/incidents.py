@@ -22,7 +22,7 @@ _CATEGORY = re.compile(r"^[A-Za-z0-9_]+$")
 def _category_items(categories: Any, name: str) -> list[tuple[str, Any, Any]]:
     """``[(category, share, relative_growth), ...]`` from a mapping ``{category: (share, relative_growth)}``
     or ``{category: {"share": ..., "relative_growth": ...}}``."""
-    where = f"IncidentGrowth '{name}': categories"
+    where = f"incident_growth '{name}': categories"
     if not isinstance(categories, Mapping):
         raise TypeError(
             f"{where} must be a mapping {{name: (share, relative_growth)}}, got {type(categories).__name__}"
@@ -183,7 +183,7 @@ class IncidentGrowth(Model):
         if price is not None:
             if not isinstance(price, str) or not price or "." in price:
                 raise ValueError(
-                    f"IncidentGrowth '{name}': price must name a price model (e.g. price=\"frontier\"), got {price!r}"
+                    f"incident_growth '{name}': price must name a price model (e.g. price=\"frontier\"), got {price!r}"
                 )
             links["price"] = f"{price}.price"
         labels: list[str] = []
@@ -195,7 +195,7 @@ class IncidentGrowth(Model):
             if category_concentration is not None:
                 params["category_concentration"] = category_concentration
         elif category_concentration is not None:
-            raise ValueError(f"IncidentGrowth '{name}': category_concentration needs categories")
+            raise ValueError(f"incident_growth '{name}': category_concentration needs categories")
         self.price = price
         self.categories: list[str] = labels
         super().__init__(name, params, links=links, labels=labels)

@@ -64,7 +64,10 @@ def _apply_correlations(corr: Any, args: dict[str, dict[str, Any]], classes: dic
                     continue
                 mname, _, pname = ref.partition(".")
                 if mname not in models_doc:
-                    chk.unknown(rkey, mname, list(models_doc), "model")
+                    if mname in chk.removed:
+                        chk.error(rkey, f"unknown model {mname!r}: it was removed by {chk.removed[mname]}")
+                    else:
+                        chk.unknown(rkey, mname, list(models_doc), "model")
                     ok = False
                     continue
                 if mname not in classes:
@@ -75,11 +78,11 @@ def _apply_correlations(corr: Any, args: dict[str, dict[str, Any]], classes: dic
                     cat = pname.split(".")[1]
                     if not isinstance(cats, dict) or cat not in cats:
                         names = list(cats) if isinstance(cats, dict) else []
-                        chk.unknown(rkey, cat, names or ["(none)"], f"category of {mname!r}")
+                        chk.unknown(rkey, cat, names, "category", f"model {mname!r}")
                         ok = False
                         continue
                 elif pname not in _ctor_params(classes[mname]):
-                    chk.unknown(rkey, pname, list(_ctor_params(classes[mname])), f"parameter of model {mname!r}")
+                    chk.unknown(rkey, pname, list(_ctor_params(classes[mname])), "parameter", f"model {mname!r}")
                     ok = False
                     continue
                 if ref in used:
@@ -129,7 +132,13 @@ def _apply_correlations(corr: Any, args: dict[str, dict[str, Any]], classes: dic
                     chk.error(_join(gkey, "params", i), f"{mname}.{pname} is not a number or prior, got {_describe(v)}")
                     ok = False
                     break
-                got.append(_p.as_prior(v, f"{mname}.{pname}"))
+                prior = _p.as_prior(v, f"{mname}.{pname}")
+                if prior.is_point:
+                    chk.error(_join(gkey, "params", i), f"{mname}.{pname} is a plain number ({prior.params[0]:g}), "
+                                                        "not uncertain: correlating it has no effect; give it a prior")
+                    ok = False
+                    break
+                got.append(prior)
             if not ok:
                 break
             if any(not _same_core(x._core, got[0]._core) for x in got[1:]):

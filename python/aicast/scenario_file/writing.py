@@ -79,9 +79,9 @@ def _incident_args(m: Any) -> dict[str, Any]:
 
 
 def _self_hosting_args(m: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {"api_price": m.links["api_price"]}
+    out: dict[str, Any] = {"api_price": m.links["api_price"] if "api_price" in m.links else m.params["api_price"]}
     out["volume_per_month"] = m.links["volume"] if "volume" in m.links else m.params["volume_per_month"]
-    out.update((k, p) for k, p in m.params.items() if k != "volume_per_month")
+    out.update((k, p) for k, p in m.params.items() if k not in ("volume_per_month", "api_price"))
     return out
 
 
