@@ -114,6 +114,15 @@ void bind_testing(py::module_& m) {
   m.def("poisson", [](double mu, std::int64_t count, std::uint64_t seed) {
     return draw_ints(count, seed, [mu](Stream& s) { return sample_poisson(s, mu); });
   }, "mu"_a, "count"_a, "seed"_a = 0);
+  m.def("poisson_count", [](double mu, std::int64_t count, std::uint64_t seed) {
+    std::vector<double> v(static_cast<std::size_t>(count));
+    const Key key = key_from_seed(seed);
+    for (std::int64_t i = 0; i < count; ++i) {
+      Stream s(key, static_cast<std::uint64_t>(i), 0u, 7u);
+      v[static_cast<std::size_t>(i)] = sample_poisson_count(s, mu);
+    }
+    return to_numpy(std::move(v), {static_cast<py::ssize_t>(count)});
+  }, "mu"_a, "count"_a, "seed"_a = 0);
   m.def("binomial", [](std::int64_t n, double p, std::int64_t count, std::uint64_t seed) {
     return draw_ints(count, seed, [n, p](Stream& s) { return sample_binomial(s, n, p); });
   }, "n"_a, "p"_a, "count"_a, "seed"_a = 0);
