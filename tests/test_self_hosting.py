@@ -318,11 +318,11 @@ def test_demand_with_uncertain_elasticity_and_growth_matches_numpy():
 
 
 def test_zero_price_is_an_error_for_demand():
-    # a price that underflows to 0 cannot drive a constant-elasticity demand
+    # a price that underflows (to a subnormal 1e-310, then 0) cannot drive a constant-elasticity demand
     sc = ac.Scenario(start="2026-01", horizon="2027-01", seed=1)
     sc.add(ac.PriceDecline("api", start_price=1e-300, annual_decline=1e30),
            ac.TokenDemand("use", price="api", base_tokens_per_month=1e9, price_elasticity=1.0))
-    with pytest.raises(ValueError, match=r"token_demand 'use': linked price api.price must be finite and positive, got 0"):
+    with pytest.raises(ValueError, match=r"token_demand 'use': linked price api.price must be finite and positive, got 1e-310 in month 4"):
         sc.run(paths=10, progress=False)
 
 
