@@ -8,35 +8,18 @@
 #include <stdexcept>
 
 #include "aicast/fastmath.hpp"
+#include "aicast/links.hpp"
 
 namespace aicast {
 
 namespace {
 
+using detail::bad_input;
+using detail::first_bad;
+using detail::link_target;
+
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kPerMillion = 1e6;
-
-// The series a link points to ("" when an optional link is absent); unknown links are errors.
-std::string link_target(const ModelSpec& spec, const std::string& link, bool required,
-                        const std::vector<std::string>& allowed) {
-  for (const auto& [k, v] : spec.links)
-    if (std::find(allowed.begin(), allowed.end(), k) == allowed.end())
-      throw std::invalid_argument(spec.kind + " '" + spec.name + "': unknown link " + k);
-  const auto it = spec.links.find(link);
-  if (it != spec.links.end() && !it->second.empty()) return it->second;
-  if (required)
-    throw std::invalid_argument(spec.kind + " '" + spec.name + "': missing link " + link +
-                                " (the price series to read, e.g. \"frontier.price\")");
-  return {};
-}
-
-[[noreturn]] void bad_input(const std::string& kind, const std::string& name, const char* what,
-                            const std::string& series, double p, std::uint32_t month, const char* need) {
-  std::ostringstream os;
-  os << kind << " '" << name << "': linked " << what << " " << series << " must be " << need << ", got " << p << " in month "
-     << month;
-  throw std::domain_error(os.str());
-}
 
 enum ShSlot : std::uint32_t { kVolume, kGpus, kGpuPrice, kDepreciation, kGpuHour, kGpuDecline, kPower, kOps, kStaff,
                               kTps, kUtil };
@@ -55,17 +38,6 @@ struct TdState final : ModelState {
   explicit TdState(std::size_t n) : base(n), elasticity(n), month_log_growth(n), log_p0(n) {}
   std::vector<double> base, elasticity, month_log_growth, log_p0;
 };
-
-// Index of the first value that is not finite or below `lo` (n if all are fine); a branch-free
-// scan, so the kernels below stay vectorized.
-std::size_t first_bad(const double* __restrict p, std::size_t n, double lo) noexcept {
-  bool ok = true;
-  for (std::size_t i = 0; i < n; ++i) ok &= (p[i] >= lo) & (p[i] <= std::numeric_limits<double>::max());
-  if (ok) return n;
-  for (std::size_t i = 0; i < n; ++i)
-    if (!(p[i] >= lo && p[i] <= std::numeric_limits<double>::max())) return i;
-  return n;
-}
 
 // The equations of self_hosting_model.hpp for one month; out: self-host, api, savings,
 // break-even, capacity, replica cost, staff.
