@@ -18,7 +18,7 @@ from __future__ import annotations
 from . import _engine, data, fit, scores
 from .backtest import Backtest, backtest
 from .events import DEFAULT_QUANTILES
-from .models import IncidentGrowth, LeaderboardGap, Model, PriceDecline, SelfHosting, TokenDemand
+from .models import IncidentGrowth, LeaderboardGap, Model, PriceDecline, SelfHosting, TokenDemand, Workload
 from .priors import (
     Prior,
     beta,
@@ -68,6 +68,7 @@ __all__ = [
     "ScenarioFileError",
     "SelfHosting",
     "TokenDemand",
+    "Workload",
     "__version__",
     "backtest",
     "beta",
