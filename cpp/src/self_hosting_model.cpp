@@ -22,7 +22,7 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kPerMillion = 1e6;
 
 enum ShSlot : std::uint32_t { kVolume, kGpus, kGpuPrice, kDepreciation, kGpuHour, kGpuDecline, kPower, kOps, kStaff,
-                              kTps, kUtil };
+                              kTps, kUtil, kDecode, kPrefill, kInputShare, kCachedShare };
 
 struct ShState final : ModelState {
   explicit ShState(std::size_t n) : volume(n), capacity(n), gpu_cost(n), fixed(n), staff(n), month_log_decline(n), tmp(n) {}
@@ -90,7 +90,8 @@ AICAST_SIMD_CLONES void demand_kernel(std::size_t n, double m, const double* __r
 SelfHosting::SelfHosting(const ModelSpec& spec) : Model(spec.name) {
   detail::check_known_params(spec, {"volume_per_month", "gpus", "gpu_price", "depreciation_months", "gpu_hour_price",
                                     "gpu_price_annual_decline", "power_per_month", "ops_per_month", "staff_per_month",
-                                    "tokens_per_second_per_gpu", "utilization"});
+                                    "tokens_per_second_per_gpu", "utilization", "decode_tokens_per_second_per_gpu",
+                                    "prefill_tokens_per_second_per_gpu", "input_share", "cached_share"});
   price_ = link_target(spec, "api_price", true, {"api_price", "volume"});
   volume_link_ = link_target(spec, "volume", false, {"api_price", "volume"});
   const bool has_volume = spec.params.count("volume_per_month") > 0;
@@ -110,7 +111,37 @@ SelfHosting::SelfHosting(const ModelSpec& spec) : Model(spec.name) {
   detail::require_support(spec, "power_per_month", 0.0, false, kInf, true);
   detail::require_support(spec, "ops_per_month", 0.0, false, kInf, true);
   detail::require_support(spec, "staff_per_month", 0.0, false, kInf, true);
-  detail::require_support(spec, "tokens_per_second_per_gpu", 0.0, true, kInf, true);
+  // throughput: one blended number, or decode and prefill rates with the token mix
+  split_ = spec.params.count("decode_tokens_per_second_per_gpu") > 0;
+  const char* blended_only = "tokens_per_second_per_gpu";
+  for (const char* f : {"prefill_tokens_per_second_per_gpu", "input_share", "cached_share"})
+    if (spec.params.count(f) > 0 && !split_)
+      throw std::invalid_argument("self_hosting '" + spec.name + "': " + f +
+                                  " needs decode_tokens_per_second_per_gpu (give decode and prefill throughput "
+                                  "with the token mix, or one blended tokens_per_second_per_gpu)");
+  if (split_ == (spec.params.count(blended_only) > 0))
+    throw std::invalid_argument("self_hosting '" + spec.name +
+                                "': give tokens_per_second_per_gpu (blended throughput of the workload's tokens) or "
+                                "decode_tokens_per_second_per_gpu with prefill_tokens_per_second_per_gpu and "
+                                "input_share" + (split_ ? ", not both" : ""));
+  if (split_) {
+    for (const char* f : {"prefill_tokens_per_second_per_gpu", "input_share"})
+      if (spec.params.count(f) == 0)
+        throw std::invalid_argument("self_hosting '" + spec.name + "': decode_tokens_per_second_per_gpu needs " + f);
+    detail::require_support(spec, "decode_tokens_per_second_per_gpu", 0.0, true, kInf, true);
+    detail::require_support(spec, "prefill_tokens_per_second_per_gpu", 0.0, true, kInf, true);
+    detail::require_support(spec, "input_share", 0.0, false, 1.0, true);
+    decode_ = detail::param(spec, "decode_tokens_per_second_per_gpu");
+    prefill_ = detail::param(spec, "prefill_tokens_per_second_per_gpu");
+    input_share_ = detail::param(spec, "input_share");
+    if (spec.params.count("cached_share") > 0) {
+      detail::require_support(spec, "cached_share", 0.0, false, 1.0, false);
+      cached_share_ = detail::param(spec, "cached_share");
+    }
+  } else {
+    detail::require_support(spec, blended_only, 0.0, true, kInf, true);
+    tps_ = detail::param(spec, blended_only);
+  }
   detail::require_support(spec, "utilization", 0.0, true, 1.0, false);
   gpus_ = detail::param(spec, "gpus");
   gpu_price_ = detail::param(spec, "gpu_price");
@@ -120,7 +151,6 @@ SelfHosting::SelfHosting(const ModelSpec& spec) : Model(spec.name) {
   power_ = detail::param(spec, "power_per_month");
   ops_ = detail::param(spec, "ops_per_month");
   staff_ = detail::param(spec, "staff_per_month");
-  tps_ = detail::param(spec, "tokens_per_second_per_gpu");
   utilization_ = detail::param(spec, "utilization");
   const auto zero = [](const Prior& p) { return p.is_point() && p.params()[0] == 0.0; };
   if (zero(gpu_price_) && zero(gpu_hour_price_))
@@ -145,7 +175,18 @@ void SelfHosting::start(ModelState& state, const BlockContext& ctx, std::span<co
   ctx.draw(power_, kPower, s.fixed);
   ctx.draw(ops_, kOps, s.tmp);
   ctx.draw(staff_, kStaff, s.staff);
-  ctx.draw(tps_, kTps, tps);
+  if (split_) {
+    // seconds of GPU time per token of the mix: a (1 - c) / prefill + (1 - a) / decode
+    std::vector<double> prefill(n), share(n), cached(n);
+    ctx.draw(decode_, kDecode, tps);
+    ctx.draw(prefill_, kPrefill, prefill);
+    ctx.draw(input_share_, kInputShare, share);
+    ctx.draw(cached_share_, kCachedShare, cached);
+    for (std::size_t i = 0; i < n; ++i)
+      tps[i] = 1.0 / (share[i] * (1.0 - cached[i]) / prefill[i] + (1.0 - share[i]) / tps[i]);
+  } else {
+    ctx.draw(tps_, kTps, tps);
+  }
   ctx.draw(utilization_, kUtil, util);
   for (std::size_t i = 0; i < n; ++i) {
     s.capacity[i] = gpus[i] * tps[i] * util[i] * kSecondsPerMonth;
