@@ -38,4 +38,11 @@ std::size_t first_bad(const double* __restrict p, std::size_t n, double lo) noex
   return n;
 }
 
+const double* checked_link(std::span<const double> v, double lo, const Model& m, const char* what,
+                           const std::string& series, std::uint32_t month, const char* need) {
+  if (const std::size_t bad = first_bad(v.data(), v.size(), lo); bad < v.size())
+    bad_input(m.kind(), m.name(), what, series, v[bad], month, need);
+  return v.data();
+}
+
 }  // namespace aicast::detail

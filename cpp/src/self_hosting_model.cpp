@@ -15,6 +15,7 @@ namespace aicast {
 namespace {
 
 using detail::bad_input;
+using detail::checked_link;
 using detail::first_bad;
 using detail::link_target;
 
@@ -205,17 +206,12 @@ void SelfHosting::step(ModelState& state, const BlockContext&, std::uint32_t mon
 void SelfHosting::write(ModelState& state, std::uint32_t month, std::span<const std::span<const double>> in,
                         std::span<const std::span<double>> out) const {
   auto& s = static_cast<ShState&>(state);
-  const std::span<const double> price = in[0];
-  const std::size_t n = price.size();
-  if (const std::size_t bad = first_bad(price.data(), n, 0.0); bad < n)
-    bad_input(kind(), name(), "price", price_, price[bad], month, "finite and non-negative");
-  const double* volume = s.volume.data();
-  if (!volume_link_.empty()) {
-    volume = in[1].data();
-    if (const std::size_t bad = first_bad(volume, n, 0.0); bad < n)
-      bad_input(kind(), name(), "volume", volume_link_, volume[bad], month, "finite and non-negative");
-  }
-  self_hosting_kernel(n, static_cast<double>(month), price.data(), volume, s.capacity.data(),
+  const std::size_t n = in[0].size();
+  const double* price = checked_link(in[0], 0.0, *this, "price", price_, month, "finite and non-negative");
+  const double* volume = volume_link_.empty() ? s.volume.data()
+                                              : checked_link(in[1], 0.0, *this, "volume", volume_link_, month,
+                                                             "finite and non-negative");
+  self_hosting_kernel(n, static_cast<double>(month), price, volume, s.capacity.data(),
                       s.gpu_cost.data(), s.fixed.data(), s.staff.data(), s.month_log_decline.data(), out[0].data(),
                       out[1].data(), out[2].data(), out[3].data(), out[4].data(), out[5].data(), out[6].data());
 }

@@ -102,10 +102,9 @@ void Workload::start(ModelState& state, const BlockContext& ctx, std::span<const
     s.p0[i] = 1.0;
   }
   if (!price_.empty()) {
-    const std::span<const double> p = in[0];
-    if (const std::size_t bad = detail::first_bad(p.data(), n, std::numeric_limits<double>::min()); bad < n)
-      detail::bad_input(kind(), name(), "price", price_, p[bad], 0, "finite and positive in the start month");
-    std::copy(p.begin(), p.end(), s.p0.begin());
+    const double* p = detail::checked_link(in[0], std::numeric_limits<double>::min(), *this, "price", price_, 0,
+                                           "finite and positive in the start month");
+    std::copy(p, p + n, s.p0.begin());
   }
   write(state, 0, in, out);
 }
@@ -119,19 +118,13 @@ void Workload::write(ModelState& state, std::uint32_t month, std::span<const std
                      std::span<const std::span<double>> out) const {
   auto& s = static_cast<WorkloadState&>(state);
   const std::size_t n = s.p0.size();
-  const double* linked = nullptr;
-  std::size_t next = 0;
-  if (!price_.empty()) {
-    linked = in[next++].data();
-    if (const std::size_t bad = detail::first_bad(linked, n, 0.0); bad < n)
-      detail::bad_input(kind(), name(), "price", price_, linked[bad], month, "finite and non-negative");
-  }
-  const double* volume = s.volume.data();
-  if (!volume_link_.empty()) {
-    volume = in[next].data();
-    if (const std::size_t bad = detail::first_bad(volume, n, 0.0); bad < n)
-      detail::bad_input(kind(), name(), "volume", volume_link_, volume[bad], month, "finite and non-negative");
-  }
+  const double* linked = price_.empty() ? nullptr
+                                        : detail::checked_link(in[0], 0.0, *this, "price", price_, month,
+                                                               "finite and non-negative");
+  const double* volume = volume_link_.empty() ? s.volume.data()
+                                              : detail::checked_link(in[price_.empty() ? 0 : 1], 0.0, *this,
+                                                                     "volume", volume_link_, month,
+                                                                     "finite and non-negative");
   workload_kernel(n, linked, s.p0.data(), volume, s.price.data(), s.savings.data(), out[0].data(), out[1].data(),
                   out[2].data());
 }

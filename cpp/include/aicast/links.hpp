@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -22,5 +23,10 @@ std::string link_target(const ModelSpec& spec, const std::string& link, bool req
 // Index of the first value that is not finite or below `lo` (n if all are fine); a branch-free
 // scan, so the kernels stay vectorized.
 std::size_t first_bad(const double* p, std::size_t n, double lo) noexcept;
+
+// The values of a linked series in one month, each checked finite and >= lo; else bad_input for
+// model m ("linked <what> <series> must be <need>, got <value> in month <month>").
+const double* checked_link(std::span<const double> v, double lo, const Model& m, const char* what,
+                           const std::string& series, std::uint32_t month, const char* need);
 
 }  // namespace aicast::detail
