@@ -22,12 +22,13 @@ constexpr double kSqrtDt = 0.28867513459481287;  // sqrt(1/12)
 // from it on (exp(-mu) would lose precision and, past 708, underflow to 0) by PTRS from the
 // path's jump stream.
 constexpr double kInversionMaxRate = 600.0;
-// The fast kernel keeps E as a number while E stays in [2^-960, 2^960] and the month's noise
-// exponent |vol z| stays below 8 (single precision noise factor accurate to 6e-7); a path that
-// leaves either range continues in log space in double precision (exact for any volatility:
-// E then underflows to 0 or overflows to +inf only when its true value does).
+// The fast kernel keeps E as a number while E stays in [2^-960, 2^960], for paths whose month
+// noise exponent |vol z| cannot reach 8 (|z| <= 6.67 for Box-Muller from 31-bit uniforms; single
+// precision noise factor accurate to 6e-7). Other paths, and a path whose E leaves that range,
+// continue in log space in double precision (exact for any volatility: E then underflows to 0 or
+// overflows to +inf only when its true value does).
 constexpr double kLinearLow = 0x1p-960, kLinearHigh = 0x1p960;
-constexpr float kMaxLinearShock = 8.0f;
+constexpr double kMaxLinearShock = 8.0, kMaxAbsNormal = 6.67;
 // |log E| saturates here: E is 0 or +inf in double precision long before, and the saturation
 // keeps later sums finite (no inf - inf) at volatilities up to the largest double.
 constexpr double kLogCap = 1e300;
@@ -44,7 +45,7 @@ struct PriceState final : ModelState {
   std::vector<double> jump_z;
   std::vector<std::uint8_t> flags;
   std::vector<double> log_excess;     // ln E of the paths in log mode
-  std::vector<std::uint8_t> log_mode;  // 1 once a path has left the fast kernel's range
+  std::vector<std::uint8_t> log_mode;  // 1 once a path has left the fast kernel's range (E is then NaN)
   std::vector<std::uint32_t> wide;     // scratch: paths the fast kernel did not advance this month
 };
 
@@ -84,9 +85,11 @@ AICAST_SIMD_CLONES void jump_flags(std::size_t n, const double* __restrict u, co
   for (std::size_t i = 0; i < n; ++i) flag[i] = u[i] >= p0[i] ? 1 : 0;
 }
 
-// Indices of the set flags, in order; returns the count. Set flags are rare, so they are scanned
-// eight at a time.
-std::size_t flagged(std::size_t n, const std::uint8_t* flag, std::uint32_t* out) noexcept {
+// Indices of the paths that jump this month, in order; returns the count. Jumps are rare, so the
+// flags are scanned eight at a time.
+std::size_t find_jumpers(std::size_t n, const double* u, const double* p0, std::uint8_t* flag,
+                         std::uint32_t* out) noexcept {
+  jump_flags(n, u, p0, flag);
   std::size_t count = 0, i = 0;
   for (; i + 8 <= n; i += 8) {
     std::uint64_t word = 0;
@@ -102,57 +105,55 @@ std::size_t flagged(std::size_t n, const std::uint8_t* flag, std::uint32_t* out)
   return count;
 }
 
-// Indices of the paths that jump this month, in order; returns the count.
-std::size_t find_jumpers(std::size_t n, const double* u, const double* p0, std::uint8_t* flag,
-                         std::uint32_t* out) noexcept {
-  jump_flags(n, u, p0, flag);
-  return flagged(n, flag, out);
-}
-
 // E *= growth exp(vol z);  F *= factor;  P = F + E. The deterministic factors are exact in double
 // precision; the noise factor exp(vol z) is computed in single precision (relative error below
 // 6e-7 for |vol z| < 8, random in sign), which is far below any Monte Carlo error and gives twice
-// the SIMD width. A path in log mode, or whose new E would leave [kLinearLow, kLinearHigh] (a zero
-// E stays zero), or whose noise exponent reaches kMaxLinearShock, keeps its E and gets wide = 1:
-// advance_log then moves it in log space.
-AICAST_SIMD_CLONES void advance(std::size_t n, double* __restrict excess, const double* __restrict growth,
+// the SIMD width. A path whose new E would leave [kLinearLow, kLinearHigh] (a zero E stays zero),
+// or that is in log mode (its E is the NaN sentinel), keeps |E| with the sign bit set, and the
+// function returns true: advance_log then moves those paths in log space.
+AICAST_SIMD_CLONES bool advance(std::size_t n, double* __restrict excess, const double* __restrict growth,
                                 const double* __restrict vol, const double* __restrict z, double* __restrict floor,
-                                const double* __restrict factor, double* __restrict price,
-                                const std::uint8_t* __restrict log_mode, std::uint8_t* __restrict wide) noexcept {
+                                const double* __restrict factor, double* __restrict price) noexcept {
+  unsigned any = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const float shock = static_cast<float>(vol[i] * z[i]);
     const double e0 = excess[i];
     const double e = e0 * (growth[i] * static_cast<double>(fastmath::exp_f(shock)));
-    const bool out = log_mode[i] != 0 || (e0 != 0.0 && !(e >= kLinearLow && e <= kLinearHigh)) ||
-                     !(shock < kMaxLinearShock && shock > -kMaxLinearShock);
-    excess[i] = out ? e0 : e;
+    const bool out = e0 != 0.0 && !(e >= kLinearLow && e <= kLinearHigh);
+    excess[i] = out ? -std::fabs(e0) : e;
     floor[i] *= factor[i];
     price[i] = floor[i] + excess[i];
-    wide[i] = out ? 1 : 0;
+    any |= out ? 1u : 0u;
   }
+  return any != 0;
 }
+
+constexpr double kLogModeExcess = std::numeric_limits<double>::quiet_NaN();  // E of a path in log mode
 
 // Moves E to ln E for a path entering log mode (ln 0 = -inf: a zero excess stays zero).
-void enter_log_mode(PriceState& s, std::size_t i) noexcept {
-  if (s.log_mode[i]) return;
+void enter_log_mode(PriceState& s, std::size_t i, double e) noexcept {
   s.log_mode[i] = 1;
-  s.log_excess[i] = std::log(s.excess[i]);
+  s.log_excess[i] = std::log(e);
+  s.excess[i] = kLogModeExcess;
 }
 
-// ln E += d, saturated at +-kLogCap; E = exp(ln E) (0 or +inf where the true value is out of range).
+// ln E += d, saturated at +-kLogCap (E = exp(ln E) is then 0 or +inf in double precision anyway).
 void add_log(PriceState& s, std::size_t i, double d) noexcept {
   s.log_excess[i] = std::clamp(s.log_excess[i] + d, -kLogCap, kLogCap);
-  s.excess[i] = std::exp(s.log_excess[i]);
 }
 
-// The month's diffusion step in log space, in double precision, for the paths advance left wide.
+// The month's diffusion step in log space, in double precision, for the paths advance flagged;
+// P = F + exp(ln E), which is F + 0 or +inf only where E's true value is out of double range.
 void advance_log(PriceState& s, std::size_t n, double* price) noexcept {
-  const std::size_t nw = flagged(n, s.flags.data(), s.wide.data());
+  std::size_t nw = 0;
+  for (std::size_t i = 0; i < n; ++i)
+    if (std::signbit(s.excess[i])) s.wide[nw++] = static_cast<std::uint32_t>(i);
   for (std::size_t w = 0; w < nw; ++w) {
     const std::size_t i = s.wide[w];
-    enter_log_mode(s, i);
+    if (!s.log_mode[i]) enter_log_mode(s, i, -s.excess[i]);
     add_log(s, i, std::log(s.growth[i]) + s.vol[i] * s.z[i]);
-    price[i] = s.floor[i] + s.excess[i];
+    s.excess[i] = kLogModeExcess;
+    price[i] = s.floor[i] + std::exp(s.log_excess[i]);
   }
 }
 
@@ -165,7 +166,7 @@ void apply_jump(PriceState& s, std::size_t i, double log_jump) noexcept {
       s.excess[i] = e;
       return;
     }
-    enter_log_mode(s, i);
+    enter_log_mode(s, i, s.excess[i]);
   }
   add_log(s, i, log_jump);
 }
@@ -214,6 +215,8 @@ void PriceDecline::start(ModelState& state, const BlockContext& ctx, std::span<c
   ctx.draw(floor_annual_decline_, kFloorDecline, s.floor_factor);
   prepare(n, s.excess.data(), s.floor.data(), s.growth.data(), s.vol.data(), s.jump_mu.data(), s.jump_p0.data(),
           s.floor_factor.data(), out[0].data());
+  for (std::size_t i = 0; i < n; ++i)
+    if (!(s.vol[i] * kMaxAbsNormal < kMaxLinearShock)) enter_log_mode(s, i, s.excess[i]);
 }
 
 void PriceDecline::step(ModelState& state, const BlockContext& ctx, std::uint32_t month,
@@ -267,9 +270,9 @@ void PriceDecline::step(ModelState& state, const BlockContext& ctx, std::uint32_
       apply_jump(s, i, log_jump);
     }
   }
-  advance(n, s.excess.data(), s.growth.data(), s.vol.data(), s.z.data(), s.floor.data(), s.floor_factor.data(),
-          out[0].data(), s.log_mode.data(), s.flags.data());
-  advance_log(s, n, out[0].data());
+  if (advance(n, s.excess.data(), s.growth.data(), s.vol.data(), s.z.data(), s.floor.data(), s.floor_factor.data(),
+              out[0].data()))
+    advance_log(s, n, out[0].data());
 }
 
 double PriceDecline::jump_sum(double count, Stream& js, std::uint64_t path, std::uint32_t month) const {

@@ -33,7 +33,7 @@ class PriceDecline final : public Model {
   explicit PriceDecline(const ModelSpec& spec);
   std::string kind() const override { return "price_decline"; }
   std::vector<std::string> outputs() const override { return {"price"}; }
-  std::size_t state_doubles() const override { return 14; }
+  std::size_t state_doubles() const override { return 15; }
   std::unique_ptr<ModelState> new_state(std::size_t n) const override;
   void start(ModelState& state, const BlockContext& ctx, std::span<const std::span<const double>> in,
              std::span<const std::span<double>> out) const override;
