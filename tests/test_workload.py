@@ -135,3 +135,16 @@ def test_series_names_carry_units_and_workload_feeds_self_hosting():
                         tokens_per_second_per_gpu=1000, utilization=0.5)
     res = _run(w, sh, paths=3)
     np.testing.assert_allclose(res.paths("own.api_cost"), res.paths("agent.cost_per_month"), rtol=1e-15)
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from aicast.models import workload
+
+    r = doctest.testmod(workload, optionflags=doctest.ELLIPSIS)
+    assert r.failed == 0 and r.attempted >= 5
+    runner = doctest.DocTestRunner()
+    for test in doctest.DocTestFinder().find(data.api_price_row, "api_price_row", globs={}):
+        runner.run(test)
+    assert runner.failures == 0 and runner.tries == 2

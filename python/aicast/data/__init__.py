@@ -273,7 +273,7 @@ def api_price_row(model: str, provider: str | None = None, *, snapshot: str = "2
     Examples
     --------
     >>> from aicast import data
-    >>> data.api_price_row("claude-opus-4-6")[["input_per_mtok", "cached_input_per_mtok"]].tolist()
+    >>> data.api_price_row("claude-opus-4-6")[["input_per_mtok", "cached_input_per_mtok"]].astype(float).tolist()
     [5.0, 0.5]
     """
     df = api_prices(snapshot)
