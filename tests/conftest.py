@@ -32,3 +32,20 @@ def _poisson_chisquare(x, mu, bins=60):
 def poisson_chisquare():
     """The chi-square goodness-of-fit p-value of draws against Poisson(mu): f(x, mu) -> p."""
     return _poisson_chisquare
+
+
+def _doctests(*objects):
+    """(failures, tries) of the docstring examples of modules or functions, run with ELLIPSIS."""
+    import doctest
+
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    for obj in objects:
+        for test in doctest.DocTestFinder().find(obj, getattr(obj, "__name__", None), globs={}):
+            runner.run(test)
+    return runner.failures, runner.tries
+
+
+@pytest.fixture
+def doctests():
+    """Runs the docstring examples of modules or functions: f(*objects) -> (failures, tries)."""
+    return _doctests

@@ -137,14 +137,8 @@ def test_series_names_carry_units_and_workload_feeds_self_hosting():
     np.testing.assert_allclose(res.paths("own.api_cost"), res.paths("agent.cost_per_month"), rtol=1e-15)
 
 
-def test_docstring_examples_run():
-    import doctest
-
+def test_docstring_examples_run(doctests):
     from aicast.models import workload
 
-    r = doctest.testmod(workload, optionflags=doctest.ELLIPSIS)
-    assert r.failed == 0 and r.attempted >= 5
-    runner = doctest.DocTestRunner()
-    for test in doctest.DocTestFinder().find(data.api_price_row, "api_price_row", globs={}):
-        runner.run(test)
-    assert runner.failures == 0 and runner.tries == 2
+    failures, tries = doctests(workload, data.api_price_row)
+    assert failures == 0 and tries >= 7
