@@ -22,12 +22,13 @@ constexpr double kSqrtDt = 0.28867513459481287;  // sqrt(1/12)
 // from it on (exp(-mu) would lose precision and, past 708, underflow to 0) by PTRS from the
 // path's jump stream.
 constexpr double kInversionMaxRate = 600.0;
-// The fast kernel keeps E as a number while E stays in [2^-960, 2^960], for paths whose month
+// The fast kernel keeps E as a number while E stays in [2^-900, 2^900], for paths whose month
 // noise exponent |vol z| cannot reach 8 (|z| <= 6.67 for Box-Muller from 31-bit uniforms; single
 // precision noise factor accurate to 6e-7). Other paths, and a path whose E leaves that range,
 // continue in log space in double precision (exact for any volatility: E then underflows to 0 or
-// overflows to +inf only when its true value does).
-constexpr double kLinearLow = 0x1p-960, kLinearHigh = 0x1p960;
+// overflows to +inf only when its true value does). A month moves a linear E by at most
+// e^(62 + 8) < 2^101, so the value that leaves the range is still a normal finite double.
+constexpr double kLinearLow = 0x1p-900, kLinearHigh = 0x1p900;
 constexpr double kMaxLinearShock = 8.0, kMaxAbsNormal = 6.67;
 // |log E| saturates here: E is 0 or +inf in double precision long before, and the saturation
 // keeps later sums finite (no inf - inf) at volatilities up to the largest double.
@@ -38,7 +39,7 @@ enum Slot : std::uint32_t { kStart, kDecline, kVol, kJumpRate, kJumpSize, kFloor
 struct PriceState final : ModelState {
   explicit PriceState(std::size_t n)
       : excess(n), floor(n), growth(n), vol(n), jump_mu(n), jump_p0(n), floor_factor(n), z(n), z_next(n), u(n),
-        u_next(n), jumpers(n), jump_paths(n), jump_z(n), flags(n), log_excess(n), log_mode(n), wide(n) {}
+        u_next(n), jumpers(n), jump_paths(n), jump_z(n), flags(n), log_excess(n), log_mode(n) {}
   std::vector<double> excess, floor, growth, vol, jump_mu, jump_p0, floor_factor;
   std::vector<double> z, z_next, u, u_next;  // this and next month's diffusion normal and jump uniform
   std::vector<std::uint32_t> jumpers, jump_paths;  // scratch: paths that jump this month
@@ -46,7 +47,6 @@ struct PriceState final : ModelState {
   std::vector<std::uint8_t> flags;
   std::vector<double> log_excess;     // ln E of the paths in log mode
   std::vector<std::uint8_t> log_mode;  // 1 once a path has left the fast kernel's range (E is then NaN)
-  std::vector<std::uint32_t> wide;     // scratch: paths the fast kernel did not advance this month
 };
 
 // The monthly factor x^(-1/12) of an annual decline x (fastmath::log wants a normal x: a
@@ -108,9 +108,8 @@ std::size_t find_jumpers(std::size_t n, const double* u, const double* p0, std::
 // E *= growth exp(vol z);  F *= factor;  P = F + E. The deterministic factors are exact in double
 // precision; the noise factor exp(vol z) is computed in single precision (relative error below
 // 6e-7 for |vol z| < 8, random in sign), which is far below any Monte Carlo error and gives twice
-// the SIMD width. A path whose new E would leave [kLinearLow, kLinearHigh] (a zero E stays zero),
-// or that is in log mode (its E is the NaN sentinel), keeps |E| with the sign bit set, and the
-// function returns true: advance_log then moves those paths in log space.
+// the SIMD width. Returns true when some path's new E left [kLinearLow, kLinearHigh] (a zero E
+// stays zero) or is in log mode (its E is the NaN sentinel): advance_log then takes those paths.
 AICAST_SIMD_CLONES bool advance(std::size_t n, double* __restrict excess, const double* __restrict growth,
                                 const double* __restrict vol, const double* __restrict z, double* __restrict floor,
                                 const double* __restrict factor, double* __restrict price) noexcept {
@@ -120,9 +119,9 @@ AICAST_SIMD_CLONES bool advance(std::size_t n, double* __restrict excess, const 
     const double e0 = excess[i];
     const double e = e0 * (growth[i] * static_cast<double>(fastmath::exp_f(shock)));
     const bool out = e0 != 0.0 && !(e >= kLinearLow && e <= kLinearHigh);
-    excess[i] = out ? -std::fabs(e0) : e;
+    excess[i] = e;
     floor[i] *= factor[i];
-    price[i] = floor[i] + excess[i];
+    price[i] = floor[i] + e;
     any |= out ? 1u : 0u;
   }
   return any != 0;
@@ -142,18 +141,18 @@ void add_log(PriceState& s, std::size_t i, double d) noexcept {
   s.log_excess[i] = std::clamp(s.log_excess[i] + d, -kLogCap, kLogCap);
 }
 
-// The month's diffusion step in log space, in double precision, for the paths advance flagged;
-// P = F + exp(ln E), which is F + 0 or +inf only where E's true value is out of double range.
+// After a month in which advance flagged some path: a path in log mode takes the month's step in
+// log space, in double precision, P = F + exp(ln E) (F + 0 or +inf only where E's true value is
+// out of double range); a path whose new E just left the linear range enters log mode with it.
 void advance_log(PriceState& s, std::size_t n, double* price) noexcept {
-  std::size_t nw = 0;
-  for (std::size_t i = 0; i < n; ++i)
-    if (std::signbit(s.excess[i])) s.wide[nw++] = static_cast<std::uint32_t>(i);
-  for (std::size_t w = 0; w < nw; ++w) {
-    const std::size_t i = s.wide[w];
-    if (!s.log_mode[i]) enter_log_mode(s, i, -s.excess[i]);
-    add_log(s, i, std::log(s.growth[i]) + s.vol[i] * s.z[i]);
-    s.excess[i] = kLogModeExcess;
-    price[i] = s.floor[i] + std::exp(s.log_excess[i]);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (s.log_mode[i]) {
+      add_log(s, i, std::log(s.growth[i]) + s.vol[i] * s.z[i]);
+      s.excess[i] = kLogModeExcess;
+      price[i] = s.floor[i] + std::exp(s.log_excess[i]);
+    } else if (const double e = s.excess[i]; e != 0.0 && !(e >= kLinearLow && e <= kLinearHigh)) {
+      enter_log_mode(s, i, e);
+    }
   }
 }
 
@@ -215,8 +214,12 @@ void PriceDecline::start(ModelState& state, const BlockContext& ctx, std::span<c
   ctx.draw(floor_annual_decline_, kFloorDecline, s.floor_factor);
   prepare(n, s.excess.data(), s.floor.data(), s.growth.data(), s.vol.data(), s.jump_mu.data(), s.jump_p0.data(),
           s.floor_factor.data(), out[0].data());
-  for (std::size_t i = 0; i < n; ++i)
-    if (!(s.vol[i] * kMaxAbsNormal < kMaxLinearShock)) enter_log_mode(s, i, s.excess[i]);
+  // paths that could leave the fast kernel's range in one month start in log space
+  for (std::size_t i = 0; i < n; ++i) {
+    const double e = s.excess[i];
+    if (!(s.vol[i] * kMaxAbsNormal < kMaxLinearShock) || (e != 0.0 && !(e >= kLinearLow && e <= kLinearHigh)))
+      enter_log_mode(s, i, e);
+  }
 }
 
 void PriceDecline::step(ModelState& state, const BlockContext& ctx, std::uint32_t month,

@@ -11,7 +11,7 @@
 // (annual_decline^(-1/12) and the floor factor in double precision, the noise factor exp(vol Z)
 // in single precision: a relative error below 6e-7 a month, random in sign). A path whose month
 // noise exponent |vol Z| could reach 8 (volatility above 4.1 a year), or whose E leaves
-// [2^-960, 2^960], continues in log space in
+// [2^-900, 2^900], continues in log space in
 // double precision: correct for any volatility, E is 0 or +inf only where its true value is out
 // of double range, and it comes back when the path does (|ln E| saturates at 1e300). K is drawn
 // by inversion below 600 jumps a month and by PTRS (any rate) from 600 on; the sum of K jump
