@@ -25,7 +25,7 @@ SHARED = REPO_ROOT.parent / "shared" / "data"
 DERIVE = REPO_ROOT / "python" / "aicast" / "data" / "derive.py"
 
 _API_COLS = ["model", "provider", "input_per_mtok", "output_per_mtok", "blended_per_mtok",
-             "open_weights", "family"]
+             "open_weights", "family", "cached_input_per_mtok", "cache_write_per_mtok"]
 _ARENA_COLS = ["best_closed", "best_closed_model", "best_open", "best_open_model", "gap",
                "gap_percent", "n_models"]
 
@@ -286,6 +286,10 @@ def test_api_prices_content(snapshot: str) -> None:
     assert (closed["open_weights"] == 0).all()
     gpt4o = d[(d["provider"] == "openai") & (d["model"] == "gpt-4o")].iloc[0]
     assert gpt4o["input_per_mtok"] == 2.5 and gpt4o["output_per_mtok"] == 10
+    assert gpt4o["cached_input_per_mtok"] == 1.25 and np.isnan(gpt4o["cache_write_per_mtok"])
+    # prompt caching: a cache read costs less than plain input wherever it is listed
+    cached = d["cached_input_per_mtok"].dropna()
+    assert len(cached) >= 20 and (cached <= d.loc[cached.index, "input_per_mtok"]).all()
 
 
 # ---------------------------------------------------------------------------

@@ -23,7 +23,7 @@ MAX_LINES = 600
 PUBLIC = {
     "Backtest", "DEFAULT_QUANTILES", "EventProbability", "HittingTime", "IncidentGrowth",
     "LeaderboardGap", "Model", "PriceDecline", "Prior", "Result", "Scenario", "ScenarioFileError",
-    "SelfHosting", "TokenDemand", "__version__", "backtest", "beta", "correlate", "data",
+    "SelfHosting", "TokenDemand", "Workload", "__version__", "backtest", "beta", "correlate", "data",
     "empirical", "fit", "gamma", "load", "lognormal", "mixture", "normal", "pert", "point",
     "release_memory", "rerun", "scores", "student_t", "to", "triangular", "truncate", "uniform",
 }
@@ -167,8 +167,10 @@ def test_models_package() -> None:
     assert ac.IncidentGrowth.__module__ == "aicast.models.incidents"
     assert ac.SelfHosting.__module__ == ac.TokenDemand.__module__ == "aicast.models.self_hosting"
     assert ac.Model.__module__ == "aicast.models._base"
+    assert ac.Workload.__module__ == "aicast.models.workload"
     assert set(models.MODEL_CLASSES) == {
-        "price_decline", "tier_list_price", "leaderboard_gap", "incident_growth", "self_hosting", "token_demand"
+        "price_decline", "tier_list_price", "leaderboard_gap", "incident_growth", "self_hosting", "token_demand",
+        "workload",
     }
     from aicast.backtest import ADAPTERS
 

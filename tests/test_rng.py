@@ -171,3 +171,36 @@ def test_exact_quantiles_property(values, levels):
     np.testing.assert_allclose(got, np.quantile(data, levels), rtol=1e-12, atol=1e-300)
     order = np.argsort(levels)
     assert np.all(np.diff(got[order]) >= 0)  # monotone in the level
+
+
+@pytest.mark.parametrize("mu", [599.0, 1_000.0, 1e5, 1048575.0, 1048577.0, 1e6])
+def test_poisson_large_rates_match_scipy(mu, poisson_chisquare):
+    # 10 <= mu: PTRS (its log-pmf in saddle-point form from 2^20 on); both samplers agree
+    n = 100_000
+    x = T.poisson_count(mu, n, seed=13)
+    np.testing.assert_array_equal(x, T.poisson(mu, n, seed=13))
+    assert np.all(x == np.round(x))
+    assert abs(x.mean() - mu) < 5 * np.sqrt(mu / n)
+    # s.e. of the sample variance: sqrt((mu4 - var^2) / n) with mu4 = mu + 3 mu^2
+    assert abs(x.var(ddof=1) - mu) < 5 * np.sqrt((mu + 2 * mu**2) / n)
+    assert poisson_chisquare(x, mu) > 1e-3
+
+
+@pytest.mark.parametrize("mu", [1e9, 1e12, 2.0**50, 1e18])
+def test_poisson_count_any_rate_has_poisson_moments(mu):
+    # past 2^50 the count is round(mu + sqrt(mu) Z): still integral, mean mu, variance mu
+    n = 50_000
+    x = T.poisson_count(mu, n, seed=17)
+    assert np.all(np.isfinite(x)) and np.all(x >= 0)
+    z = (x - mu) / np.sqrt(mu)
+    assert abs(z.mean()) < 5 / np.sqrt(n)
+    assert abs(z.var(ddof=1) - 1) < 5 * np.sqrt(2 / n)
+    if mu <= 1e12:
+        assert np.all(x == np.round(x))
+        assert stats.kstest(z, "norm").pvalue > 1e-3  # skewness 1/sqrt(mu) <= 3e-5: invisible at n
+
+
+def test_poisson_count_beyond_double_resolution_is_the_rate():
+    # sd / mean = 1e-150: every draw rounds to mu itself, and nothing overflows
+    np.testing.assert_array_equal(T.poisson_count(1e300, 1000, seed=1), 1e300)
+    np.testing.assert_array_equal(T.poisson_count(0.0, 10, seed=1), 0.0)

@@ -486,6 +486,14 @@ def _every_model_kind() -> ac.Scenario:
                           closed_volatility=0.1, gap_reversion=1.0, gap_volatility=0.2, innovation_correlation=0.5,
                           scale="percent"),
         ac.LeaderboardGap("arena", closed_start=1470, gap_start=36, closed_drift_per_month=6, gap_volatility=60),
+        ac.Workload("agent", tokens_per_month=demand, input_share=ac.uniform(0.85, 0.95), cached_share=ac.beta(8, 2),
+                    input_price_per_mtok=5.0, cached_input_price_per_mtok=0.5, output_price_per_mtok=25.0,
+                    price=frontier),
+        ac.SelfHosting("split", api_price="agent.price_per_mtok", volume_per_month=2e9, gpu_hour_price=2.5, gpus=8,
+                       utilization=0.5, decode_tokens_per_second_per_gpu=ac.to(300, 900),
+                       prefill_tokens_per_second_per_gpu=ac.to(5e3, 2e4), input_share=0.9, cached_share=0.6),
+        ac.Workload("chat", tokens_per_month=ac.to(1e8, 1e9), input_share=0.75, input_price_per_mtok=3.0,
+                    output_price_per_mtok=15.0, cache_write_share=0.1, cache_write_price_per_mtok=3.75),
     )
     return sc
 
@@ -502,6 +510,8 @@ def test_every_model_kind_round_trips_with_identical_numbers(tmp_path):
     assert back["aiid"].links == {"price": "frontier.price"} and back["aiid"].categories == ["misuse", "other"]
     assert "dispersion" not in back["poisson"].params  # left out = None = Poisson counts
     assert back["own"].links == {"api_price": "open_api.price", "volume": "demand.tokens"}
+    assert back["agent"].links == {"price": "frontier.price", "tokens_per_month": "demand.tokens"}
+    assert "tokens_per_second_per_gpu" not in back["split"].params and back["split"].params["cached_share"].params == (0.6,)
     assert back["lb"].scale == "percent" and back["arena"].scale == "elo"
     ap = back["aiid"].params
     assert ap["base_per_month"]._core.same_copula(ap["annual_growth"]._core)
@@ -509,7 +519,8 @@ def test_every_model_kind_round_trips_with_identical_numbers(tmp_path):
     # the incident model's calendar (grid start in March) reaches the engine through the loaded scenario too
     assert back._engine_scenario() is not None
     events = ["aiid.yearly > 500", "own.savings > 0", "lb.open > 70", "arena.gap < 0", "poisson.count > 20",
-              "demand2.spend > 1000"]
+              "demand2.spend > 1000", "agent.cost_per_month > 1e5", "chat.cache_savings_per_month < 0",
+              "split.savings > 0"]
     r1 = sc.run(paths=4000, progress=False, events=events, threads=2)
     r2 = back.run(paths=4000, progress=False, events=events, threads=1)
     _raw_equal(r1, r2)

@@ -21,9 +21,10 @@ py::array_t<double> map(const Array& x, F&& f) {
   return out;
 }
 
-template <class F>
-py::array_t<std::int64_t> draw_ints(std::int64_t count, std::uint64_t seed, F&& f) {
-  std::vector<std::int64_t> v(static_cast<std::size_t>(count));
+// count draws f(stream) of type T, one stream per draw (path i, month 0, stream 7)
+template <class T = std::int64_t, class F>
+py::array_t<T> draws(std::int64_t count, std::uint64_t seed, F&& f) {
+  std::vector<T> v(static_cast<std::size_t>(count));
   const Key key = key_from_seed(seed);
   for (std::int64_t i = 0; i < count; ++i) {
     Stream s(key, static_cast<std::uint64_t>(i), 0u, 7u);
@@ -112,19 +113,16 @@ void bind_testing(py::module_& m) {
       },
       "seed"_a, "path"_a, "month"_a, "stream"_a, "n"_a);
   m.def("poisson", [](double mu, std::int64_t count, std::uint64_t seed) {
-    return draw_ints(count, seed, [mu](Stream& s) { return sample_poisson(s, mu); });
+    return draws(count, seed, [mu](Stream& s) { return sample_poisson(s, mu); });
+  }, "mu"_a, "count"_a, "seed"_a = 0);
+  m.def("poisson_count", [](double mu, std::int64_t count, std::uint64_t seed) {
+    return draws<double>(count, seed, [mu](Stream& s) { return sample_poisson_count(s, mu); });
   }, "mu"_a, "count"_a, "seed"_a = 0);
   m.def("binomial", [](std::int64_t n, double p, std::int64_t count, std::uint64_t seed) {
-    return draw_ints(count, seed, [n, p](Stream& s) { return sample_binomial(s, n, p); });
+    return draws(count, seed, [n, p](Stream& s) { return sample_binomial(s, n, p); });
   }, "n"_a, "p"_a, "count"_a, "seed"_a = 0);
   m.def("gamma", [](double shape, std::int64_t count, std::uint64_t seed) {
-    std::vector<double> v(static_cast<std::size_t>(count));
-    const Key key = key_from_seed(seed);
-    for (std::int64_t i = 0; i < count; ++i) {
-      Stream s(key, static_cast<std::uint64_t>(i), 0u, 7u);
-      v[static_cast<std::size_t>(i)] = sample_gamma(s, shape);
-    }
-    return to_numpy(std::move(v), {static_cast<py::ssize_t>(count)});
+    return draws<double>(count, seed, [shape](Stream& s) { return sample_gamma(s, shape); });
   }, "shape"_a, "count"_a, "seed"_a = 0);
   m.def(
       "exact_quantiles",

@@ -13,6 +13,7 @@
 #include "aicast/samplers.hpp"
 #include "aicast/price_model.hpp"
 #include "aicast/self_hosting_model.hpp"
+#include "aicast/workload_model.hpp"
 
 namespace aicast {
 
@@ -65,6 +66,7 @@ const std::vector<std::pair<std::string, Factory>>& registry() {
       {"incident_growth", [](const ModelSpec& s) { return std::make_unique<IncidentGrowth>(s); }},
       {"self_hosting", [](const ModelSpec& s) { return std::make_unique<SelfHosting>(s); }},
       {"token_demand", [](const ModelSpec& s) { return std::make_unique<TokenDemand>(s); }},
+      {"workload", [](const ModelSpec& s) { return std::make_unique<Workload>(s); }},
   };
   return r;
 }

@@ -1,7 +1,9 @@
 // price_model.cpp — the price-decline model's monthly kernel.
 #include "aicast/price_model.hpp"
 
+#include <algorithm>
 #include <bit>
+#include <cmath>
 #include <cstring>
 #include <limits>
 #include <sstream>
@@ -15,25 +17,46 @@ namespace aicast {
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr double kMinNormal = std::numeric_limits<double>::min();
+constexpr double kMaxJumpLoop = 16777216.0;  // 2^24 jump sizes drawn one at a time, at most
 constexpr double kSqrtDt = 0.28867513459481287;  // sqrt(1/12)
+// Below this monthly jump rate the count is drawn by inversion from the path's jump uniform;
+// from it on (exp(-mu) would lose precision and, past 708, underflow to 0) by PTRS from the
+// path's jump stream.
+constexpr double kInversionMaxRate = 600.0;
+// The fast kernel keeps E as a number while E stays in [2^-900, 2^900], for paths whose month
+// noise exponent |vol z| cannot reach 8 (|z| <= 6.67 for Box-Muller from 31-bit uniforms; single
+// precision noise factor accurate to 6e-7). Other paths, and a path whose E leaves that range,
+// continue in log space in double precision (exact for any volatility: E then underflows to 0 or
+// overflows to +inf only when its true value does). A month moves a linear E by at most
+// e^(62 + 8) < 2^101, so the value that leaves the range is still a normal finite double.
+constexpr double kLinearLow = 0x1p-900, kLinearHigh = 0x1p900;
+constexpr double kMaxLinearShock = 8.0, kMaxAbsNormal = 6.67;
+// |log E| saturates here: E is 0 or +inf in double precision long before, and the saturation
+// keeps later sums finite (no inf - inf) at volatilities up to the largest double.
+constexpr double kLogCap = 1e300;
 
 enum Slot : std::uint32_t { kStart, kDecline, kVol, kJumpRate, kJumpSize, kFloor, kFloorDecline };
 
 struct PriceState final : ModelState {
   explicit PriceState(std::size_t n)
       : excess(n), floor(n), growth(n), vol(n), jump_mu(n), jump_p0(n), floor_factor(n), z(n), z_next(n), u(n),
-        u_next(n), jumpers(n), jump_paths(n), jump_z(n), flags(n) {}
+        u_next(n), jumpers(n), jump_paths(n), jump_z(n), flags(n), log_excess(n), log_mode(n) {}
   std::vector<double> excess, floor, growth, vol, jump_mu, jump_p0, floor_factor;
   std::vector<double> z, z_next, u, u_next;  // this and next month's diffusion normal and jump uniform
   std::vector<std::uint32_t> jumpers, jump_paths;  // scratch: paths that jump this month
   std::vector<double> jump_z;
   std::vector<std::uint8_t> flags;
+  std::vector<double> log_excess;     // ln E of the paths in log mode
+  std::vector<std::uint8_t> log_mode;  // 1 once a path has left the fast kernel's range (E is then NaN)
 };
 
-// The monthly factor x^(-1/12) of an annual decline x.
+// The monthly factor x^(-1/12) of an annual decline x (fastmath::log wants a normal x: a
+// subnormal one is scaled by 2^64 first).
 inline double monthly_factor(double annual_decline) noexcept {
-  return fastmath::exp(-fastmath::log(annual_decline) / 12.0);
+  constexpr double kLn2To64 = 44.361419555836499;  // 64 ln 2
+  const bool tiny = annual_decline < 0x1p-1022;
+  const double log_x = tiny ? fastmath::log(annual_decline * 0x1p64) - kLn2To64 : fastmath::log(annual_decline);
+  return fastmath::exp(-log_x / 12.0);
 }
 
 // Per-path parameters from their raw draws (in place): excess, monthly growth factor of the
@@ -51,7 +74,8 @@ AICAST_SIMD_CLONES void prepare(std::size_t n, double* __restrict p0_excess, con
     growth[i] = monthly_factor(growth[i]);
     vol[i] *= kSqrtDt;
     jump_mu[i] /= 12.0;
-    jump_p0[i] = fastmath::exp(-jump_mu[i]);
+    // P(no jump) for inversion; -1 (every path jumps, PTRS counts) from kInversionMaxRate on
+    jump_p0[i] = jump_mu[i] < kInversionMaxRate ? fastmath::exp(-jump_mu[i]) : -1.0;
     floor_factor[i] = monthly_factor(floor_factor[i]);
   }
 }
@@ -84,17 +108,67 @@ std::size_t find_jumpers(std::size_t n, const double* u, const double* p0, std::
 
 // E *= growth exp(vol z);  F *= factor;  P = F + E. The deterministic factors are exact in double
 // precision; the noise factor exp(vol z) is computed in single precision (relative error below
-// 2e-7, random in sign), which is far below any Monte Carlo error and gives twice the SIMD width.
-AICAST_SIMD_CLONES void advance(std::size_t n, double* __restrict excess, const double* __restrict growth,
+// 6e-7 for |vol z| < 8, random in sign), which is far below any Monte Carlo error and gives twice
+// the SIMD width. Returns true when some path's new E left [kLinearLow, kLinearHigh] (a zero E
+// stays zero) or is in log mode (its E is the NaN sentinel): advance_log then takes those paths.
+AICAST_SIMD_CLONES bool advance(std::size_t n, double* __restrict excess, const double* __restrict growth,
                                 const double* __restrict vol, const double* __restrict z, double* __restrict floor,
                                 const double* __restrict factor, double* __restrict price) noexcept {
+  unsigned any = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const float shock = static_cast<float>(vol[i] * z[i]);
-    const double e = excess[i] * (growth[i] * static_cast<double>(fastmath::exp_f(shock)));
-    excess[i] = e < kMinNormal ? 0.0 : e;  // no subnormals: an excess that small is zero
+    const double e0 = excess[i];
+    const double e = e0 * (growth[i] * static_cast<double>(fastmath::exp_f(shock)));
+    const bool out = e0 != 0.0 && !(e >= kLinearLow && e <= kLinearHigh);
+    excess[i] = e;
     floor[i] *= factor[i];
-    price[i] = floor[i] + excess[i];
+    price[i] = floor[i] + e;
+    any |= out ? 1u : 0u;
   }
+  return any != 0;
+}
+
+constexpr double kLogModeExcess = std::numeric_limits<double>::quiet_NaN();  // E of a path in log mode
+
+// Moves E to ln E for a path entering log mode (ln 0 = -inf: a zero excess stays zero).
+void enter_log_mode(PriceState& s, std::size_t i, double e) noexcept {
+  s.log_mode[i] = 1;
+  s.log_excess[i] = std::log(e);
+  s.excess[i] = kLogModeExcess;
+}
+
+// ln E += d, saturated at +-kLogCap (E = exp(ln E) is then 0 or +inf in double precision anyway).
+void add_log(PriceState& s, std::size_t i, double d) noexcept {
+  s.log_excess[i] = std::clamp(s.log_excess[i] + d, -kLogCap, kLogCap);
+}
+
+// After a month in which advance flagged some path: a path in log mode takes the month's step in
+// log space, in double precision, P = F + exp(ln E) (F + 0 or +inf only where E's true value is
+// out of double range); a path whose new E just left the linear range enters log mode with it.
+void advance_log(PriceState& s, std::size_t n, double* price) noexcept {
+  for (std::size_t i = 0; i < n; ++i) {
+    if (s.log_mode[i]) {
+      add_log(s, i, std::log(s.growth[i]) + s.vol[i] * s.z[i]);
+      s.excess[i] = kLogModeExcess;
+      price[i] = s.floor[i] + std::exp(s.log_excess[i]);
+    } else if (const double e = s.excess[i]; e != 0.0 && !(e >= kLinearLow && e <= kLinearHigh)) {
+      enter_log_mode(s, i, e);
+    }
+  }
+}
+
+// E *= exp(log_jump) for path i, in log mode when the product would leave the fast kernel's range.
+void apply_jump(PriceState& s, std::size_t i, double log_jump) noexcept {
+  if (!s.log_mode[i]) {
+    if (s.excess[i] == 0.0) return;  // no excess: nothing to jump
+    const double e = s.excess[i] * fastmath::exp(log_jump);
+    if (e >= kLinearLow && e <= kLinearHigh && std::fabs(log_jump) < 700.0) {
+      s.excess[i] = e;
+      return;
+    }
+    enter_log_mode(s, i, s.excess[i]);
+  }
+  add_log(s, i, log_jump);
 }
 
 }  // namespace
@@ -143,6 +217,12 @@ void PriceDecline::start(ModelState& state, const BlockContext& ctx, std::span<c
   ctx.draw(floor_annual_decline_, kFloorDecline, s.floor_factor);
   prepare(n, s.excess.data(), s.floor.data(), s.growth.data(), s.vol.data(), s.jump_mu.data(), s.jump_p0.data(),
           s.floor_factor.data(), out[0].data());
+  // paths that could leave the fast kernel's range in one month start in log space
+  for (std::size_t i = 0; i < n; ++i) {
+    const double e = s.excess[i];
+    if (!(s.vol[i] * kMaxAbsNormal < kMaxLinearShock) || (e != 0.0 && !(e >= kLinearLow && e <= kLinearHigh)))
+      enter_log_mode(s, i, e);
+  }
 }
 
 void PriceDecline::step(ModelState& state, const BlockContext& ctx, std::uint32_t month,
@@ -174,21 +254,47 @@ void PriceDecline::step(ModelState& state, const BlockContext& ctx, std::uint32_
     }
     for (std::size_t j = 0; j < nj; ++j) {
       const std::size_t i = s.jumpers[j];
+      Stream js(ctx.key, ctx.first_path + i, month, ctx.noise_stream(1));
+      if (s.jump_mu[i] >= kInversionMaxRate) {
+        apply_jump(s, i, jump_sum(sample_poisson_count(js, s.jump_mu[i]), js, ctx.first_path + i, month));
+        continue;
+      }
       // Poisson count by inversion; one jump (u below P(N <= 1)) is by far the most common
       const double p0 = s.jump_p0[i], cdf1 = p0 + p0 * s.jump_mu[i];
       const std::int64_t count = s.u[i] < cdf1 ? 1 : poisson_inversion(s.u[i], s.jump_mu[i], p0);
-      if (batched && count == 1) {
-        s.excess[i] *= s.jump_z[j];
-        continue;
+      if (batched && count == 1 && !s.log_mode[i]) {
+        if (s.excess[i] == 0.0) continue;  // no excess: nothing to jump
+        const double e = s.excess[i] * s.jump_z[j];
+        if (e >= kLinearLow && e <= kLinearHigh) {
+          s.excess[i] = e;
+          continue;
+        }
       }
-      Stream js(ctx.key, ctx.first_path + i, month, ctx.noise_stream(1));
+      // the batched first jump is the first draw of this same stream
       double log_jump = 0.0;
       for (std::int64_t c = 0; c < count; ++c) log_jump += jump_log_size_.sample(js);
-      s.excess[i] *= fastmath::exp(log_jump);
+      apply_jump(s, i, log_jump);
     }
   }
-  advance(n, s.excess.data(), s.growth.data(), s.vol.data(), s.z.data(), s.floor.data(), s.floor_factor.data(),
-          out[0].data());
+  if (advance(n, s.excess.data(), s.growth.data(), s.vol.data(), s.z.data(), s.floor.data(), s.floor_factor.data(),
+              out[0].data()))
+    advance_log(s, n, out[0].data());
+}
+
+double PriceDecline::jump_sum(double count, Stream& js, std::uint64_t path, std::uint32_t month) const {
+  // The sum of `count` iid jump sizes: in closed form for point and normal sizes (any count),
+  // one draw at a time otherwise.
+  const auto& p = jump_log_size_.params();
+  if (jump_log_size_.is_point()) return count * p[0];
+  if (jump_log_size_.kind() == Prior::Kind::normal) return count * p[0] + std::sqrt(count) * p[1] * js.normal();
+  if (count > kMaxJumpLoop)
+    throw std::domain_error("price_decline '" + name() + "': path " + std::to_string(path) + " draws " +
+                            std::to_string(count) + " jumps in month " + std::to_string(month) +
+                            "; more than 2^24 jumps a month need a point or normal jump_log_size (their sum is "
+                            "drawn in closed form)");
+  double sum = 0.0;
+  for (double c = 0.0; c < count; c += 1.0) sum += jump_log_size_.sample(js);
+  return sum;
 }
 
 }  // namespace aicast

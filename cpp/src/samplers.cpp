@@ -37,11 +37,46 @@ double log_factorial(std::int64_t k) noexcept {
   return ::lgamma_r(static_cast<double>(k) + 1.0, &sign);
 }
 
-std::int64_t sample_poisson(Stream& s, double mu) noexcept {
-  if (!(mu > 0.0)) return 0;
-  if (mu < 10.0) return poisson_inversion(uniform_closed0(s), mu, std::exp(-mu));
-  // PTRS: W. Hormann, "The transformed rejection method for generating Poisson random
-  // variables", Insurance: Mathematics and Economics 12 (1993); as in NumPy.
+namespace {
+
+// Beyond this mean, PTRS's acceptance test uses the saddle-point form of the log-pmf: the direct
+// form -mu + k ln mu - ln k! loses about mu ln(mu) 1e-16 to cancellation.
+constexpr double kPoissonSaddleFrom = 1048576.0;  // 2^20
+// Beyond this mean, k would no longer be an exact integer in double precision: a normal draw.
+constexpr double kPoissonNormalFrom = 1125899906842624.0;  // 2^50
+
+// ln(k!) - [(k + 1/2) ln k - k + ln(2 pi)/2], Stirling's error, for k >= 1.
+double stirling_error(double k) noexcept {
+  constexpr double kHalfLog2Pi = 0.91893853320467274178;
+  if (k <= 15.0) return log_factorial(static_cast<std::int64_t>(k)) - (k + 0.5) * std::log(k) + k - kHalfLog2Pi;
+  const double r = 1.0 / k, r2 = r * r;
+  return r * (1.0 / 12.0 - r2 * (1.0 / 360.0 - r2 * (1.0 / 1260.0 - r2 / 1680.0)));
+}
+
+// k ln(k / mu) + mu - k without cancellation (Loader's bd0), for k >= 0 and mu > 0.
+double deviance_term(double k, double mu) noexcept {
+  const double x = (k - mu) / mu;
+  if (std::fabs(x) >= 0.1) return k * std::log(k / mu) + mu - k;
+  // mu [(1 + x) ln(1 + x) - x] = mu sum_{n >= 2} (-x)^n / (n (n - 1)); 24 terms: error < 1e-26 mu
+  double sum = 0.0, pow = x * x;
+  for (int n = 2; n < 26; ++n) {
+    sum += pow / static_cast<double>(n * (n - 1));
+    pow *= -x;
+  }
+  return mu * sum;
+}
+
+// ln P(N = k) for N ~ Poisson(mu), k >= 0, accurate for any mu.
+double log_poisson_pmf(double k, double mu, double log_mu) noexcept {
+  if (mu < kPoissonSaddleFrom) return -mu + k * log_mu - log_factorial(static_cast<std::int64_t>(k));
+  if (k == 0.0) return -mu;
+  constexpr double kLog2Pi = 1.8378770664093454836;
+  return -0.5 * (kLog2Pi + std::log(k)) - stirling_error(k) - deviance_term(k, mu);
+}
+
+// PTRS: W. Hormann, "The transformed rejection method for generating Poisson random variables",
+// Insurance: Mathematics and Economics 12 (1993); as in NumPy. For 10 <= mu < 2^50.
+double poisson_ptrs(Stream& s, double mu) noexcept {
   const double slam = std::sqrt(mu);
   const double loglam = std::log(mu);
   const double b = 0.931 + 2.53 * slam;
@@ -52,13 +87,27 @@ std::int64_t sample_poisson(Stream& s, double mu) noexcept {
     const double u = uniform_closed0(s) - 0.5;
     const double v = uniform_closed0(s);
     const double us = 0.5 - std::fabs(u);
-    const auto k = static_cast<std::int64_t>(std::floor((2.0 * a / us + b) * u + mu + 0.43));
+    const double k = std::floor((2.0 * a / us + b) * u + mu + 0.43);
     if (us >= 0.07 && v <= vr) return k;
-    if (k < 0 || (us < 0.013 && v > us)) continue;
-    if (std::log(v) + std::log(invalpha) - std::log(a / (us * us) + b) <=
-        -mu + static_cast<double>(k) * loglam - log_factorial(k))
-      return k;
+    if (k < 0.0 || (us < 0.013 && v > us)) continue;
+    if (std::log(v) + std::log(invalpha) - std::log(a / (us * us) + b) <= log_poisson_pmf(k, mu, loglam)) return k;
   }
+}
+
+}  // namespace
+
+std::int64_t sample_poisson(Stream& s, double mu) noexcept {
+  if (!(mu > 0.0)) return 0;
+  if (mu < 10.0) return poisson_inversion(uniform_closed0(s), mu, std::exp(-mu));
+  return static_cast<std::int64_t>(poisson_ptrs(s, mu));
+}
+
+double sample_poisson_count(Stream& s, double mu) noexcept {
+  if (!(mu > 0.0)) return 0.0;
+  if (mu < 10.0) return static_cast<double>(poisson_inversion(uniform_closed0(s), mu, std::exp(-mu)));
+  if (mu < kPoissonNormalFrom) return poisson_ptrs(s, mu);
+  // skewness 1/sqrt(mu) < 3e-8: no sample could tell Poisson(mu) from this rounded normal
+  return std::max(0.0, std::nearbyint(mu + std::sqrt(mu) * s.normal()));
 }
 
 double sample_gamma(Stream& s, double shape) noexcept {

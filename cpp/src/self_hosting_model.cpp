@@ -8,38 +8,22 @@
 #include <stdexcept>
 
 #include "aicast/fastmath.hpp"
+#include "aicast/links.hpp"
 
 namespace aicast {
 
 namespace {
 
+using detail::bad_input;
+using detail::checked_link;
+using detail::first_bad;
+using detail::link_target;
+
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kPerMillion = 1e6;
 
-// The series a link points to ("" when an optional link is absent); unknown links are errors.
-std::string link_target(const ModelSpec& spec, const std::string& link, bool required,
-                        const std::vector<std::string>& allowed) {
-  for (const auto& [k, v] : spec.links)
-    if (std::find(allowed.begin(), allowed.end(), k) == allowed.end())
-      throw std::invalid_argument(spec.kind + " '" + spec.name + "': unknown link " + k);
-  const auto it = spec.links.find(link);
-  if (it != spec.links.end() && !it->second.empty()) return it->second;
-  if (required)
-    throw std::invalid_argument(spec.kind + " '" + spec.name + "': missing link " + link +
-                                " (the price series to read, e.g. \"frontier.price\")");
-  return {};
-}
-
-[[noreturn]] void bad_input(const std::string& kind, const std::string& name, const char* what,
-                            const std::string& series, double p, std::uint32_t month, const char* need) {
-  std::ostringstream os;
-  os << kind << " '" << name << "': linked " << what << " " << series << " must be " << need << ", got " << p << " in month "
-     << month;
-  throw std::domain_error(os.str());
-}
-
 enum ShSlot : std::uint32_t { kVolume, kGpus, kGpuPrice, kDepreciation, kGpuHour, kGpuDecline, kPower, kOps, kStaff,
-                              kTps, kUtil, kApiPrice };
+                             kTps, kUtil, kDecode, kPrefill, kInputShare, kCachedShare, kApiPrice };
 
 struct ShState final : ModelState {
   explicit ShState(std::size_t n)
@@ -57,17 +41,6 @@ struct TdState final : ModelState {
   explicit TdState(std::size_t n) : base(n), elasticity(n), month_log_growth(n), log_p0(n) {}
   std::vector<double> base, elasticity, month_log_growth, log_p0;
 };
-
-// Index of the first value that is not finite or below `lo` (n if all are fine); a branch-free
-// scan, so the kernels below stay vectorized.
-std::size_t first_bad(const double* __restrict p, std::size_t n, double lo) noexcept {
-  bool ok = true;
-  for (std::size_t i = 0; i < n; ++i) ok &= (p[i] >= lo) & (p[i] <= std::numeric_limits<double>::max());
-  if (ok) return n;
-  for (std::size_t i = 0; i < n; ++i)
-    if (!(p[i] >= lo && p[i] <= std::numeric_limits<double>::max())) return i;
-  return n;
-}
 
 // The equations of self_hosting_model.hpp for one month; out: self-host, api, savings,
 // break-even, capacity, replica cost, staff.
@@ -120,7 +93,8 @@ AICAST_SIMD_CLONES void demand_kernel(std::size_t n, double m, const double* __r
 SelfHosting::SelfHosting(const ModelSpec& spec) : Model(spec.name) {
   detail::check_known_params(spec, {"volume_per_month", "gpus", "gpu_price", "depreciation_months", "gpu_hour_price",
                                     "gpu_price_annual_decline", "power_per_month", "ops_per_month", "staff_per_month",
-                                    "tokens_per_second_per_gpu", "utilization", "api_price"});
+                                    "tokens_per_second_per_gpu", "utilization", "decode_tokens_per_second_per_gpu",
+                                    "prefill_tokens_per_second_per_gpu", "input_share", "cached_share", "api_price"});
   const bool constant_price = spec.params.count("api_price") > 0;
   price_ = link_target(spec, "api_price", !constant_price, {"api_price", "volume"});
   if (constant_price && !price_.empty())
@@ -147,7 +121,37 @@ SelfHosting::SelfHosting(const ModelSpec& spec) : Model(spec.name) {
   detail::require_support(spec, "power_per_month", 0.0, false, kInf, true);
   detail::require_support(spec, "ops_per_month", 0.0, false, kInf, true);
   detail::require_support(spec, "staff_per_month", 0.0, false, kInf, true);
-  detail::require_support(spec, "tokens_per_second_per_gpu", 0.0, true, kInf, true);
+  // throughput: one blended number, or decode and prefill rates with the token mix
+  split_ = spec.params.count("decode_tokens_per_second_per_gpu") > 0;
+  const char* blended_only = "tokens_per_second_per_gpu";
+  for (const char* f : {"prefill_tokens_per_second_per_gpu", "input_share", "cached_share"})
+    if (spec.params.count(f) > 0 && !split_)
+      throw std::invalid_argument("self_hosting '" + spec.name + "': " + f +
+                                  " needs decode_tokens_per_second_per_gpu (give decode and prefill throughput "
+                                  "with the token mix, or one blended tokens_per_second_per_gpu)");
+  if (split_ == (spec.params.count(blended_only) > 0))
+    throw std::invalid_argument("self_hosting '" + spec.name +
+                                "': give tokens_per_second_per_gpu (blended throughput of the workload's tokens) or "
+                                "decode_tokens_per_second_per_gpu with prefill_tokens_per_second_per_gpu and "
+                                "input_share" + (split_ ? ", not both" : ""));
+  if (split_) {
+    for (const char* f : {"prefill_tokens_per_second_per_gpu", "input_share"})
+      if (spec.params.count(f) == 0)
+        throw std::invalid_argument("self_hosting '" + spec.name + "': decode_tokens_per_second_per_gpu needs " + f);
+    detail::require_support(spec, "decode_tokens_per_second_per_gpu", 0.0, true, kInf, true);
+    detail::require_support(spec, "prefill_tokens_per_second_per_gpu", 0.0, true, kInf, true);
+    detail::require_support(spec, "input_share", 0.0, false, 1.0, true);
+    decode_ = detail::param(spec, "decode_tokens_per_second_per_gpu");
+    prefill_ = detail::param(spec, "prefill_tokens_per_second_per_gpu");
+    input_share_ = detail::param(spec, "input_share");
+    if (spec.params.count("cached_share") > 0) {
+      detail::require_support(spec, "cached_share", 0.0, false, 1.0, false);
+      cached_share_ = detail::param(spec, "cached_share");
+    }
+  } else {
+    detail::require_support(spec, blended_only, 0.0, true, kInf, true);
+    tps_ = detail::param(spec, blended_only);
+  }
   detail::require_support(spec, "utilization", 0.0, true, 1.0, false);
   gpus_ = detail::param(spec, "gpus");
   gpu_price_ = detail::param(spec, "gpu_price");
@@ -157,7 +161,6 @@ SelfHosting::SelfHosting(const ModelSpec& spec) : Model(spec.name) {
   power_ = detail::param(spec, "power_per_month");
   ops_ = detail::param(spec, "ops_per_month");
   staff_ = detail::param(spec, "staff_per_month");
-  tps_ = detail::param(spec, "tokens_per_second_per_gpu");
   utilization_ = detail::param(spec, "utilization");
   const auto zero = [](const Prior& p) { return p.is_point() && p.params()[0] == 0.0; };
   if (zero(gpu_price_) && zero(gpu_hour_price_))
@@ -183,7 +186,18 @@ void SelfHosting::start(ModelState& state, const BlockContext& ctx, std::span<co
   ctx.draw(power_, kPower, s.fixed);
   ctx.draw(ops_, kOps, s.tmp);
   ctx.draw(staff_, kStaff, s.staff);
-  ctx.draw(tps_, kTps, tps);
+  if (split_) {
+    // seconds of GPU time per token of the mix: a (1 - c) / prefill + (1 - a) / decode
+    std::vector<double> prefill(n), share(n), cached(n);
+    ctx.draw(decode_, kDecode, tps);
+    ctx.draw(prefill_, kPrefill, prefill);
+    ctx.draw(input_share_, kInputShare, share);
+    ctx.draw(cached_share_, kCachedShare, cached);
+    for (std::size_t i = 0; i < n; ++i)
+      tps[i] = 1.0 / (share[i] * (1.0 - cached[i]) / prefill[i] + (1.0 - share[i]) / tps[i]);
+  } else {
+    ctx.draw(tps_, kTps, tps);
+  }
   ctx.draw(utilization_, kUtil, util);
   for (std::size_t i = 0; i < n; ++i) {
     s.capacity[i] = gpus[i] * tps[i] * util[i] * kSecondsPerMonth;
@@ -203,18 +217,13 @@ void SelfHosting::write(ModelState& state, std::uint32_t month, std::span<const 
                         std::span<const std::span<double>> out) const {
   auto& s = static_cast<ShState&>(state);
   const bool linked = !price_.empty();
-  const std::span<const double> price = linked ? in[0] : std::span<const double>(s.api_price);
-  const std::size_t n = price.size();
-  if (linked)
-    if (const std::size_t bad = first_bad(price.data(), n, 0.0); bad < n)
-      bad_input(kind(), name(), "price", price_, price[bad], month, "finite and non-negative");
-  const double* volume = s.volume.data();
-  if (!volume_link_.empty()) {
-    volume = in[linked ? 1 : 0].data();
-    if (const std::size_t bad = first_bad(volume, n, 0.0); bad < n)
-      bad_input(kind(), name(), "volume", volume_link_, volume[bad], month, "finite and non-negative");
-  }
-  self_hosting_kernel(n, static_cast<double>(month), price.data(), volume, s.capacity.data(),
+  const std::size_t n = s.api_price.size();
+  const double* price = linked ? checked_link(in[0], 0.0, *this, "price", price_, month, "finite and non-negative")
+                               : s.api_price.data();
+  const double* volume = volume_link_.empty() ? s.volume.data()
+                                              : checked_link(in[linked ? 1 : 0], 0.0, *this, "volume", volume_link_,
+                                                             month, "finite and non-negative");
+  self_hosting_kernel(n, static_cast<double>(month), price, volume, s.capacity.data(),
                       s.gpu_cost.data(), s.fixed.data(), s.staff.data(), s.month_log_decline.data(), out[0].data(),
                       out[1].data(), out[2].data(), out[3].data(), out[4].data(), out[5].data(), out[6].data());
 }

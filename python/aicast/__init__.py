@@ -18,7 +18,16 @@ from __future__ import annotations
 from . import _engine, data, fit, scores
 from .backtest import Backtest, backtest
 from .events import DEFAULT_QUANTILES
-from .models import IncidentGrowth, LeaderboardGap, Model, PriceDecline, SelfHosting, TierListPrice, TokenDemand
+from .models import (
+    IncidentGrowth,
+    LeaderboardGap,
+    Model,
+    PriceDecline,
+    SelfHosting,
+    TierListPrice,
+    TokenDemand,
+    Workload,
+)
 from .priors import (
     Prior,
     beta,
@@ -69,6 +78,7 @@ __all__ = [
     "ScenarioFileError",
     "SelfHosting",
     "TokenDemand",
+    "Workload",
     "__version__",
     "backtest",
     "beta",

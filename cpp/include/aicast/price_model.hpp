@@ -9,7 +9,14 @@
 // Monthly steps (dt = 1/12) are exact in distribution:
 //   E(m+1) = E(m) exp(-ln(annual_decline)/12 + volatility sqrt(1/12) Z + (K jumps)), K ~ Poisson(jump_rate/12)
 // (annual_decline^(-1/12) and the floor factor in double precision, the noise factor exp(vol Z)
-// in single precision: a relative error below 2e-7 a month, random in sign)
+// in single precision: a relative error below 6e-7 a month, random in sign). A path whose month
+// noise exponent |vol Z| could reach 8 (volatility above 4.1 a year), or whose E leaves
+// [2^-900, 2^900], continues in log space in
+// double precision: correct for any volatility, E is 0 or +inf only where its true value is out
+// of double range, and it comes back when the path does (|ln E| saturates at 1e300). K is drawn
+// by inversion below 600 jumps a month and by PTRS (any rate) from 600 on; the sum of K jump
+// sizes is drawn in closed form for point and normal jump_log_size, else one size at a time (a
+// month with more than 2^24 such jumps is an error).
 // Every prior except jump_log_size is drawn once per path; jump_log_size is drawn once per jump.
 // Noise: one Philox block per path serves two consecutive months: a Box-Muller normal pair
 // (month 1, 3, 5, ... and the month after) and one jump uniform for each of the two months.
@@ -27,7 +34,7 @@ class PriceDecline final : public Model {
   explicit PriceDecline(const ModelSpec& spec);
   std::string kind() const override { return "price_decline"; }
   std::vector<std::string> outputs() const override { return {"price"}; }
-  std::size_t state_doubles() const override { return 14; }
+  std::size_t state_doubles() const override { return 15; }
   std::unique_ptr<ModelState> new_state(std::size_t n) const override;
   void start(ModelState& state, const BlockContext& ctx, std::span<const std::span<const double>> in,
              std::span<const std::span<double>> out) const override;
@@ -37,6 +44,7 @@ class PriceDecline final : public Model {
  private:
   Prior start_price_, annual_decline_, volatility_, jump_rate_, jump_log_size_, floor_, floor_annual_decline_;
   bool jumps_;
+  double jump_sum(double count, Stream& js, std::uint64_t path, std::uint32_t month) const;
 };
 
 }  // namespace aicast

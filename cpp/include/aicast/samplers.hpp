@@ -8,8 +8,15 @@
 
 namespace aicast {
 
-// Poisson(mu): sequential inversion for mu < 10, Hormann's PTRS rejection otherwise.
+// Poisson(mu): sequential inversion for mu < 10, Hormann's PTRS rejection otherwise (its
+// acceptance test in saddle-point form from mu = 2^20 on, where the direct log-pmf cancels).
+// For mu below 2^62 (the count must fit the integer).
 std::int64_t sample_poisson(Stream& s, double mu) noexcept;
+
+// Poisson(mu) as a double, for any finite mu >= 0: the same draws as sample_poisson below 2^50;
+// from 2^50 on (k no longer exact in double) round(mu + sqrt(mu) Z), whose difference from the
+// Poisson law (skewness 1/sqrt(mu) < 3e-8) no sample can show.
+double sample_poisson_count(Stream& s, double mu) noexcept;
 
 // Poisson(mu) given a uniform u in [0, 1) by inversion, with exp(-mu) precomputed; the fast path
 // for small per-month rates (almost always returns 0 after one compare).

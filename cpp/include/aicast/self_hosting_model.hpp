@@ -5,8 +5,14 @@
 //   t = month / 12 years since the start month; V = volume_per_month (tokens per month), or
 //   the series of link "volume" (e.g. a TokenDemand's "demand.tokens") read month by month.
 //   A replica is one server of `gpus` GPUs. Its capacity and monthly cost:
-//     capacity  = gpus * tokens_per_second_per_gpu * utilization * 2,628,000     (tokens per month;
+//     capacity  = gpus * tps * utilization * 2,628,000     (tokens of the workload's mix per month;
 //                 2,628,000 s = 730 h = 365 * 24 / 12 h, a mean month)
+//   tps, tokens of the mix per second per GPU, is either tokens_per_second_per_gpu (one number:
+//   the measured throughput of this workload's mix, input and output tokens together), or from
+//   the decode rate (output tokens), the prefill rate (input tokens processed) and the mix:
+//     tps = 1 / (a (1 - c) / prefill_tokens_per_second_per_gpu + (1 - a) / decode_tokens_per_second_per_gpu)
+//   with a = input_share of the tokens and c = cached_share of the input tokens (served from a
+//   prefix cache without prefill; default 0): each token takes its share of GPU time.
 //     replica_cost(t) = gpus * (gpu_price / depreciation_months + gpu_hour_price * 730)
 //                       * gpu_price_annual_decline^(-t) + power_per_month + ops_per_month   (USD per month)
 //   gpu_price is what one GPU costs to buy (straight-line depreciation), gpu_hour_price what it
@@ -68,8 +74,9 @@ class SelfHosting final : public Model {
   void write(ModelState& state, std::uint32_t month, std::span<const std::span<const double>> in,
              std::span<const std::span<double>> out) const;
   std::string price_, volume_link_;
-  Prior api_price_, volume_, gpus_, gpu_price_, depreciation_months_, gpu_hour_price_, gpu_decline_, power_, ops_, staff_, tps_,
-      utilization_;
+  Prior api_price_, volume_, gpus_, gpu_price_, depreciation_months_, gpu_hour_price_, gpu_decline_, power_, ops_, staff_,
+      tps_, utilization_, decode_, prefill_, input_share_, cached_share_;  // cached_share_: the point 0 unless given
+  bool split_ = false;  // throughput from decode and prefill rates and the token mix
 };
 
 class TokenDemand final : public Model {

@@ -34,6 +34,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import io
+import math
 from importlib import resources
 from typing import Any
 
@@ -48,6 +49,7 @@ __all__ = [
     "aiid_monthly",
     "aiid_yearly",
     "api_price",
+    "api_price_row",
     "api_prices",
     "arena_best_monthly",
     "arena_best_snapshots",
@@ -220,7 +222,8 @@ def api_prices(snapshot: str = "2026-07") -> pd.DataFrame:
     return load(f"api_prices_{snapshot}")
 
 
-_PRICE_SIDES = {"blended": "blended_per_mtok", "input": "input_per_mtok", "output": "output_per_mtok"}
+_PRICE_SIDES = {"blended": "blended_per_mtok", "input": "input_per_mtok", "output": "output_per_mtok",
+                "cached_input": "cached_input_per_mtok", "cache_write": "cache_write_per_mtok"}
 
 
 def api_price(model: str, provider: str | None = None, *, side: str = "blended", snapshot: str = "2026-07") -> float:
@@ -232,8 +235,9 @@ def api_price(model: str, provider: str | None = None, *, side: str = "blended",
         Model name as in :func:`api_prices` (exact, or differing only in case).
     provider : str, optional
         Provider, needed when the model is listed by several (e.g. ``"deepinfra"``).
-    side : {"blended", "input", "output"}
-        Blended 3 input : 1 output, or the input or output price.
+    side : {"blended", "input", "output", "cached_input", "cache_write"}
+        Blended 3 input : 1 output, the input or output price, or the prompt-caching prices
+        (an input token read from / written to the cache).
     snapshot : {"2026-07", "2025-02"}
         Which dated copy of the LiteLLM price file to use.
 
@@ -246,7 +250,8 @@ def api_price(model: str, provider: str | None = None, *, side: str = "blended",
     ------
     ValueError
         For an unknown model (with the closest names), a model listed by several providers
-        when `provider` is not given, an unknown provider or side, or an unknown snapshot.
+        when `provider` is not given, an unknown provider or side, an unknown snapshot, or a
+        caching price the provider does not list.
 
     Examples
     --------
@@ -256,6 +261,24 @@ def api_price(model: str, provider: str | None = None, *, side: str = "blended",
     """
     if side not in _PRICE_SIDES:
         raise ValueError(f"side must be one of {', '.join(_PRICE_SIDES)}, got {side!r}")
+    value = float(api_price_row(model, provider, snapshot=snapshot)[_PRICE_SIDES[side]])
+    if math.isnan(value):
+        raise ValueError(f"model {model!r} has no {side} price in api_prices snapshot {snapshot}")
+    return value
+
+
+def api_price_row(model: str, provider: str | None = None, *, snapshot: str = "2026-07") -> pd.Series:
+    """The row of :func:`api_prices` for one model: all its prices (input, output, blended,
+    cached input and cache write, USD per million tokens; NaN where not listed).
+
+    Parameters and errors as :func:`api_price`.
+
+    Examples
+    --------
+    >>> from aicast import data
+    >>> data.api_price_row("claude-opus-4-6")[["input_per_mtok", "cached_input_per_mtok"]].astype(float).tolist()
+    [5.0, 0.5]
+    """
     df = api_prices(snapshot)
     rows = df[df["model"] == model]
     if rows.empty:
@@ -277,7 +300,7 @@ def api_price(model: str, provider: str | None = None, *, side: str = "blended",
             f"model {model!r} is listed by several providers in snapshot {snapshot}: "
             f"{', '.join(rows['provider'])}; pick one with provider="
         )
-    return float(rows[_PRICE_SIDES[side]].iloc[0])
+    return rows.iloc[0]
 
 
 def arena_best_snapshots() -> pd.DataFrame:

@@ -70,6 +70,12 @@ _API_PRICES_COLUMNS: list[dict[str, Any]] = [
     {"name": "family", "kind": "str", "required": True,
      "doc": "model family from the same name-based rules (gpt, o-series, claude, gemini, "
             "llama, qwen, deepseek, mistral, ...)"},
+    {"name": "cached_input_per_mtok", "kind": "float", "required": False,
+     "doc": "USD per 1M input tokens read from the provider's prompt cache "
+            "(cache_read_input_token_cost * 1e6); empty where LiteLLM lists none"},
+    {"name": "cache_write_per_mtok", "kind": "float", "required": False,
+     "doc": "USD per 1M input tokens written to the prompt cache "
+            "(cache_creation_input_token_cost * 1e6; Anthropic 1.25x input); empty where LiteLLM lists none"},
 ]
 
 _API_PRICES_DERIVATION = (

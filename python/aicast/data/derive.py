@@ -261,6 +261,21 @@ def derive_prices_epoch(shared: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     return df, info
 
 
+def cache_prices(v: dict[str, Any]) -> dict[str, float]:
+    """Prompt-caching prices of one LiteLLM entry, USD per 1M input tokens (NaN: not listed).
+
+    ``cache_read_input_token_cost`` is what an input token served from the provider's prompt
+    cache costs; ``cache_creation_input_token_cost`` what writing one into the cache costs
+    (Anthropic: 1.25x input for the 5-minute cache; free or unlisted elsewhere).
+    """
+    out = {}
+    for col, key in (("cached_input_per_mtok", "cache_read_input_token_cost"),
+                     ("cache_write_per_mtok", "cache_creation_input_token_cost")):
+        c = v.get(key)
+        out[col] = round(float(c) * 1e6, 6) if c is not None and not pd.isna(c) and float(c) >= 0 else np.nan
+    return out
+
+
 def derive_api_prices(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     """api_prices_*: selected chat-model list prices from a LiteLLM price file."""
     raw = json.loads(path.read_text(encoding="utf-8"))
@@ -300,6 +315,7 @@ def derive_api_prices(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
             "provider": prov,
             "input_per_mtok": round(cin * 1e6, 6),
             "output_per_mtok": round(cout * 1e6, 6),
+            **cache_prices(v),
             "open_weights": ow,
             "family": fam,
             "_canonical": key.startswith(prov + "/"),
@@ -324,7 +340,7 @@ def derive_api_prices(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
             "n_host_base": n_base}
     df = df.sort_values(["provider", "model"], kind="mergesort").reset_index(drop=True)
     df = df[["model", "provider", "input_per_mtok", "output_per_mtok", "blended_per_mtok",
-             "open_weights", "family"]]
+             "open_weights", "family", "cached_input_per_mtok", "cache_write_per_mtok"]]
     return df, info
 
 
@@ -493,7 +509,8 @@ def derive_aiid(shared: Path, domain_slugs: dict[str, str], unclassified: str
 DIGITS = {
     "prices_epoch": {"price_per_mtok": 6, "mmlu": 3, "gpqa": 3, "arena_elo": 2, "humaneval": 3, "math500": 3,
                      "math5": 3},
-    "api_prices": {"input_per_mtok": 6, "output_per_mtok": 6, "blended_per_mtok": 6},
+    "api_prices": {"input_per_mtok": 6, "output_per_mtok": 6, "blended_per_mtok": 6,
+                   "cached_input_per_mtok": 6, "cache_write_per_mtok": 6},
     "arena": {"best_closed": 2, "best_open": 2, "gap": 2, "gap_percent": 4},
     "eci": {"best_closed": 3, "best_open": 3, "gap": 3},
 }

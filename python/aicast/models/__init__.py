@@ -4,6 +4,7 @@
 - :mod:`~aicast.models.leaderboard`: :class:`LeaderboardGap` and :func:`convergence_table`
 - :mod:`~aicast.models.incidents`: :class:`IncidentGrowth`
 - :mod:`~aicast.models.self_hosting`: :class:`SelfHosting`, :class:`TokenDemand` and their helpers
+- :mod:`~aicast.models.workload`: :class:`Workload` (effective price of a token mix with prompt caching)
 
 Defining a subclass of :class:`Model` registers it in :data:`MODEL_CLASSES` under its engine
 kind, which is how scenario files find it.
@@ -16,6 +17,7 @@ from .incidents import IncidentGrowth
 from .leaderboard import LeaderboardGap, convergence_table
 from .price import PriceDecline, TierListPrice
 from .self_hosting import SelfHosting, TokenDemand
+from .workload import Workload
 
 __all__ = [
     "IncidentGrowth",
@@ -26,6 +28,7 @@ __all__ = [
     "TierListPrice",
     "SelfHosting",
     "TokenDemand",
+    "Workload",
     "convergence_table",
     "model_class",
 ]

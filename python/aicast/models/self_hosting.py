@@ -55,7 +55,7 @@ class SelfHosting(Model):
     A *replica* is one server of ``gpus`` GPUs. It serves up to ``capacity`` tokens per month
     and costs ``replica_cost`` USD per month; staff are shared by all replicas::
 
-        capacity       = gpus * tokens_per_second_per_gpu * utilization * 2,628,000 s
+        capacity       = gpus * tps * utilization * 2,628,000 s
         replica_cost   = gpus * (gpu_price / depreciation_months + gpu_hour_price * 730)
                          * gpu_price_annual_decline ** (-t) + power_per_month + ops_per_month
         replicas       = max(1, ceil(volume_per_month / capacity))
@@ -66,6 +66,19 @@ class SelfHosting(Model):
     with ``t`` in years since the start month and ``P`` the linked API price (USD per million
     tokens). GPU costs fall by ``gpu_price_annual_decline`` per year: month ``t`` shows the
     cost of a deployment set up at that month's prices. A month has 730 hours.
+
+    ``tps`` is the throughput of one GPU in tokens *of the workload's mix* (input and output
+    together, counted as the API bills them) per second. Give it as one measured number,
+    ``tokens_per_second_per_gpu``, or let the model build it from the decode rate (output
+    tokens generated per second), the prefill rate (input tokens processed per second, usually
+    10-100x faster) and the mix::
+
+        tps = 1 / (a (1 - c) / prefill_tokens_per_second_per_gpu + (1 - a) / decode_tokens_per_second_per_gpu)
+
+    with ``a = input_share`` and ``c = cached_share`` (input tokens served from a prefix cache,
+    no prefill). A decode rate passed as ``tokens_per_second_per_gpu`` treats every input
+    token as if it were generated, which understates the capacity of input-heavy workloads
+    many times over (at ``a = 0.9`` with prefill 20x decode: 6.9x).
 
     ``break_even_volume`` is the smallest monthly volume (tokens per month) at which
     self-hosting costs no more than the API. With ``H = replica_cost``, ``S =
@@ -94,7 +107,18 @@ class SelfHosting(Model):
         same scenario (or its name, or a full series name) whose ``tokens`` series is read
         month by month, so volume follows demand.
     tokens_per_second_per_gpu
-        Throughput of one GPU at full load, tokens per second (> 0).
+        Throughput of one GPU at full load in tokens of the workload's mix (input and output
+        together) per second (> 0). Leave out when giving the decode and prefill rates.
+    decode_tokens_per_second_per_gpu
+        Output tokens one GPU generates per second at full load (> 0), batched as served.
+    prefill_tokens_per_second_per_gpu
+        Input tokens one GPU processes per second at full load (> 0); needed with the decode
+        rate.
+    input_share
+        Share of the workload's tokens that are input, in [0, 1); needed with the decode rate.
+    cached_share
+        Share of the input tokens served from a prefix cache without prefill, in [0, 1];
+        default 0 (only with the decode rate).
     utilization
         Fraction of the month the GPUs serve at that throughput, in (0, 1].
     gpus
@@ -120,7 +144,9 @@ class SelfHosting(Model):
     ------
     ValueError
         For a parameter outside its support (e.g. utilization outside (0, 1], zero
-        throughput, a negative price, ``depreciation_months <= 0``) or no GPU price at all;
+        throughput, a negative price, ``depreciation_months <= 0``), no GPU price at all, or
+        throughput given both ways or neither (the decode rate needs the prefill rate and
+        ``input_share``);
         a link to a missing price model is reported when the scenario runs.
 
     Examples
@@ -147,8 +173,12 @@ class SelfHosting(Model):
         api_price: str | PriceDecline | Prior | float,
         volume_per_month: Prior | float | str | TokenDemand,
         *,
-        tokens_per_second_per_gpu: Prior | float,
         utilization: Prior | float,
+        tokens_per_second_per_gpu: Prior | float | None = None,
+        decode_tokens_per_second_per_gpu: Prior | float | None = None,
+        prefill_tokens_per_second_per_gpu: Prior | float | None = None,
+        input_share: Prior | float | None = None,
+        cached_share: Prior | float | None = None,
         gpus: Prior | float = 1.0,
         gpu_price: Prior | float = 0.0,
         depreciation_months: Prior | float = 36.0,
@@ -168,6 +198,13 @@ class SelfHosting(Model):
             links["volume"] = _tokens_series(volume_per_month, f"self_hosting '{name}': volume_per_month")
         else:
             params["volume_per_month"] = volume_per_month
+        throughput = {
+            "tokens_per_second_per_gpu": tokens_per_second_per_gpu,
+            "decode_tokens_per_second_per_gpu": decode_tokens_per_second_per_gpu,
+            "prefill_tokens_per_second_per_gpu": prefill_tokens_per_second_per_gpu,
+            "input_share": input_share,
+            "cached_share": cached_share,
+        }
         super().__init__(
             name,
             params | {
@@ -179,9 +216,8 @@ class SelfHosting(Model):
                 "power_per_month": power_per_month,
                 "ops_per_month": ops_per_month,
                 "staff_per_month": staff_per_month,
-                "tokens_per_second_per_gpu": tokens_per_second_per_gpu,
                 "utilization": utilization,
-            },
+            } | {k: v for k, v in throughput.items() if v is not None},
             links=links,
         )
 
