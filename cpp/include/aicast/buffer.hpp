@@ -39,4 +39,7 @@ inline constexpr std::size_t kKeptBytesMax = std::size_t{1} << 30;
 // Unmaps the kept buffer (memory goes back to the system); returns the bytes freed.
 std::size_t release_kept_buffers() noexcept;
 
+// Memory the system can give without swapping (MemAvailable), in bytes.
+double available_memory_bytes();
+
 }  // namespace aicast
