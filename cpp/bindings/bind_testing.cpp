@@ -2,6 +2,7 @@
 #include <optional>
 #include <string>
 
+#include "aicast/buffer.hpp"
 #include "aicast/fastmath.hpp"
 #include "aicast/rng.hpp"
 #include "aicast/samplers.hpp"
@@ -128,6 +129,8 @@ void bind_testing(py::module_& m) {
   }, "shape"_a, "count"_a, "seed"_a = 0);
   // The batched samplers next to the scalar ones on the same streams (first + j, month 0, stream 7):
   // returns (batched, scalar) for per-element parameters a (and b for beta).
+  m.def("kept_buffer_bytes", &kept_buffer_bytes);
+  m.def("set_kept_idle_seconds", &set_kept_idle_seconds, "seconds"_a);
   m.def(
       "batched_and_scalar",
       [](const std::string& kind, const Array& a, double b, std::uint64_t seed, std::uint64_t first) {
