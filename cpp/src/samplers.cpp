@@ -453,14 +453,14 @@ void uniform_pair_block(Key key, std::uint64_t first, std::size_t n, std::uint32
 
 namespace {
 
-// Marsaglia-Tsang's first attempt for Gamma(shape): z a normal, u and ub
-// uniforms in (0, 1]; for shape < 1 the draw is Gamma(shape + 1) ub^(1/shape) (ub unused when
-// kBoost is false). ok[j] = 0 where the scalar sampler must decide.
+// Marsaglia-Tsang's first attempt for Gamma(shape): z a normal, u and ub uniforms in (0, 1]; for
+// shape < 1 the draw is Gamma(shape + 1) ub^(1/shape) (ub unused when kBoost is false). state[j]: 0
+// accepted by the squeeze, 1 the full test decides (gamma_resolve), 2 the scalar sampler decides.
 template <bool kBoost>
 [[gnu::always_inline]] inline void gamma_first_impl(std::size_t n, const double* __restrict shape,
                                                     const double* __restrict z, const double* __restrict u,
                                                     const double* __restrict ub, double* __restrict out,
-                                                    std::uint8_t* __restrict ok) noexcept {
+                                                    std::uint8_t* __restrict state) noexcept {
   for (std::size_t j = 0; j < n; ++j) {
     const double a = shape[j];
     const bool small = a < 1.0;
@@ -472,14 +472,51 @@ template <bool kBoost>
     v = v * v * v;
     const double x2 = x * x;
     const bool squeeze = u[j] < 1.0 - 0.0331 * x2 * x2;
-    const bool full = fastmath::log(u[j]) < 0.5 * x2 + d * (1.0 - v + fastmath::log(positive ? v : 1.0));
-    const bool accept = positive & (squeeze | full);
     double g = d * v;
     if constexpr (kBoost) g = small ? g * fastmath::exp(fastmath::log(ub[j]) / a) : g;
     out[j] = g;
-    ok[j] = accept & (kBoost | !small) & (a > 0.0);
+    const bool valid = (kBoost | !small) & (a > 0.0) & positive;
+    state[j] = !valid ? 2 : (squeeze ? 0 : 1);
   }
 }
+
+// Marsaglia-Tsang's full test for packed lanes that failed the squeeze (x the normal, u the uniform,
+// shape as given): ok[q] = 1 if accepted.
+AICAST_SIMD_CLONES void gamma_full(std::size_t n, const double* __restrict shape, const double* __restrict z,
+                                   const double* __restrict u, std::uint8_t* __restrict ok) noexcept {
+  for (std::size_t q = 0; q < n; ++q) {
+    const double a = shape[q];
+    const double d = (a < 1.0 ? a + 1.0 : a) - 1.0 / 3.0;
+    const double c = 1.0 / std::sqrt(9.0 * d);
+    const double x = z[q];
+    double v = 1.0 + c * x;
+    v = v * v * v;
+    const double x2 = x * x;
+    ok[q] = fastmath::log(u[q]) < 0.5 * x2 + d * (1.0 - v + fastmath::log(v > 0.0 ? v : 1.0));
+  }
+}
+
+// Lanes in state 1 (squeeze failed) get the full test, packed: state 0 if accepted, else 2.
+void gamma_resolve(std::size_t n, const double* shape, const double* z, const double* u,
+                   std::uint8_t* state) noexcept {
+  alignas(64) double ps[kBatch], pz[kBatch], pu[kBatch];
+  alignas(64) std::uint32_t at[kBatch];
+  alignas(64) std::uint8_t ok[kBatch];
+  std::size_t np = 0;
+  for (std::size_t j = 0; j < n; ++j) {  // branch-free packing: the squeeze fails at random
+    at[np] = static_cast<std::uint32_t>(j);
+    np += state[j] == 1;
+  }
+  if (np == 0) return;
+  for (std::size_t q = 0; q < np; ++q) {
+    ps[q] = shape[at[q]];
+    pz[q] = z[at[q]];
+    pu[q] = u[at[q]];
+  }
+  gamma_full(np, ps, pz, pu, ok);
+  for (std::size_t q = 0; q < np; ++q) state[at[q]] = ok[q] ? 0 : 2;
+}
+
 AICAST_SIMD_CLONES void gamma_first(std::size_t n, const double* __restrict shape, const double* __restrict z,
                                     const double* __restrict u, double* __restrict out,
                                     std::uint8_t* __restrict ok) noexcept {
@@ -620,8 +657,9 @@ void gamma_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t mont
     } else {
       gamma_first(len, a, z, u, out + start, ok);
     }
+    gamma_resolve(len, a, z, u, ok);
     for (std::size_t j = 0; j < len; ++j)
-      if (!ok[j]) {
+      if (ok[j] != 0) {
         Stream s(key, first + start + j, month, stream);
         out[start + j] = sample_gamma(s, a[j]);
       }
@@ -653,9 +691,11 @@ void beta_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t month
     double* x = out + start;
     gamma_first(len, sa, z0, ux, x, okx);
     gamma_first(len, sb, z1, uy, y, oky);
+    gamma_resolve(len, sa, z0, ux, okx);
+    gamma_resolve(len, sb, z1, uy, oky);
     for (std::size_t j = 0; j < len; ++j) x[j] = x[j] / (x[j] + y[j]);
     for (std::size_t j = 0; j < len; ++j)
-      if (!(okx[j] & oky[j])) {
+      if ((okx[j] | oky[j]) != 0) {
         Stream s(key, first + start + j, month, stream);
         x[j] = sample_beta(s, a, b);
       }
