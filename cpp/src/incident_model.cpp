@@ -35,22 +35,33 @@ struct IncidentState final : ModelState {
   std::vector<std::vector<double>> cat_rate;  // per category: ln(g_c) / 12, per path
 };
 
-// lambda(t) of incident_model.hpp for every path of the block (0 where base is 0).
-AICAST_SIMD_CLONES void mean_counts(std::size_t n, double m, bool saturating, bool priced,
-                                    const double* __restrict base, const double* __restrict rate,
-                                    const double* __restrict sat, const double* __restrict eps,
-                                    const double* __restrict log_p0, const double* __restrict price,
-                                    double* __restrict lambda) noexcept {
+// lambda(t) of incident_model.hpp for every path of the block (0 where base is 0); branch-free, with
+// the price factor in its own loop, so both vectorize.
+AICAST_SIMD_CLONES void mean_counts(std::size_t n, double m, const double* __restrict base,
+                                    const double* __restrict rate, double* __restrict lambda) noexcept {
+  for (std::size_t i = 0; i < n; ++i) {
+    const double b = base[i];
+    const double l = b * fastmath::exp(rate[i] * m);
+    lambda[i] = b > 0.0 ? l : 0.0;
+  }
+}
+AICAST_SIMD_CLONES void mean_counts_saturating(std::size_t n, double m, const double* __restrict base,
+                                               const double* __restrict rate, const double* __restrict sat,
+                                               double* __restrict lambda) noexcept {
   for (std::size_t i = 0; i < n; ++i) {
     const double b = base[i];
     const double bc = b > 0.0 ? b : 1.0;
-    double l = saturating ? sat[i] / (1.0 + (sat[i] / bc - 1.0) * fastmath::exp(-rate[i] * m))
-                          : bc * fastmath::exp(rate[i] * m);
-    if (priced) {
-      const double p = price[i] > kTinyPrice ? price[i] : kTinyPrice;
-      l *= fastmath::exp(-eps[i] * (fastmath::log(p) - log_p0[i]));
-    }
+    const double k = sat[i];
+    const double l = k / (1.0 + (k / bc - 1.0) * fastmath::exp(-rate[i] * m));
     lambda[i] = b > 0.0 ? l : 0.0;
+  }
+}
+// lambda *= (P / P0)^(-eps)
+AICAST_SIMD_CLONES void price_factor(std::size_t n, const double* __restrict price, const double* __restrict eps,
+                                     const double* __restrict log_p0, double* __restrict lambda) noexcept {
+  for (std::size_t i = 0; i < n; ++i) {
+    const double p = price[i] > kTinyPrice ? price[i] : kTinyPrice;
+    lambda[i] *= fastmath::exp(-eps[i] * (fastmath::log(p) - log_p0[i]));
   }
 }
 
@@ -248,8 +259,11 @@ void IncidentGrowth::emit(ModelState& state, const BlockContext& ctx, std::uint3
   const double m = static_cast<double>(month);
   const bool new_year = month > 0 && (static_cast<int>(month) + first_month_of_year_ - 1) % 12 == 0;
   double* mu = s.mu.data();
-  mean_counts(n, m, saturating_, priced_, s.base.data(), s.rate.data(), s.sat.data(), s.eps.data(), s.log_p0.data(),
-              priced_ ? in[0].data() : s.base.data(), mu);
+  if (saturating_)
+    mean_counts_saturating(n, m, s.base.data(), s.rate.data(), s.sat.data(), mu);
+  else
+    mean_counts(n, m, s.base.data(), s.rate.data(), mu);
+  if (priced_) price_factor(n, in[0].data(), s.eps.data(), s.log_p0.data(), mu);
   for (std::size_t i = 0; i < n; ++i)
     if (!(mu[i] <= kMaxMean))
       throw std::domain_error("incident_growth '" + name() + "': the mean count per month reached " + fmt(mu[i]) +

@@ -528,9 +528,9 @@ AICAST_SIMD_CLONES void gamma_first_boost(std::size_t n, const double* __restric
   gamma_first_impl<true>(n, shape, z, u, ub, out, ok);
 }
 
-// Steps of the vectorized inversion; a count past it (probability below 1e-4 at mu = 10) is finished
-// by the scalar sampler.
-constexpr int kInversionSteps = 24;
+// Steps of the vectorized inversion: 16 when every mean of the batch is below 5, else 24; a count past
+// them (probability below 2e-5 and 1e-4 at the largest means) is finished by the scalar sampler.
+constexpr int kInversionStepsShort = 16, kInversionSteps = 24;
 
 // Step t of poisson_invert for one lane: while u >= cdf (and p > 0), k = t, p *= mu (1 / t), cdf += p.
 [[gnu::always_inline]] inline void invert_step(double t, double mu, double u, double& going, double& p, double& cdf,
@@ -551,7 +551,7 @@ template <int... T>
 // The first attempt for every element: for mu < 10 the inversion of u0 (poisson_invert's steps, in
 // lockstep over the lanes), for mu >= 10 PTRS's candidate k and quick test from u0 and v in [0, 1).
 // state[j]: 0 done, 1 the scalar sampler, 2 PTRS's full test.
-template <bool kInvert>
+template <int kSteps>
 [[gnu::always_inline]] inline void poisson_first_impl(std::size_t n, const double* __restrict mu,
                                                       const double* __restrict u0, const double* __restrict v,
                                                       double* __restrict out, std::uint8_t* __restrict state) noexcept {
@@ -568,7 +568,7 @@ template <bool kInvert>
     double k = std::floor((2.0 * a / us + b) * u + mc + 0.43);
     const bool quick = (us >= 0.07) & (v[j] <= vr);
     std::uint8_t st = small ? 1 : (quick ? 0 : 2);
-    if constexpr (kInvert) {
+    if constexpr (kSteps > 0) {
       const double ms = small ? m : 0.0;
       double p = fastmath::exp(-ms);
       double cdf = p;
@@ -576,8 +576,8 @@ template <bool kInvert>
       double going = 1.0;
       const double uu = u0[j];
       // the steps written out at compile time (a loop of 24 is not unrolled before vectorization)
-      invert_steps(std::make_integer_sequence<int, kInversionSteps>{}, ms, uu, going, p, cdf, ki);
-      invert_step(kInversionSteps + 1, ms, uu, going, p, cdf, ki);  // past the last step: not finished
+      invert_steps(std::make_integer_sequence<int, kSteps>{}, ms, uu, going, p, cdf, ki);
+      invert_step(kSteps + 1, ms, uu, going, p, cdf, ki);  // past the last step: not finished
       k = small ? ki : k;
       st = small ? (going > 0.0 ? 1 : 0) : st;
     }
@@ -588,12 +588,17 @@ template <bool kInvert>
 AICAST_SIMD_CLONES void poisson_first(std::size_t n, const double* __restrict mu, const double* __restrict u0,
                                       const double* __restrict v, double* __restrict out,
                                       std::uint8_t* __restrict state) noexcept {
-  poisson_first_impl<false>(n, mu, u0, v, out, state);
+  poisson_first_impl<0>(n, mu, u0, v, out, state);
+}
+AICAST_SIMD_CLONES void poisson_first_invert_short(std::size_t n, const double* __restrict mu,
+                                                   const double* __restrict u0, const double* __restrict v,
+                                                   double* __restrict out, std::uint8_t* __restrict state) noexcept {
+  poisson_first_impl<kInversionStepsShort>(n, mu, u0, v, out, state);
 }
 AICAST_SIMD_CLONES void poisson_first_invert(std::size_t n, const double* __restrict mu, const double* __restrict u0,
                                              const double* __restrict v, double* __restrict out,
                                              std::uint8_t* __restrict state) noexcept {
-  poisson_first_impl<true>(n, mu, u0, v, out, state);
+  poisson_first_impl<kInversionSteps>(n, mu, u0, v, out, state);
 }
 
 // The full test for the elements that failed the quick one (packed): ok[j] |= 1 if k[j] is accepted.
@@ -713,12 +718,15 @@ void poisson_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t mo
     uniform52_words(len, w[2], w[3], v);
     const double* m = mu + start;
     double* o = out + start;
-    bool invert = false;
-    for (std::size_t j = 0; j < len; ++j) invert |= m[j] < 10.0;
-    if (invert)
-      poisson_first_invert(len, m, u0, v, o, state);
-    else
+    // the largest mean below 10 picks the inversion's steps (none without one)
+    double top_small = -1.0;
+    for (std::size_t j = 0; j < len; ++j) top_small = m[j] < 10.0 && m[j] > top_small ? m[j] : top_small;
+    if (top_small < 0.0)
       poisson_first(len, m, u0, v, o, state);
+    else if (top_small < 5.0)
+      poisson_first_invert_short(len, m, u0, v, o, state);
+    else
+      poisson_first_invert(len, m, u0, v, o, state);
     std::size_t np = 0;
     for (std::size_t j = 0; j < len; ++j) {
       if (state[j] == 1) {
