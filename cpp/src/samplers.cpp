@@ -496,6 +496,27 @@ AICAST_SIMD_CLONES void gamma_full(std::size_t n, const double* __restrict shape
   }
 }
 
+// Marsaglia-Tsang's second attempt for packed lanes of shape >= 1 whose first attempt (with a positive
+// v) was rejected: the spare normal z of the first block and the first uniform u of the second block,
+// as Stream hands them out. ok[q] = 1 if accepted (then out[q] is the draw).
+AICAST_SIMD_CLONES void gamma_second(std::size_t n, const double* __restrict shape, const double* __restrict z,
+                                     const double* __restrict u, double* __restrict out,
+                                     std::uint8_t* __restrict ok) noexcept {
+  for (std::size_t q = 0; q < n; ++q) {
+    const double d = shape[q] - 1.0 / 3.0;
+    const double c = 1.0 / std::sqrt(9.0 * d);
+    const double x = z[q];
+    double v = 1.0 + c * x;
+    const bool positive = v > 0.0;
+    v = v * v * v;
+    const double x2 = x * x;
+    const bool squeeze = u[q] < 1.0 - 0.0331 * x2 * x2;
+    const bool full = fastmath::log(u[q]) < 0.5 * x2 + d * (1.0 - v + fastmath::log(positive ? v : 1.0));
+    out[q] = d * v;
+    ok[q] = positive & (squeeze | full);
+  }
+}
+
 // Lanes in state 1 (squeeze failed) get the full test, packed: state 0 if accepted, else 2.
 void gamma_resolve(std::size_t n, const double* shape, const double* z, const double* u,
                    std::uint8_t* state) noexcept {
@@ -643,7 +664,9 @@ AICAST_SIMD_CLONES void poisson_quick(std::size_t n, const double* __restrict mu
 void gamma_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t month, std::uint32_t stream,
                  const double* shape, std::size_t shape_stride, double* out) noexcept {
   alignas(64) double z[kBatch], spare[kBatch], u[kBatch], ub[kBatch], a[kBatch];
-  alignas(64) std::uint8_t ok[kBatch];
+  alignas(64) double ps[kBatch], pz[kBatch], pu[kBatch], pg[kBatch];
+  alignas(64) std::uint32_t at[kBatch], pc[kBatch];
+  alignas(64) std::uint8_t ok[kBatch], pok[kBatch];
   Words extra;
   for_word_batches(key, nullptr, first, n, month, stream, [&](std::size_t start, std::size_t len, const auto& w) {
     bool boost = false;
@@ -663,6 +686,27 @@ void gamma_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t mont
       gamma_first(len, a, z, u, out + start, ok);
     }
     gamma_resolve(len, a, z, u, ok);
+    // a second attempt, packed, for the rejected lanes of shape >= 1 whose first v was positive
+    std::size_t np = 0;
+    for (std::size_t j = 0; j < len; ++j)
+      if (ok[j] == 2 && a[j] >= 1.0 && 1.0 + z[j] / std::sqrt(9.0 * (a[j] - 1.0 / 3.0)) > 0.0)  // rare
+        at[np++] = static_cast<std::uint32_t>(j);
+    if (np > 0) {
+      for (std::size_t q = 0; q < np; ++q) {
+        pc[q] = static_cast<std::uint32_t>(first + start) + at[q];
+        ps[q] = a[at[q]];
+        pz[q] = spare[at[q]];
+      }
+      auto& e = extra.w;
+      philox_words_at(key, pc, np, month, stream, e[0], e[1], e[2], e[3], 1u);
+      uniform_open0_words(np, e[0], e[1], pu);
+      gamma_second(np, ps, pz, pu, pg, pok);
+      for (std::size_t q = 0; q < np; ++q)
+        if (pok[q]) {
+          out[start + at[q]] = pg[q];
+          ok[at[q]] = 0;
+        }
+    }
     for (std::size_t j = 0; j < len; ++j)
       if (ok[j] != 0) {
         Stream s(key, first + start + j, month, stream);
