@@ -201,6 +201,11 @@ void philox_words_scalar(Key key, const std::uint32_t* c0s, std::uint32_t first,
 }
 
 #ifdef AICAST_X86_KERNELS
+// GCC 12 reports the AVX-512 headers' own _mm512_undefined_epi32() (a self-initialized value the
+// shift intrinsics pass as an ignored source) as uninitialized once these kernels are inlined widely.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
 // hi and lo 32-bit halves of a * m: m64 holds the multiplier in every 64-bit lane, m32 in every
 // 32-bit lane
@@ -313,6 +318,7 @@ __attribute__((target("avx2"))) void philox_words_avx2(Key key, const std::uint3
     philox_words_scalar(key, c0s ? c0s + j : nullptr, first + static_cast<std::uint32_t>(j), n - j, c1, c2, c3, w0 + j,
                         w1 + j, w2 + j, w3 + j);
 }
+#pragma GCC diagnostic pop
 #endif
 
 using PhiloxKernel = void (*)(Key, const std::uint32_t*, std::uint32_t, std::size_t, std::uint32_t, std::uint32_t,
