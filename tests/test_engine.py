@@ -55,6 +55,24 @@ def test_kept_month_buffer_does_not_change_numbers():
     assert ac.release_memory() == 0
 
 
+def test_kept_month_buffer_is_given_back_after_idle_time():
+    import time
+
+    T = _engine.testing
+    before = T.set_kept_idle_seconds(0.3)
+    try:
+        _engine.release_memory()
+        _scenario().run(paths=3_001, progress=False)
+        assert T.kept_buffer_bytes() > 0  # kept for the next run
+        deadline = time.monotonic() + 30  # generous: the machine may be busy
+        while T.kept_buffer_bytes() > 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert T.kept_buffer_bytes() == 0  # given back once idle
+        assert ac.release_memory() == 0
+    finally:
+        T.set_kept_idle_seconds(before)
+
+
 def test_different_seeds_differ():
     a = _scenario(seed=1).run(paths=2_000, progress=False)
     b = _scenario(seed=2).run(paths=2_000, progress=False)

@@ -242,7 +242,6 @@ def _correlated_twice() -> Any:
     return ac.correlate(b, ac.to(1, 5), correlation=0.3)
 
 
-_SAMPLE_XFAIL = pytest.mark.xfail(strict=False, reason="Prior.sample size check: issue 17 (engine sampler)")
 
 #: (id, call, exception type, regex the message must match)
 API_CASES: list[Any] = [
@@ -312,7 +311,7 @@ API_CASES: list[Any] = [
 
 
 @pytest.mark.parametrize(("call", "exc", "match"), [
-    pytest.param(*c[1:], id=c[0], marks=[_SAMPLE_XFAIL] if c[0] == "sample-1e12" else []) for c in API_CASES])
+    pytest.param(*c[1:], id=c[0]) for c in API_CASES])
 def test_bad_api_call(call: Callable[[], Any], exc: type[Exception], match: str):
     with pytest.raises(exc, match=match):
         call()

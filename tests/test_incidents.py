@@ -43,11 +43,20 @@ def test_counts_match_negative_binomial(lam, k):
         - 3 * nb.mean() ** 4
     )
     assert abs(x.var() - nb.var()) < Z * math.sqrt((m4 - nb.var() ** 2) / n)
-    # the whole distribution, value by value
+    # the whole distribution, value by value where the normal approximation of a frequency holds
+    # (an expected count of at least 5; one draw at a value of probability 1e-7 is not an error),
+    # and the whole pmf at once by a chi-square test with the tails pooled
     support = np.arange(int(nb.ppf(0.995)) + 1)
     freq = np.bincount(x.astype(int), minlength=support.size)[: support.size] / n
     p = nb.pmf(support)
-    np.testing.assert_array_less(np.abs(freq - p), Z * np.sqrt(p * (1 - p) / n) + 1e-12)
+    ok = n * p >= 5
+    np.testing.assert_array_less(np.abs(freq - p)[ok], Z * np.sqrt(p * (1 - p) / n)[ok])
+    lo, hi = support[ok][0], support[ok][-1]
+    counts = np.bincount(x.astype(int), minlength=hi + 2)
+    observed = np.concatenate([[counts[:lo].sum()], counts[lo : hi + 1], [counts[hi + 1 :].sum()]])
+    expected = n * np.concatenate([[nb.cdf(lo - 1)], nb.pmf(np.arange(lo, hi + 1)), [nb.sf(hi)]])
+    keep = expected > 0
+    assert stats.chisquare(observed[keep], expected[keep]).pvalue > 1e-4
 
 
 def test_poisson_limit():
@@ -553,3 +562,30 @@ def test_yearly_aiid_table_drops_the_partial_year():
     assert lagged.lag is lagged.lag_estimate is not None and lagged.growth > fit.growth
     with pytest.raises(ValueError, match="needs a 'month' or 'year' column"):
         reporting_lag(pd.DataFrame({"count_2025_02_11": [1], "count_2025_03_28": [1]}))
+
+
+def test_dirichlet_multinomial_split_moments():
+    # Poisson total with a Dirichlet(alpha pi) mix: N_c | p ~ Poisson(lam p_c), so
+    #   E N_c = lam pi_c,  Var N_c = lam pi_c + lam^2 pi_c (1 - pi_c) / (alpha + 1),
+    #   Cov(N_c, N_d) = -lam^2 pi_c pi_d / (alpha + 1)
+    lam, alpha = 60.0, 4.0
+    shares = {"a": (0.5, 1.0), "b": (0.3, 1.0), "c": (0.2, 1.0)}
+    m = ac.IncidentGrowth("inc", lam, 1.0, None, categories=shares, category_concentration=alpha)
+    res = run(m, horizon="2026-02", paths=200_000, seed=23)
+    pi = np.array([s for s, _ in shares.values()])
+    x = np.stack([res.paths(f"inc.{c}.count")[:, 1] for c in shares], axis=1)
+    n = x.shape[0]
+    mean = lam * pi
+    cov = -(lam**2) * np.outer(pi, pi) / (alpha + 1)
+    cov[np.diag_indices(3)] = lam * pi + lam**2 * pi * (1 - pi) / (alpha + 1)
+    se_mean = np.sqrt(np.diag(cov) / n)
+    np.testing.assert_array_less(np.abs(x.mean(axis=0) - mean), Z * se_mean)
+    got = np.cov(x.T)
+    # standard error of a sample covariance, from the sample itself
+    d = x - x.mean(axis=0)
+    se_cov = np.array([[np.std(d[:, i] * d[:, j]) / math.sqrt(n) for j in range(3)] for i in range(3)])
+    np.testing.assert_array_less(np.abs(got - cov), Z * se_cov)
+    # the total stays Poisson(lam): the split does not change it
+    total = res.paths("inc.count")[:, 1]
+    assert abs(total.mean() - lam) < Z * math.sqrt(lam / n)
+    assert abs(total.var() - lam) < Z * math.sqrt(2 * lam**2 / n + lam / n)

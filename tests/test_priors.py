@@ -223,3 +223,92 @@ def test_extreme_tail_quantiles_return_values_not_errors():
 def test_correlation_diagonal_rounding_is_accepted():
     a, b = ac.correlate(ac.normal(0, 1), ac.normal(0, 1), correlation=[[1 + 1e-16, 0.3], [0.3, 1 + 1e-16]])
     np.testing.assert_array_equal(np.diag(a.correlation), [1.0, 1.0])
+
+
+# --- sampling at engine speed: blocks over the thread pool, joint draws ---------------------------
+
+SAMPLED = [
+    ac.normal(1, 2),
+    ac.to(3, 30),
+    ac.uniform(-1, 4),
+    ac.gamma(2.5, 3.0),
+    ac.gamma(0.4),
+    ac.beta(2, 5),
+    ac.beta(0.5, 0.5),
+    ac.pert(1, 2, 6),
+    ac.student_t(4, 1, 2),
+    ac.triangular(0, 1, 3),
+    ac.mixture([ac.to(1, 2), ac.normal(5, 1)], [0.3, 0.7]),
+]
+
+
+@pytest.mark.parametrize("prior", SAMPLED, ids=[p.kind for p in SAMPLED])
+def test_sample_is_the_same_for_any_thread_count(prior):
+    n = 3 * 65_536 + 123  # several blocks of the pool and a ragged end
+    one = prior.sample(n, seed=21, threads=1)
+    np.testing.assert_array_equal(one, prior.sample(n, seed=21, threads=2))
+    np.testing.assert_array_equal(one, prior.sample(n, seed=21, threads=5))
+    np.testing.assert_array_equal(one[:1000], prior.sample(1000, seed=21))  # draw i does not depend on n
+
+
+@pytest.mark.parametrize(
+    ("prior", "ref"),
+    [
+        (ac.gamma(0.4), stats.gamma(0.4)),
+        (ac.gamma(2.5, 3.0), stats.gamma(2.5, scale=3.0)),
+        (ac.beta(0.5, 0.5), stats.beta(0.5, 0.5)),
+        (ac.beta(2, 5), stats.beta(2, 5)),
+        (ac.uniform(-1, 4), stats.uniform(-1, 5)),
+    ],
+    ids=["gamma-small-shape", "gamma", "beta-small", "beta", "uniform"],
+)
+def test_batched_prior_samples_match_scipy(prior, ref):
+    x = prior.sample(400_000, seed=8)
+    assert stats.kstest(x, ref.cdf).pvalue > 1e-3
+    n = x.size
+    assert abs(x.mean() - ref.mean()) < 5 * ref.std() / math.sqrt(n)
+
+
+def test_sample_refuses_sizes_that_do_not_fit_before_any_work():
+    with pytest.raises(ValueError, match=r"n=1000000000000 draws need 7\.28 TiB of memory"):
+        ac.to(3, 30).sample(10**12)
+    with pytest.raises(ValueError, match=r"n=1000000000000 rows of 3 draws need 21\.8 TiB"):
+        ac.sample([ac.normal(0, 1), 1.0, ac.to(1, 2)], 10**12)
+    with pytest.raises(ValueError, match="n must be non-negative, got -1"):
+        ac.sample([ac.normal(0, 1)], -1)
+    with pytest.raises(ValueError, match="at least one prior"):
+        ac.sample([], 10)
+    with pytest.raises(ValueError, match="threads must be positive, got 0"):
+        ac.normal(0, 1).sample(10, threads=0)
+    with pytest.raises(TypeError, match="sequence of priors"):
+        ac.sample(ac.normal(0, 1), 10)  # type: ignore[arg-type]
+    assert ac.sample([ac.normal(0, 1)], 0).shape == (0, 1)
+
+
+def test_joint_sample_columns_and_thread_count():
+    a, b, c = ac.correlate(
+        ac.to(3, 30), ac.normal(0, 1), ac.beta(2, 3), correlation=[[1, 0.6, -0.3], [0.6, 1, 0.2], [-0.3, 0.2, 1]]
+    )
+    free = ac.gamma(2.0)
+    n = 2 * 65_536 + 11
+    x = ac.sample([free, a, 2.5, b, c], n, seed=3, threads=1)
+    assert x.shape == (n, 5) and x.dtype == np.float64
+    np.testing.assert_array_equal(x, ac.sample([free, a, 2.5, b, c], n, seed=3, threads=3))
+    np.testing.assert_array_equal(x[:, 0], free.sample(n, seed=3))  # an uncorrelated column 0 is Prior.sample
+    assert np.all(x[:, 2] == 2.5)
+    # each correlated column has its marginal
+    for col, p in ((1, a), (3, b), (4, c)):
+        assert stats.kstest(x[:, col], p.marginal().cdf).pvalue > 1e-3
+    # the uncorrelated prior is independent of the group
+    assert abs(stats.spearmanr(x[:, 0], x[:, 1]).statistic) < 5 / math.sqrt(n)
+
+
+@pytest.mark.parametrize("rho", [-0.8, 0.3, 0.9])
+def test_joint_sample_has_the_gaussian_copula_spearman_correlation(rho):
+    a, b = ac.correlate(ac.to(2, 20), ac.uniform(0, 1), correlation=rho)
+    n = 200_000
+    x = ac.sample([a, b], n, seed=17)
+    want = 6 / math.pi * math.asin(rho / 2)
+    got = stats.spearmanr(x[:, 0], x[:, 1]).statistic
+    # the standard error of Spearman's rho is at most about 1 / sqrt(n)
+    assert abs(got - want) < 5 / math.sqrt(n)

@@ -204,3 +204,37 @@ def test_poisson_count_beyond_double_resolution_is_the_rate():
     # sd / mean = 1e-150: every draw rounds to mu itself, and nothing overflows
     np.testing.assert_array_equal(T.poisson_count(1e300, 1000, seed=1), 1e300)
     np.testing.assert_array_equal(T.poisson_count(0.0, 10, seed=1), 0.0)
+
+
+# --- batched samplers: the same numbers as the scalar samplers, element by element -------------
+
+
+@pytest.mark.parametrize("first", [0, 1000, 2**32 - 700])
+def test_batched_gamma_poisson_beta_equal_the_scalar_samplers(first):
+    rng = np.random.default_rng(first % 97)
+    n = 5000 + 37  # several batches and a ragged end
+    shapes = np.concatenate([rng.uniform(0.01, 1.0, n // 2), rng.lognormal(0.5, 1.5, n - n // 2)])
+    rng.shuffle(shapes)
+    batched, scalar = T.batched_and_scalar("gamma", shapes, seed=5, first=first)
+    np.testing.assert_array_equal(batched, scalar)
+    mus = np.concatenate([[0.0, 1e-300, 9.999999, 10.0, 1e9], rng.choice([0.3, 4.0, 9.5, 12.0, 80.0, 3e4], n)])
+    batched, scalar = T.batched_and_scalar("poisson", mus, seed=6, first=first)
+    np.testing.assert_array_equal(batched, scalar)
+    for a, b in [(2.0, 3.0), (1.0, 1.0), (0.5, 0.5), (0.7, 4.0)]:
+        batched, scalar = T.batched_and_scalar("beta", np.full(n, a), b, seed=7, first=first)
+        np.testing.assert_array_equal(batched, scalar)
+
+
+def test_batched_poisson_rows_match_scipy():
+    # a mix of means in one call, as the incident model's categories give: each value by its own pmf
+    mus = np.array([0.2, 3.0, 9.9, 10.0, 25.0, 300.0])
+    n = 40_000
+    x, _ = T.batched_and_scalar("poisson", np.repeat(mus, n), seed=8)
+    for j, mu in enumerate(mus):
+        v = x[j * n : (j + 1) * n].astype(int)
+        lo, hi = (stats.poisson.ppf([1e-3, 1 - 1e-3], mu)).astype(int)
+        counts = np.bincount(np.clip(v, lo, hi + 1) - lo, minlength=hi - lo + 2)
+        k = np.arange(lo, hi + 1)
+        p = np.concatenate([stats.poisson.pmf(k, mu), [stats.poisson.sf(hi, mu)]])
+        p[0] += stats.poisson.cdf(lo - 1, mu)
+        assert stats.chisquare(counts, p * n).pvalue > 1e-4, mu

@@ -60,18 +60,31 @@ void bind_priors(py::module_& m) {
       .def("cdf", [](const Prior& p, const py::array_t<double, py::array::c_style | py::array::forcecast>& x) {
         return elementwise(x, [&](double v) { return p.cdf(v); });
       }, "x"_a)
-      .def("sample", [](const Prior& p, std::int64_t n, std::uint64_t seed) {
-        std::vector<double> v;
+      .def("sample", [](const Prior& p, std::int64_t n, std::uint64_t seed, int threads) {
+        check_sample_size(n, 1);  // before the array is allocated
+        py::array_t<double> out(static_cast<py::ssize_t>(n));
+        double* dst = out.mutable_data();
         {
           py::gil_scoped_release release;
-          v = p.sample_n(n, seed);
+          sample_into(p, n, seed, threads, dst);
         }
-        return to_numpy(std::move(v), {static_cast<py::ssize_t>(n)});
-      }, "n"_a, "seed"_a = 0)
+        return out;
+      }, "n"_a, "seed"_a = 0, "threads"_a = 0)
       .def("__repr__", [](const Prior& p) { return "<_engine.Prior " + p.describe() + ">"; });
 
   m.def("correlate", &correlate, "priors"_a, "correlation"_a,
         "Link priors through a Gaussian copula with the given correlation matrix");
+  m.def("sample", [](const std::vector<Prior>& priors, std::int64_t n, std::uint64_t seed, int threads) {
+        check_sample_size(n, priors.size());
+        py::array_t<double> out({static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(priors.size())});
+        double* dst = out.mutable_data();
+        {
+          py::gil_scoped_release release;
+          sample_joint(priors, n, seed, threads, dst);
+        }
+        return out;
+      }, "priors"_a, "n"_a, "seed"_a = 0, "threads"_a = 0,
+        "n joint draws of priors (rows) that may be correlated through copulas");
   m.def("normal_ppf", py::vectorize(&normal_ppf), "q"_a);
   m.def("normal_cdf", py::vectorize(&normal_cdf), "z"_a);
 }

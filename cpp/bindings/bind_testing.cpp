@@ -2,6 +2,7 @@
 #include <optional>
 #include <string>
 
+#include "aicast/buffer.hpp"
 #include "aicast/fastmath.hpp"
 #include "aicast/rng.hpp"
 #include "aicast/samplers.hpp"
@@ -124,6 +125,35 @@ void bind_testing(py::module_& m) {
   m.def("gamma", [](double shape, std::int64_t count, std::uint64_t seed) {
     return draws<double>(count, seed, [shape](Stream& s) { return sample_gamma(s, shape); });
   }, "shape"_a, "count"_a, "seed"_a = 0);
+  // The batched samplers next to the scalar ones on the same streams (first + j, month 0, stream 7):
+  // returns (batched, scalar) for per-element parameters a (and b for beta).
+  m.def("kept_buffer_bytes", &kept_buffer_bytes);
+  m.def("set_kept_idle_seconds", &set_kept_idle_seconds, "seconds"_a);
+  m.def(
+      "batched_and_scalar",
+      [](const std::string& kind, const Array& a, double b, std::uint64_t seed, std::uint64_t first) {
+        const auto n = static_cast<std::size_t>(a.size());
+        std::vector<double> batched(n), scalar(n);
+        const Key key = key_from_seed(seed);
+        const double* pa = a.data();
+        if (kind == "gamma")
+          gamma_block(key, first, n, 0u, 7u, pa, 1, batched.data());
+        else if (kind == "poisson")
+          poisson_block(key, first, n, 0u, 7u, pa, batched.data());
+        else if (kind == "beta")
+          beta_block(key, first, n, 0u, 7u, pa[0], b, batched.data());
+        else
+          throw std::invalid_argument("kind must be gamma, poisson or beta, got " + kind);
+        for (std::size_t j = 0; j < n; ++j) {
+          Stream s(key, first + j, 0u, 7u);
+          scalar[j] = kind == "gamma"     ? sample_gamma(s, pa[j])
+                      : kind == "poisson" ? static_cast<double>(sample_poisson(s, pa[j]))
+                                          : sample_beta(s, pa[0], b);
+        }
+        return py::make_tuple(to_numpy(std::move(batched), {static_cast<py::ssize_t>(n)}),
+                              to_numpy(std::move(scalar), {static_cast<py::ssize_t>(n)}));
+      },
+      "kind"_a, "a"_a, "b"_a = 1.0, "seed"_a = 0, "first"_a = 0);
   m.def(
       "exact_quantiles",
       [](const Array& data, std::vector<double> levels) {

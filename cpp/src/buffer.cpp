@@ -1,11 +1,17 @@
-// buffer.cpp — big anonymous mappings, with the last released one kept for reuse.
+// buffer.cpp — big anonymous mappings, with the last released one kept for reuse until idle.
 #include "aicast/buffer.hpp"
 
+#include <chrono>
+#include <condition_variable>
+#include <fstream>
 #include <mutex>
+#include <string>
+#include <thread>
 #include <new>
 #include <utility>
 
 #include <sys/mman.h>
+#include <unistd.h>
 
 namespace aicast {
 
@@ -15,12 +21,35 @@ constexpr std::size_t kGranule = std::size_t{2} << 20;  // sizes rounded up to 2
 
 struct Kept {
   std::mutex mutex;
+  std::condition_variable wake;
   void* data = nullptr;
   std::size_t mapped = 0;
+  std::chrono::steady_clock::time_point since;  // when it was kept
+  double idle_seconds = kKeptIdleSeconds;
+  bool watching = false;  // a watcher thread is running
 };
+// Never destroyed: the detached watcher may still wait on it while the process exits.
 Kept& kept() {
-  static Kept k;
-  return k;
+  static Kept* k = new Kept;
+  return *k;
+}
+
+// The watcher: gives the kept buffer back once it has waited idle_seconds; exits when none is kept.
+void watch() noexcept {
+  auto& k = kept();
+  std::unique_lock<std::mutex> lock(k.mutex);
+  while (k.data != nullptr) {
+    const auto due = k.since + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                   std::chrono::duration<double>(k.idle_seconds));
+    if (std::chrono::steady_clock::now() >= due) {
+      munmap(k.data, k.mapped);
+      k.data = nullptr;
+      k.mapped = 0;
+      break;
+    }
+    k.wake.wait_until(lock, due);
+  }
+  k.watching = false;
 }
 
 std::size_t round_up(std::size_t bytes) { return (bytes + kGranule - 1) / kGranule * kGranule; }
@@ -51,10 +80,22 @@ Buffer::~Buffer() {
   if (mapped_ <= kKeptBytesMax) {
     auto& k = kept();
     std::lock_guard<std::mutex> lock(k.mutex);
-    if (k.data != nullptr) munmap(k.data, k.mapped);  // keep only the latest
-    k.data = data_;
-    k.mapped = mapped_;
-    return;
+    bool watched = k.watching;
+    if (!watched) {
+      try {
+        std::thread(watch).detach();
+        watched = k.watching = true;
+      } catch (...) {  // no thread for the watcher: do not keep it
+      }
+    }
+    if (watched) {
+      if (k.data != nullptr) munmap(k.data, k.mapped);  // keep only the latest
+      k.data = data_;
+      k.mapped = mapped_;
+      k.since = std::chrono::steady_clock::now();
+      k.wake.notify_all();
+      return;
+    }
   }
   munmap(data_, mapped_);
 }
@@ -74,6 +115,32 @@ Buffer& Buffer::operator=(Buffer&& other) noexcept {
   return *this;
 }
 
+double available_memory_bytes() {
+  std::ifstream f("/proc/meminfo");
+  std::string key;
+  double kb = 0;
+  std::string unit;
+  while (f >> key >> kb >> unit)
+    if (key == "MemAvailable:") return kb * 1024.0;
+  const long pages = sysconf(_SC_AVPHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && page > 0 ? static_cast<double>(pages) * static_cast<double>(page) : 8.0 * (1ull << 30);
+}
+
+std::size_t kept_buffer_bytes() noexcept {
+  auto& k = kept();
+  std::lock_guard<std::mutex> lock(k.mutex);
+  return k.mapped;
+}
+
+double set_kept_idle_seconds(double seconds) noexcept {
+  auto& k = kept();
+  std::lock_guard<std::mutex> lock(k.mutex);
+  const double before = k.idle_seconds;
+  k.idle_seconds = seconds;
+  k.wake.notify_all();
+  return before;
+}
+
 std::size_t release_kept_buffers() noexcept {
   auto& k = kept();
   std::lock_guard<std::mutex> lock(k.mutex);
@@ -81,6 +148,7 @@ std::size_t release_kept_buffers() noexcept {
   if (k.data != nullptr) munmap(k.data, k.mapped);
   k.data = nullptr;
   k.mapped = 0;
+  k.wake.notify_all();  // the watcher can stop
   return freed;
 }
 

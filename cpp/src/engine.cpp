@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "aicast/buffer.hpp"
+#include "aicast/parallel.hpp"
 #include "aicast/fastmath.hpp"
 #include "aicast/stats.hpp"
 
@@ -21,12 +22,14 @@ namespace aicast {
 
 namespace {
 
+using detail::parallel_for;
+using detail::resolve_threads;
+
 constexpr std::int64_t kMaxPaths = std::numeric_limits<std::uint32_t>::max();  // path index is a 32-bit counter word
 // The month slab holds every path of `K` months for every series. The larger K, the less often a
 // block's model state goes through memory; with K = all months a block's state lives only while
 // the block runs. The slab is bounded by kSlabBytesMax and by a quarter of the available memory.
 constexpr double kSlabBytesMax = double(1u << 30);
-constexpr double kProgressSeconds = 0.2;
 
 std::string gib(double bytes) {
   std::ostringstream os;
@@ -36,23 +39,6 @@ std::string gib(double bytes) {
   else
     os << bytes / (1024.0 * 1024) << " MiB";
   return os.str();
-}
-
-double available_memory_bytes() {
-  std::ifstream f("/proc/meminfo");
-  std::string key;
-  double kb = 0;
-  std::string unit;
-  while (f >> key >> kb >> unit)
-    if (key == "MemAvailable:") return kb * 1024.0;
-  const long pages = sysconf(_SC_AVPHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
-  return pages > 0 && page > 0 ? static_cast<double>(pages) * static_cast<double>(page) : 8.0 * (1ull << 30);
-}
-
-int resolve_threads(int threads) {
-  if (threads > 0) return threads;
-  const unsigned hc = std::thread::hardware_concurrency();
-  return hc > 0 ? static_cast<int>(hc) : 1;
 }
 
 int slab_months(std::int64_t paths, int months, std::size_t series, double available) {
@@ -110,64 +96,6 @@ inline void atomic_max(std::int64_t& target, std::int64_t v) noexcept {
   std::int64_t cur = a.load(std::memory_order_relaxed);
   while (v > cur && !a.compare_exchange_weak(cur, v, std::memory_order_relaxed)) {
   }
-}
-
-// Runs fn(task, worker) for tasks [0, count) on `threads` threads (the caller is worker 0); the caller
-// also calls poll() about every kProgressSeconds and stops handing out tasks when it says stop.
-template <class Fn, class Poll>
-void parallel_for(std::size_t count, int threads, Fn&& fn, Poll&& poll) {
-  std::atomic<std::size_t> next{0};
-  std::atomic<bool> stop{false};
-  std::exception_ptr error;
-  std::mutex error_mutex;
-  auto worker = [&](int id) {
-    const bool caller = id == 0;
-    auto last = std::chrono::steady_clock::now();
-    for (;;) {
-      if (stop.load(std::memory_order_relaxed)) return;
-      const std::size_t t = next.fetch_add(1);
-      if (t >= count) return;
-      try {
-        fn(t, id);
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(error_mutex);
-        if (!error) error = std::current_exception();
-        stop = true;
-        return;
-      }
-      if (caller) {
-        const auto now = std::chrono::steady_clock::now();
-        if (std::chrono::duration<double>(now - last).count() >= kProgressSeconds) {
-          last = now;
-          bool go = false;
-          try {
-            go = poll(std::min(next.load(), count));
-          } catch (...) {
-            std::lock_guard<std::mutex> lock(error_mutex);
-            if (!error) error = std::current_exception();
-          }
-          if (!go) {
-            stop = true;
-            return;
-          }
-        }
-      }
-    }
-  };
-  std::vector<std::thread> pool;
-  const int extra = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(std::max(threads, 1)), count)) - 1;
-  pool.reserve(static_cast<std::size_t>(std::max(extra, 0)));
-  try {
-    for (int i = 0; i < extra; ++i) pool.emplace_back(worker, i + 1);
-  } catch (...) {
-    stop = true;
-    for (auto& t : pool) t.join();
-    throw;
-  }
-  worker(0);
-  for (auto& t : pool) t.join();
-  if (error) std::rethrow_exception(error);
-  if (stop) throw Cancelled();
 }
 
 }  // namespace

@@ -22,52 +22,87 @@ constexpr std::uint32_t kCategoryStream0 = 16;  // noise streams 16, 17, 18, ...
 constexpr std::size_t kMaxCategories = 1000;     // keeps the category streams below the 0x8000 stream bit
 
 enum Slot : std::uint32_t { kBase, kGrowth, kDispersion, kSaturation, kElasticity, kConcentration, kCategory0 };
+// noise streams: 0 the count without categories, 2 the negative binomial's gamma; per category c
+// 16 + 2c its Dirichlet gamma and 17 + 2c its count
+enum Noise : std::uint32_t { kCountStream = 0, kMixStream = 2 };
 
 struct IncidentState final : ModelState {
   IncidentState(std::size_t n, std::size_t c)
-      : base(n), rate(n), k(n), gd(n), gc(n), sat(n), eps(n), log_p0(n), cum(n), ytd(n), alpha(n), z(n), ug(n), u0(n),
-        u1(n), cat_rate(c, std::vector<double>(n)), cat_ytd(c, std::vector<double>(n)), cat_z(c), cat_u(c) {}
-  std::vector<double> base, rate, k, gd, gc, sat, eps, log_p0, cum, ytd, alpha;
-  std::vector<double> z, ug, u0, u1;          // this month's first-attempt random numbers
+      : base(n), rate(n), k(n), sat(n), eps(n), log_p0(n), cum(n), ytd(n), alpha(n), mu(n), scratch(n), total(n),
+        cat_rate(c, std::vector<double>(n)), cat_ytd(c, std::vector<double>(n)) {}
+  std::vector<double> base, rate, k, sat, eps, log_p0, cum, ytd, alpha;
+  std::vector<double> mu, scratch, total;     // this month's Poisson mean, and scratch
   std::vector<std::vector<double>> cat_rate;  // per category: ln(g_c) / 12, per path
   std::vector<std::vector<double>> cat_ytd;   // per category: count so far in the calendar year, per path
-  std::vector<std::vector<double>> cat_z, cat_u;  // per category: first-attempt normal and uniform (Dirichlet)
 };
 
-// Gamma(shape k >= 1) by Marsaglia-Tsang with d = k - 1/3, c = 1/sqrt(9d): the first attempt uses the
-// block's normal z and uniform u; a rejected attempt restarts the exact sampler on its own stream
-// (rejection sampling is memoryless, so the result is still exactly gamma).
-inline double gamma_first(double d, double c, double z, double u, Stream&& fallback, double shape) noexcept {
-  const double v = 1.0 + c * z;
-  if (v > 0.0) {
-    const double v3 = v * v * v;
-    const double z2 = z * z;
-    if (u < 1.0 - 0.0331 * z2 * z2) return d * v3;
-    if (std::log(u) < 0.5 * z2 + d * (1.0 - v3 + std::log(v3))) return d * v3;
+// lambda(t) of incident_model.hpp for every path of the block (0 where base is 0); branch-free, with
+// the price factor in its own loop, so both vectorize.
+AICAST_SIMD_CLONES void mean_counts(std::size_t n, double m, const double* __restrict base,
+                                    const double* __restrict rate, double* __restrict lambda) noexcept {
+  for (std::size_t i = 0; i < n; ++i) {
+    const double b = base[i];
+    const double l = b * fastmath::exp(rate[i] * m);
+    lambda[i] = b > 0.0 ? l : 0.0;
   }
-  return sample_gamma(fallback, shape);
+}
+AICAST_SIMD_CLONES void mean_counts_saturating(std::size_t n, double m, const double* __restrict base,
+                                               const double* __restrict rate, const double* __restrict sat,
+                                               double* __restrict lambda) noexcept {
+  for (std::size_t i = 0; i < n; ++i) {
+    const double b = base[i];
+    const double bc = b > 0.0 ? b : 1.0;
+    const double k = sat[i];
+    const double l = k / (1.0 + (k / bc - 1.0) * fastmath::exp(-rate[i] * m));
+    lambda[i] = b > 0.0 ? l : 0.0;
+  }
+}
+// lambda *= (P / P0)^(-eps)
+AICAST_SIMD_CLONES void price_factor(std::size_t n, const double* __restrict price, const double* __restrict eps,
+                                     const double* __restrict log_p0, double* __restrict lambda) noexcept {
+  for (std::size_t i = 0; i < n; ++i) {
+    const double p = price[i] > kTinyPrice ? price[i] : kTinyPrice;
+    lambda[i] *= fastmath::exp(-eps[i] * (fastmath::log(p) - log_p0[i]));
+  }
 }
 
-// Poisson(mu): inversion below 10, else one PTRS attempt (as sample_poisson) from u, v, then the exact
-// sampler on its own stream.
-inline std::int64_t poisson_first(double mu, double u0, double v, Stream&& fallback) noexcept {
-  if (!(mu > 0.0)) return 0;
-  if (mu < 10.0) return poisson_inversion(u0, mu, fastmath::exp(-mu));
-  const double slam = std::sqrt(mu);
-  const double b = 0.931 + 2.53 * slam;
-  const double a = -0.059 + 0.02483 * b;
-  const double vr = 0.9277 - 3.6224 / (b - 2.0);
-  const double u = u0 - 0.5;
-  const double us = 0.5 - std::fabs(u);
-  const auto k = static_cast<std::int64_t>(std::floor((2.0 * a / us + b) * u + mu + 0.43));
-  if (us >= 0.07 && v <= vr) return k;
-  if (!(k < 0 || (us < 0.013 && v > us))) {
-    const double invalpha = 1.1239 + 1.1328 / (b - 3.4);
-    if (std::log(v) + std::log(invalpha) - std::log(a / (us * us) + b) <=
-        -mu + static_cast<double>(k) * std::log(mu) - log_factorial(k))
-      return k;
+// Small vectorized steps of the category split (each a loop over the paths of one category column).
+// x = ls + r m; top = max(top, x)
+AICAST_SIMD_CLONES void log_mix(std::size_t n, double ls, double m, const double* __restrict r, double* __restrict x,
+                                double* __restrict top) noexcept {
+  for (std::size_t i = 0; i < n; ++i) {
+    x[i] = ls + r[i] * m;
+    top[i] = top[i] > x[i] ? top[i] : x[i];
   }
-  return sample_poisson(fallback, mu);
+}
+// x = exp(x - top); sum += x
+AICAST_SIMD_CLONES void exp_mix(std::size_t n, const double* __restrict top, double* __restrict x,
+                                double* __restrict sum) noexcept {
+  for (std::size_t i = 0; i < n; ++i) {
+    x[i] = fastmath::exp(x[i] - top[i]);
+    sum[i] += x[i];
+  }
+}
+// y = a x
+AICAST_SIMD_CLONES void times(std::size_t n, const double* __restrict a, const double* __restrict x,
+                              double* __restrict y) noexcept {
+  for (std::size_t i = 0; i < n; ++i) y[i] = a[i] * x[i];
+}
+// x = x / d
+AICAST_SIMD_CLONES void divide(std::size_t n, const double* __restrict d, double* __restrict x) noexcept {
+  for (std::size_t i = 0; i < n; ++i) x[i] = x[i] / d[i];
+}
+// a Dirichlet gamma: x = shape > 0 ? x : 0; total += x
+AICAST_SIMD_CLONES void keep_gamma(std::size_t n, const double* __restrict shape, double* __restrict x,
+                                   double* __restrict total) noexcept {
+  for (std::size_t i = 0; i < n; ++i) {
+    x[i] = shape[i] > 0.0 ? x[i] : 0.0;
+    total[i] += x[i];
+  }
+}
+// total += x
+AICAST_SIMD_CLONES void accumulate(std::size_t n, const double* __restrict x, double* __restrict total) noexcept {
+  for (std::size_t i = 0; i < n; ++i) total[i] += x[i];
 }
 
 std::string label(const ModelSpec& spec) { return "incident_growth '" + spec.name + "'"; }
@@ -196,13 +231,7 @@ void IncidentGrowth::start(ModelState& state, const BlockContext& ctx, std::span
   const std::size_t n = ctx.n;
   ctx.draw(base_, kBase, s.base);
   ctx.draw(growth_, kGrowth, s.rate);
-  if (negbin_) {
-    ctx.draw(dispersion_, kDispersion, s.k);
-    for (std::size_t i = 0; i < n; ++i) {
-      s.gd[i] = s.k[i] - 1.0 / 3.0;
-      s.gc[i] = 1.0 / std::sqrt(9.0 * s.gd[i]);
-    }
-  }
+  if (negbin_) ctx.draw(dispersion_, kDispersion, s.k);
   if (saturating_) ctx.draw(saturation_, kSaturation, s.sat);
   ctx.draw(elasticity_, kElasticity, s.eps);
   if (concentrated_) ctx.draw(concentration_, kConcentration, s.alpha);
@@ -232,104 +261,81 @@ void IncidentGrowth::emit(ModelState& state, const BlockContext& ctx, std::uint3
   const std::size_t nc = categories_.size();
   const double m = static_cast<double>(month);
   const bool new_year = month > 0 && (static_cast<int>(month) + first_month_of_year_ - 1) % 12 == 0;
-  std::vector<double> pi(nc), p(nc);
-  if (negbin_) normal_block(ctx.key, ctx.first_path, n, month, ctx.noise_stream(2), s.z.data(), nullptr, s.ug.data());
-  if (concentrated_)
-    for (std::size_t c = 0; c < nc; ++c) {
-      s.cat_z[c].resize(n);
-      s.cat_u[c].resize(n);
-      normal_block(ctx.key, ctx.first_path, n, month, ctx.noise_stream(kCategoryStream0 + 2 * static_cast<std::uint32_t>(c)),
-                   s.cat_z[c].data(), nullptr, s.cat_u[c].data());
-    }
-  uniform_pair_block(ctx.key, ctx.first_path, n, month, ctx.noise_stream(3), s.u0.data(), s.u1.data());
-  for (std::size_t i = 0; i < n; ++i) {
-    double lambda = 0.0;
-    const double b = s.base[i];
-    if (b > 0.0) {
-      if (!saturating_) {
-        lambda = b * fastmath::exp(s.rate[i] * m);
-      } else {
-        const double K = s.sat[i];
-        lambda = K / (1.0 + (K / b - 1.0) * fastmath::exp(-s.rate[i] * m));
-      }
-      if (priced_) lambda *= fastmath::exp(-s.eps[i] * (fastmath::log(std::max(in[0][i], kTinyPrice)) - s.log_p0[i]));
-    }
-    if (!(lambda <= kMaxMean))
-      throw std::domain_error("incident_growth '" + name() + "': the mean count per month reached " + fmt(lambda) +
+  double* mu = s.mu.data();
+  if (saturating_)
+    mean_counts_saturating(n, m, s.base.data(), s.rate.data(), s.sat.data(), mu);
+  else
+    mean_counts(n, m, s.base.data(), s.rate.data(), mu);
+  if (priced_) price_factor(n, in[0].data(), s.eps.data(), s.log_p0.data(), mu);
+  for (std::size_t i = 0; i < n; ++i)
+    if (!(mu[i] <= kMaxMean))
+      throw std::domain_error("incident_growth '" + name() + "': the mean count per month reached " + fmt(mu[i]) +
                               " on path " + std::to_string(ctx.first_path + i) + " at month " + std::to_string(month) +
                               "; use a lower annual_growth or price_elasticity, a shorter horizon, or a saturation");
-    const std::uint64_t path = ctx.first_path + i;
-    double mu = lambda;
-    if (negbin_ && lambda > 0.0) {
-      const double g = s.k[i] >= 1.0
-                           ? gamma_first(s.gd[i], s.gc[i], s.z[i], s.ug[i], Stream(ctx.key, path, month, ctx.noise_stream(4)), s.k[i])
-                           : [&] {
-                               Stream gs(ctx.key, path, month, ctx.noise_stream(4));
-                               return sample_gamma(gs, s.k[i]);
-                             }();
-      mu = g * (lambda / s.k[i]);
-    }
-    const auto count = poisson_first(mu, s.u0[i], s.u1[i], Stream(ctx.key, path, month, ctx.noise_stream(0)));
-    const double N = static_cast<double>(count);
-    s.cum[i] += N;
-    s.ytd[i] = new_year ? N : s.ytd[i] + N;
-    out[0][i] = N;
-    out[1][i] = s.ytd[i];
-    out[2][i] = s.cum[i];
-    if (nc == 0) continue;
-    // mean mix pi_c ∝ s_c g_c^t (normalized in log space against the largest term)
-    double top = -kInf;
-    for (std::size_t c = 0; c < nc; ++c) {
-      pi[c] = log_shares_[c] + s.cat_rate[c][i] * m;
-      top = std::max(top, pi[c]);
-    }
-    double total = 0.0;
-    for (std::size_t c = 0; c < nc; ++c) total += (pi[c] = fastmath::exp(pi[c] - top));
-    for (std::size_t c = 0; c < nc; ++c) pi[c] /= total;
-    // per-category year to date, from the category counts written below (out[3 + c])
-    auto close_year = [&] {
-      for (std::size_t c = 0; c < nc; ++c) {
-        s.cat_ytd[c][i] = new_year ? out[3 + c][i] : s.cat_ytd[c][i] + out[3 + c][i];
-        out[3 + nc + c][i] = s.cat_ytd[c][i];
-      }
-    };
-    if (count == 0) {
-      for (std::size_t c = 0; c < nc; ++c) out[3 + c][i] = 0.0;
-      close_year();
-      continue;
-    }
-    Stream cs(ctx.key, ctx.first_path + i, month, ctx.noise_stream(1));
-    const double* probs = pi.data();
+  double* tmp = s.scratch.data();
+  if (negbin_) {
+    // N | G ~ Poisson(G lambda / k), G ~ Gamma(k): negative binomial with mean lambda, dispersion k
+    gamma_block(ctx.key, ctx.first_path, n, month, ctx.noise_stream(kMixStream), s.k.data(), 1, tmp);
+    for (std::size_t i = 0; i < n; ++i) mu[i] = mu[i] > 0.0 ? tmp[i] * (mu[i] / s.k[i]) : 0.0;
+  }
+  double* count = out[0].data();
+  if (nc == 0) {
+    poisson_block(ctx.key, ctx.first_path, n, month, ctx.noise_stream(kCountStream), mu, count);
+  } else {
+    // Given the month's mean mu and mix p the category counts are independent Poisson(mu p_c), the
+    // same joint law as N ~ Poisson(mu) split by Multinomial(N, p), and N is their sum. The shares
+    // pi_c(t) = s_c g_c^t / sum_j s_j g_j^t (normalized in log space against the largest term) are
+    // built in the output columns, which then take the counts.
+    double* top = s.total.data();
+    std::fill_n(top, n, -kInf);
+    for (std::size_t c = 0; c < nc; ++c) log_mix(n, log_shares_[c], m, s.cat_rate[c].data(), out[3 + c].data(), top);
+    std::fill_n(tmp, n, 0.0);
+    for (std::size_t c = 0; c < nc; ++c) exp_mix(n, top, out[3 + c].data(), tmp);
+    for (std::size_t c = 0; c < nc; ++c) divide(n, tmp, out[3 + c].data());  // pi_c
     if (concentrated_) {
-      double g_total = 0.0;
+      // p ~ Dirichlet(alpha pi): p_c = Y_c / sum Y with Y_c ~ Gamma(alpha pi_c) in column c
+      std::fill_n(top, n, 0.0);
       for (std::size_t c = 0; c < nc; ++c) {
-        const double shape = s.alpha[i] * pi[c];
-        Stream fallback(ctx.key, path, month, ctx.noise_stream(kCategoryStream0 + 2 * static_cast<std::uint32_t>(c) + 1));
-        if (shape >= 1.0) {
-          const double d = shape - 1.0 / 3.0;
-          p[c] = gamma_first(d, 1.0 / std::sqrt(9.0 * d), s.cat_z[c][i], s.cat_u[c][i], std::move(fallback), shape);
-        } else {
-          p[c] = sample_gamma(fallback, shape);
+        double* x = out[3 + c].data();
+        times(n, s.alpha.data(), x, tmp);
+        gamma_block(ctx.key, ctx.first_path, n, month,
+                    ctx.noise_stream(kCategoryStream0 + 2 * static_cast<std::uint32_t>(c)), tmp, 1, x);
+        keep_gamma(n, tmp, x, top);
+      }
+      // every gamma underflowed (a tiny concentration): keep the mean mix
+      for (std::size_t i = 0; i < n; ++i)
+        if (!(top[i] > 0.0)) {
+          double t = -kInf, z = 0.0;
+          for (std::size_t c = 0; c < nc; ++c) t = std::max(t, log_shares_[c] + s.cat_rate[c][i] * m);
+          for (std::size_t c = 0; c < nc; ++c)
+            z += (out[3 + c][i] = fastmath::exp(log_shares_[c] + s.cat_rate[c][i] * m - t));
+          top[i] = z;
         }
-        g_total += p[c];
-      }
-      if (g_total > 0.0) {
-        for (std::size_t c = 0; c < nc; ++c) p[c] /= g_total;
-        probs = p.data();
-      }
+      for (std::size_t c = 0; c < nc; ++c) divide(n, top, out[3 + c].data());
     }
-    // multinomial by sequential binomials on the remaining count and probability mass
-    std::int64_t left = count;
-    double mass = 1.0;
-    for (std::size_t c = 0; c + 1 < nc; ++c) {
-      const double q = mass > 0.0 ? std::min(1.0, probs[c] / mass) : 0.0;
-      const std::int64_t x = left > 0 ? sample_binomial(cs, left, q) : 0;
-      out[3 + c][i] = static_cast<double>(x);
-      left -= x;
-      mass -= probs[c];
+    std::fill_n(count, n, 0.0);
+    for (std::size_t c = 0; c < nc; ++c) {
+      double* x = out[3 + c].data();
+      times(n, mu, x, tmp);
+      poisson_block(ctx.key, ctx.first_path, n, month,
+                    ctx.noise_stream(kCategoryStream0 + 2 * static_cast<std::uint32_t>(c) + 1), tmp, x);
+      accumulate(n, x, count);
     }
-    out[3 + nc - 1][i] = static_cast<double>(left);
-    close_year();
+  }
+  double* cum = s.cum.data();
+  double* ytd = s.ytd.data();
+  for (std::size_t i = 0; i < n; ++i) {
+    cum[i] += count[i];
+    ytd[i] = new_year ? count[i] : ytd[i] + count[i];
+    out[1][i] = ytd[i];
+    out[2][i] = cum[i];
+  }
+  // per category: year to date (out[3 + nc + c]) from the category counts (out[3 + c])
+  for (std::size_t c = 0; c < nc; ++c) {
+    const double* x = out[3 + c].data();
+    double* y = s.cat_ytd[c].data();
+    double* o = out[3 + nc + c].data();
+    for (std::size_t i = 0; i < n; ++i) o[i] = y[i] = new_year ? x[i] : y[i] + x[i];
   }
 }
 

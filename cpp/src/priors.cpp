@@ -21,7 +21,9 @@
 #include <boost/math/special_functions/gamma.hpp>
 #include <boost/math/tools/roots.hpp>
 
+#include "aicast/buffer.hpp"
 #include "aicast/fastmath.hpp"
+#include "aicast/parallel.hpp"
 #include "aicast/policy.hpp"
 #include "aicast/samplers.hpp"
 
@@ -506,15 +508,162 @@ double Prior::sample(Stream& s) const {
   return p[0];
 }
 
-std::vector<double> Prior::sample_n(std::int64_t n, std::uint64_t seed) const {
-  if (n < 0) throw std::invalid_argument("sample: n must be non-negative, got " + std::to_string(n));
-  std::vector<double> out(static_cast<std::size_t>(n));
-  const Key key = key_from_seed(seed);
-  for (std::int64_t i = 0; i < n; ++i) {
-    Stream s(key, static_cast<std::uint64_t>(i), 0u, 0u);
-    out[static_cast<std::size_t>(i)] = sample(s);
+namespace {
+
+constexpr std::size_t kSampleBlock = std::size_t{1} << 16;  // draws per task; divides 2^32
+
+// Key words of draw `first`: the low 32 bits go in the path word, the high ones in the month word.
+inline std::uint32_t low_word(std::uint64_t i) { return static_cast<std::uint32_t>(i); }
+inline std::uint32_t high_word(std::uint64_t i) { return static_cast<std::uint32_t>(i >> 32); }
+
+// out[i] = mu + sigma * x[i]
+void affine_to(std::size_t n, double mu, double sigma, double* x) { affine(n, mu, sigma, x); }
+
+}  // namespace
+
+void sample_block(const Prior& prior, Key key, std::uint64_t first, std::size_t n, std::uint32_t stream,
+                  double* out) {
+  const auto& p = prior.params();
+  const std::uint32_t lo = low_word(first), month = high_word(first);
+  switch (prior.kind()) {
+    case Prior::Kind::point:
+      std::fill_n(out, n, p[0]);
+      return;
+    case Prior::Kind::normal:
+    case Prior::Kind::lognormal:
+      // the first normal of each stream is z0 of its first block
+      normal_block(key, lo, n, month, stream, out, nullptr, nullptr);
+      if (prior.kind() == Prior::Kind::normal)
+        affine(n, p[0], p[1], out);
+      else
+        exp_affine(n, p[0], p[1], out);
+      return;
+    case Prior::Kind::uniform: {
+      // p0 + (p1 - p0) (1 - U), U = Stream::uniform() from words 0-1
+      std::vector<double> spare(std::min(n, kSampleBlock));
+      for (std::size_t j = 0; j < n; j += spare.size()) {
+        const std::size_t len = std::min(spare.size(), n - j);
+        uniform_pair_block(key, lo + j, len, month, stream, out + j, spare.data());
+      }
+      affine_to(n, p[0], p[1] - p[0], out);
+      return;
+    }
+    case Prior::Kind::gamma:
+      gamma_block(key, lo, n, month, stream, &p[0], 0, out);
+      for (std::size_t j = 0; j < n; ++j) out[j] = p[1] * out[j];
+      return;
+    case Prior::Kind::beta:
+      beta_block(key, lo, n, month, stream, p[0], p[1], out);
+      return;
+    case Prior::Kind::pert:
+      beta_block(key, lo, n, month, stream, pert_alpha(p), pert_beta(p), out);
+      affine_to(n, p[0], p[2] - p[0], out);
+      return;
+    default:
+      for (std::size_t j = 0; j < n; ++j) {
+        Stream st(key, lo + j, month, stream);
+        out[j] = prior.sample(st);
+      }
   }
-  return out;
+}
+
+void check_sample_size(std::int64_t n, std::size_t columns) {
+  if (n < 0) throw std::invalid_argument("sample: n must be non-negative, got " + std::to_string(n));
+  const double bytes = 8.0 * static_cast<double>(n) * static_cast<double>(std::max<std::size_t>(columns, 1));
+  const double available = available_memory_bytes();
+  if (bytes > 0.9 * available) {
+    auto size = [](double b) {
+      std::ostringstream os;
+      os.precision(3);
+      if (b >= 0x1p40)
+        os << b / 0x1p40 << " TiB";
+      else if (b >= 0x1p30)
+        os << b / 0x1p30 << " GiB";
+      else
+        os << b / 0x1p20 << " MiB";
+      return os.str();
+    };
+    throw std::invalid_argument("sample: n=" + std::to_string(n) + (columns > 1 ? " rows of " + std::to_string(columns) + " draws" : " draws") +
+                                " need " + size(bytes) + " of memory (8 bytes a draw) but only " + size(0.9 * available) +
+                                " is available; use a smaller n");
+  }
+}
+
+void sample_into(const Prior& prior, std::int64_t n, std::uint64_t seed, int threads, double* out) {
+  check_sample_size(n, 1);
+  const Key key = key_from_seed(seed);
+  const Prior marginal = prior.marginal();
+  const auto total = static_cast<std::size_t>(n);
+  const std::size_t blocks = (total + kSampleBlock - 1) / kSampleBlock;
+  detail::parallel_for(blocks, detail::resolve_threads(threads), [&](std::size_t b, int) {
+    const std::size_t first = b * kSampleBlock;
+    sample_block(marginal, key, first, std::min(kSampleBlock, total - first), 0u, out + first);
+  });
+}
+
+void sample_joint(const std::vector<Prior>& priors, std::int64_t n, std::uint64_t seed, int threads, double* out) {
+  const std::size_t k = priors.size();
+  if (k == 0) throw std::invalid_argument("sample: needs at least one prior, got none");
+  check_sample_size(n, k);
+  const Key key = key_from_seed(seed);
+  std::vector<const CopulaGroup*> groups;  // in order of first appearance
+  std::vector<Prior> marginals;
+  for (const auto& p : priors) {
+    if (const CopulaGroup* g = p.copula().get())
+      if (std::find(groups.begin(), groups.end(), g) == groups.end()) groups.push_back(g);
+    marginals.push_back(p.marginal());
+  }
+  const auto total = static_cast<std::size_t>(n);
+  const std::size_t blocks = (total + kSampleBlock - 1) / kSampleBlock;
+  constexpr double kTiny = std::numeric_limits<double>::min();
+  detail::parallel_for(blocks, detail::resolve_threads(threads), [&](std::size_t b, int) {
+    const std::size_t first = b * kSampleBlock;
+    const std::size_t len = std::min(kSampleBlock, total - first);
+    const std::uint32_t lo = low_word(first), month = high_word(first);
+    std::vector<double> col(len);
+    auto scatter = [&](std::size_t j) {
+      for (std::size_t i = 0; i < len; ++i) out[(first + i) * k + j] = col[i];
+    };
+    for (std::size_t j = 0; j < k; ++j)
+      if (!priors[j].copula()) {
+        sample_block(marginals[j], key, first, len, static_cast<std::uint32_t>(j), col.data());
+        scatter(j);
+      }
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+      const CopulaGroup& grp = *groups[g];
+      const std::size_t d = grp.size();
+      const std::uint32_t stream = 0xFFFF0000u | static_cast<std::uint32_t>(g);
+      // eps_c: normal c of each row's stream (z0 and z1 of block c / 2)
+      std::vector<std::vector<double>> eps(d + 1, std::vector<double>(len));
+      for (std::size_t c = 0; c < d; c += 2)
+        normal_block(key, lo, len, month, stream, eps[c].data(), eps[c + 1].data(), nullptr, nullptr,
+                     static_cast<std::uint32_t>(c / 2));
+      for (std::size_t j = 0; j < k; ++j) {
+        if (priors[j].copula().get() != &grp) continue;
+        const auto r = static_cast<Eigen::Index>(priors[j].copula_index());
+        // z = row r of L eps (L lower triangular)
+        std::fill(col.begin(), col.end(), 0.0);
+        for (Eigen::Index c = 0; c <= r; ++c) {
+          const double l = grp.cholesky(r, c);
+          const double* e = eps[static_cast<std::size_t>(c)].data();
+          for (std::size_t i = 0; i < len; ++i) col[i] += l * e[i];
+        }
+        const Prior& m = marginals[j];
+        const auto& p = m.params();
+        if (m.kind() == Prior::Kind::normal) {
+          affine(len, p[0], p[1], col.data());
+        } else if (m.kind() == Prior::Kind::lognormal) {
+          exp_affine(len, p[0], p[1], col.data());
+        } else if (!m.is_point()) {
+          for (std::size_t i = 0; i < len; ++i)
+            col[i] = m.ppf(std::clamp(normal_cdf(col[i]), kTiny, 1.0 - 0x1p-53));
+        } else {
+          std::fill(col.begin(), col.end(), p[0]);
+        }
+        scatter(j);
+      }
+    }
+  });
 }
 
 std::vector<Prior> correlate(const std::vector<Prior>& marginals, const Eigen::MatrixXd& c) {

@@ -5,6 +5,7 @@
 #include <array>
 #include <cmath>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "aicast/fastmath.hpp"
@@ -29,13 +30,59 @@ const std::array<double, 256> kLogFactorial = make_log_factorials();
 // uniform in [0, 1)
 inline double uniform_closed0(Stream& s) noexcept { return 1.0 - s.uniform(); }
 
+
+// log(k!) = log Gamma(n), n = k + 1, for a whole k >= 0 held in a double: Stirling's series at
+// max(n, 16) (the first omitted term, 3617 / (122400 n^15), is below 3e-20), shifted down by the
+// log of the exact integer product n (n + 1) ... 15 when n < 16. Plain arithmetic and the portable
+// log, branch-free, so a vectorized loop gives the same bits as a scalar call.
+inline double log_factorial_of(double k) noexcept {
+  const double n = k + 1.0;
+  const double big = n < 16.0 ? 16.0 : n;
+  double prod = 1.0;
+  for (int i = 0; i < 15; ++i) {
+    const double f = n + static_cast<double>(i);
+    prod *= f < 16.0 ? f : 1.0;
+  }
+  const double r = 1.0 / big, r2 = r * r;
+  double series = 1.0 / 156.0;
+  series = series * r2 - 691.0 / 360360.0;
+  series = series * r2 + 1.0 / 1188.0;
+  series = series * r2 - 1.0 / 1680.0;
+  series = series * r2 + 1.0 / 1260.0;
+  series = series * r2 - 1.0 / 360.0;
+  series = series * r2 + 1.0 / 12.0;
+  const double lg = (big - 0.5) * fastmath::log(big) - big + 0.91893853320467274178 + series * r;
+  return lg - fastmath::log(prod);
+}
+
+// Poisson(mu < 10) by sequential inversion of u in [0, 1), exp(-mu) given: p_k = p_{k-1} (mu (1 / k)),
+// the reciprocal off the chain of dependent multiplies (and a constant in the vectorized kernel).
+inline double poisson_invert(double u, double mu, double exp_minus_mu) noexcept {
+  double p = exp_minus_mu;
+  double cdf = p;
+  std::size_t k = 0;
+  while (u >= cdf && p > 0.0) {
+    ++k;
+    p *= mu * (1.0 / static_cast<double>(k));
+    cdf += p;
+  }
+  return static_cast<double>(k);
+}
+
+// log v for finite v >= 0: -inf at 0
+inline double log_unit(double v) noexcept { return v > 0.0 ? fastmath::log(v > 0.0 ? v : 1.0) : -__builtin_inf(); }
+
+// PTRS's acceptance test, log(v invalpha / (a / us^2 + b)) <= -mu + k log(mu) - log(k!), in one
+// place for the scalar and the batched sampler (portable logs: the same decision in both).
+inline bool ptrs_accept(double v, double invalpha, double a, double b, double us, double mu, double loglam,
+                        double k) noexcept {
+  return log_unit(v * invalpha / (a / (us * us) + b)) <= -mu + k * loglam - log_factorial_of(k);
+}
+
 }  // namespace
 
-double log_factorial(std::int64_t k) noexcept {
-  if (k < 256) return kLogFactorial[static_cast<std::size_t>(k)];
-  int sign = 0;
-  return ::lgamma_r(static_cast<double>(k) + 1.0, &sign);
-}
+double log_factorial(std::int64_t k) noexcept { return log_factorial_of(static_cast<double>(k)); }
+
 
 namespace {
 
@@ -78,7 +125,7 @@ double log_poisson_pmf(double k, double mu, double log_mu) noexcept {
 // Insurance: Mathematics and Economics 12 (1993); as in NumPy. For 10 <= mu < 2^50.
 double poisson_ptrs(Stream& s, double mu) noexcept {
   const double slam = std::sqrt(mu);
-  const double loglam = std::log(mu);
+  const double loglam = fastmath::log(mu);
   const double b = 0.931 + 2.53 * slam;
   const double a = -0.059 + 0.02483 * b;
   const double invalpha = 1.1239 + 1.1328 / (b - 3.4);
@@ -90,7 +137,12 @@ double poisson_ptrs(Stream& s, double mu) noexcept {
     const double k = std::floor((2.0 * a / us + b) * u + mu + 0.43);
     if (us >= 0.07 && v <= vr) return k;
     if (k < 0.0 || (us < 0.013 && v > us)) continue;
-    if (std::log(v) + std::log(invalpha) - std::log(a / (us * us) + b) <= log_poisson_pmf(k, mu, loglam)) return k;
+    if (mu < kPoissonSaddleFrom) {
+      // portable logs, so the batched sampler (poisson_block) decides exactly as here
+      if (ptrs_accept(v, invalpha, a, b, us, mu, loglam, k)) return k;
+    } else if (std::log(v) + std::log(invalpha) - std::log(a / (us * us) + b) <= log_poisson_pmf(k, mu, loglam)) {
+      return k;
+    }
   }
 }
 
@@ -98,13 +150,13 @@ double poisson_ptrs(Stream& s, double mu) noexcept {
 
 std::int64_t sample_poisson(Stream& s, double mu) noexcept {
   if (!(mu > 0.0)) return 0;
-  if (mu < 10.0) return poisson_inversion(uniform_closed0(s), mu, std::exp(-mu));
+  if (mu < 10.0) return static_cast<std::int64_t>(poisson_invert(uniform_closed0(s), mu, fastmath::exp(-mu)));
   return static_cast<std::int64_t>(poisson_ptrs(s, mu));
 }
 
 double sample_poisson_count(Stream& s, double mu) noexcept {
   if (!(mu > 0.0)) return 0.0;
-  if (mu < 10.0) return static_cast<double>(poisson_inversion(uniform_closed0(s), mu, std::exp(-mu)));
+  if (mu < 10.0) return poisson_invert(uniform_closed0(s), mu, fastmath::exp(-mu));
   if (mu < kPoissonNormalFrom) return poisson_ptrs(s, mu);
   // skewness 1/sqrt(mu) < 3e-8: no sample could tell Poisson(mu) from this rounded normal
   return std::max(0.0, std::nearbyint(mu + std::sqrt(mu) * s.normal()));
@@ -114,7 +166,7 @@ double sample_gamma(Stream& s, double shape) noexcept {
   if (shape < 1.0) {
     // G(a) = G(a + 1) U^(1/a)
     const double g = sample_gamma(s, shape + 1.0);
-    return g * std::pow(s.uniform(), 1.0 / shape);
+    return g * fastmath::exp(fastmath::log(s.uniform()) / shape);
   }
   const double d = shape - 1.0 / 3.0;
   const double c = 1.0 / std::sqrt(9.0 * d);
@@ -128,7 +180,8 @@ double sample_gamma(Stream& s, double shape) noexcept {
     const double u = s.uniform();
     const double x2 = x * x;
     if (u < 1.0 - 0.0331 * x2 * x2) return d * v;
-    if (std::log(u) < 0.5 * x2 + d * (1.0 - v + std::log(v))) return d * v;
+    // portable logs, so the batched sampler (gamma_block) decides exactly as here
+    if (fastmath::log(u) < 0.5 * x2 + d * (1.0 - v + fastmath::log(v))) return d * v;
   }
 }
 
@@ -192,10 +245,10 @@ inline std::uint32_t counter0(const std::uint32_t* c0s, std::uint32_t first, std
 }
 
 void philox_words_scalar(Key key, const std::uint32_t* c0s, std::uint32_t first, std::size_t n, std::uint32_t c1,
-                         std::uint32_t c2, std::uint32_t* w0, std::uint32_t* w1, std::uint32_t* w2,
+                         std::uint32_t c2, std::uint32_t c3, std::uint32_t* w0, std::uint32_t* w1, std::uint32_t* w2,
                          std::uint32_t* w3) noexcept {
   for (std::size_t j = 0; j < n; ++j) {
-    const Counter c = philox4x32({counter0(c0s, first, j), c1, c2, 0u}, key);
+    const Counter c = philox4x32({counter0(c0s, first, j), c1, c2, c3}, key);
     w0[j] = c[0];
     w1[j] = c[1];
     w2[j] = c[2];
@@ -204,6 +257,11 @@ void philox_words_scalar(Key key, const std::uint32_t* c0s, std::uint32_t first,
 }
 
 #ifdef AICAST_X86_KERNELS
+// GCC 12 reports the AVX-512 headers' own _mm512_undefined_epi32() (a self-initialized value the
+// shift intrinsics pass as an ignored source) as uninitialized once these kernels are inlined widely.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
 // hi and lo 32-bit halves of a * m: m64 holds the multiplier in every 64-bit lane, m32 in every
 // 32-bit lane
@@ -240,7 +298,7 @@ __attribute__((target("avx512f"))) inline void philox_rounds512(__m512i (&x0)[L]
 template <int L>
 __attribute__((target("avx512f"))) inline void philox_group512(Key key, const std::uint32_t* c0s, std::uint32_t first,
                                                                std::size_t j, std::uint32_t c1, std::uint32_t c2,
-                                                               std::uint32_t* w0, std::uint32_t* w1, std::uint32_t* w2,
+                                                               std::uint32_t c3, std::uint32_t* w0, std::uint32_t* w1, std::uint32_t* w2,
                                                                std::uint32_t* w3) noexcept {
   const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   __m512i x0[L], x1[L], x2[L], x3[L];
@@ -250,7 +308,7 @@ __attribute__((target("avx512f"))) inline void philox_group512(Key key, const st
                            : _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(first + at)), lane);
     x1[l] = _mm512_set1_epi32(static_cast<int>(c1));
     x2[l] = _mm512_set1_epi32(static_cast<int>(c2));
-    x3[l] = _mm512_setzero_si512();
+    x3[l] = _mm512_set1_epi32(static_cast<int>(c3));
   }
   philox_rounds512<L>(x0, x1, x2, x3, key);
   for (int l = 0; l < L; ++l) {
@@ -264,13 +322,13 @@ __attribute__((target("avx512f"))) inline void philox_group512(Key key, const st
 
 __attribute__((target("avx512f"))) void philox_words_avx512(Key key, const std::uint32_t* c0s, std::uint32_t first,
                                                             std::size_t n, std::uint32_t c1, std::uint32_t c2,
-                                                            std::uint32_t* w0, std::uint32_t* w1, std::uint32_t* w2,
+                                                            std::uint32_t c3, std::uint32_t* w0, std::uint32_t* w1, std::uint32_t* w2,
                                                             std::uint32_t* w3) noexcept {
   std::size_t j = 0;
-  for (; j + 32 <= n; j += 32) philox_group512<2>(key, c0s, first, j, c1, c2, w0, w1, w2, w3);
-  for (; j + 16 <= n; j += 16) philox_group512<1>(key, c0s, first, j, c1, c2, w0, w1, w2, w3);
+  for (; j + 32 <= n; j += 32) philox_group512<2>(key, c0s, first, j, c1, c2, c3, w0, w1, w2, w3);
+  for (; j + 16 <= n; j += 16) philox_group512<1>(key, c0s, first, j, c1, c2, c3, w0, w1, w2, w3);
   if (j < n)
-    philox_words_scalar(key, c0s ? c0s + j : nullptr, first + static_cast<std::uint32_t>(j), n - j, c1, c2, w0 + j,
+    philox_words_scalar(key, c0s ? c0s + j : nullptr, first + static_cast<std::uint32_t>(j), n - j, c1, c2, c3, w0 + j,
                         w1 + j, w2 + j, w3 + j);
 }
 
@@ -283,7 +341,7 @@ __attribute__((target("avx2"))) inline __m256i mulhilo256(__m256i a, __m256i m, 
 
 __attribute__((target("avx2"))) void philox_words_avx2(Key key, const std::uint32_t* c0s, std::uint32_t first,
                                                        std::size_t n, std::uint32_t c1, std::uint32_t c2,
-                                                       std::uint32_t* w0, std::uint32_t* w1, std::uint32_t* w2,
+                                                       std::uint32_t c3, std::uint32_t* w0, std::uint32_t* w1, std::uint32_t* w2,
                                                        std::uint32_t* w3) noexcept {
   const __m256i m0 = _mm256_set1_epi64x(detail::kPhiloxM0), m1 = _mm256_set1_epi64x(detail::kPhiloxM1);
   const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
@@ -297,7 +355,7 @@ __attribute__((target("avx2"))) void philox_words_avx2(Key key, const std::uint3
     __m256i x0 = c0s != nullptr ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(c0s + j))
                                 : _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(first + j)), lane);
     __m256i x1 = _mm256_set1_epi32(static_cast<int>(c1)), x2 = _mm256_set1_epi32(static_cast<int>(c2));
-    __m256i x3 = _mm256_setzero_si256();
+    __m256i x3 = _mm256_set1_epi32(static_cast<int>(c3));
     for (int r = 0; r < 10; ++r) {
       __m256i lo0, lo1;
       const __m256i hi0 = mulhilo256(x0, m0, lo0);
@@ -313,13 +371,14 @@ __attribute__((target("avx2"))) void philox_words_avx2(Key key, const std::uint3
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(w3 + j), x3);
   }
   if (j < n)
-    philox_words_scalar(key, c0s ? c0s + j : nullptr, first + static_cast<std::uint32_t>(j), n - j, c1, c2, w0 + j,
+    philox_words_scalar(key, c0s ? c0s + j : nullptr, first + static_cast<std::uint32_t>(j), n - j, c1, c2, c3, w0 + j,
                         w1 + j, w2 + j, w3 + j);
 }
+#pragma GCC diagnostic pop
 #endif
 
 using PhiloxKernel = void (*)(Key, const std::uint32_t*, std::uint32_t, std::size_t, std::uint32_t, std::uint32_t,
-                              std::uint32_t*, std::uint32_t*, std::uint32_t*, std::uint32_t*) noexcept;
+                              std::uint32_t, std::uint32_t*, std::uint32_t*, std::uint32_t*, std::uint32_t*) noexcept;
 
 PhiloxKernel pick_philox_kernel() noexcept {
 #ifdef AICAST_X86_KERNELS
@@ -347,6 +406,12 @@ AICAST_SIMD_CLONES void uniform52_words(std::size_t n, const std::uint32_t* __re
   for (std::size_t j = 0; j < n; ++j) u[j] = 1.0 - uniform_open0(hi[j], lo[j]);
 }
 
+// 1 - uniform_open0: uniforms in (0, 1] with 52 bits, as Stream::uniform()
+AICAST_SIMD_CLONES void uniform_open0_words(std::size_t n, const std::uint32_t* __restrict hi,
+                                            const std::uint32_t* __restrict lo, double* __restrict u) noexcept {
+  for (std::size_t j = 0; j < n; ++j) u[j] = uniform_open0(hi[j], lo[j]);
+}
+
 AICAST_SIMD_CLONES void affine_kernel(std::size_t n, double mu, double sigma, double* __restrict x) noexcept {
   for (std::size_t i = 0; i < n; ++i) x[i] = mu + sigma * x[i];
 }
@@ -370,18 +435,18 @@ bool detail::philox_words_kernel(const char* which, Key key, const std::uint32_t
   if (w == "avx512" && __builtin_cpu_supports("avx512f")) k = philox_words_avx512;
 #endif
   if (k == nullptr) return false;
-  k(key, c0, first, n, c1, c2, w0, w1, w2, w3);
+  k(key, c0, first, n, c1, c2, 0u, w0, w1, w2, w3);
   return true;
 }
 
 void philox_words(Key key, std::uint64_t first, std::size_t n, std::uint32_t c1, std::uint32_t c2, std::uint32_t* w0,
-                  std::uint32_t* w1, std::uint32_t* w2, std::uint32_t* w3) noexcept {
-  kPhiloxKernel(key, nullptr, static_cast<std::uint32_t>(first), n, c1, c2, w0, w1, w2, w3);
+                  std::uint32_t* w1, std::uint32_t* w2, std::uint32_t* w3, std::uint32_t c3) noexcept {
+  kPhiloxKernel(key, nullptr, static_cast<std::uint32_t>(first), n, c1, c2, c3, w0, w1, w2, w3);
 }
 
 void philox_words_at(Key key, const std::uint32_t* c0, std::size_t n, std::uint32_t c1, std::uint32_t c2,
-                     std::uint32_t* w0, std::uint32_t* w1, std::uint32_t* w2, std::uint32_t* w3) noexcept {
-  kPhiloxKernel(key, c0, 0u, n, c1, c2, w0, w1, w2, w3);
+                     std::uint32_t* w0, std::uint32_t* w1, std::uint32_t* w2, std::uint32_t* w3, std::uint32_t c3) noexcept {
+  kPhiloxKernel(key, c0, 0u, n, c1, c2, c3, w0, w1, w2, w3);
 }
 
 namespace {
@@ -394,7 +459,7 @@ struct Words {
 template <class Use>
 [[gnu::always_inline]] inline void for_word_batches(Key key, const std::uint32_t* c0s, std::uint64_t first,
                                                     std::size_t n, std::uint32_t c1, std::uint32_t c2,
-                                                    Use&& use) noexcept {
+                                                    Use&& use, std::uint32_t c3 = 0u) noexcept {
   Words words;
   auto& w = words.w;
   for (std::size_t start = 0; start < n; start += kBatch) {
@@ -402,7 +467,7 @@ template <class Use>
     if (c0s != nullptr)
       philox_words_at(key, c0s + start, len, c1, c2, w[0], w[1], w[2], w[3]);
     else
-      philox_words(key, first + start, len, c1, c2, w[0], w[1], w[2], w[3]);
+      philox_words(key, first + start, len, c1, c2, w[0], w[1], w[2], w[3], c3);
     use(start, len, w);
   }
 }
@@ -410,13 +475,16 @@ template <class Use>
 }  // namespace
 
 void normal_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t month, std::uint32_t stream, double* z0,
-                  double* z1, double* u0, double* u1) noexcept {
+                  double* z1, double* u0, double* u1, std::uint32_t c3) noexcept {
   alignas(64) double spare[kBatch];
-  for_word_batches(key, nullptr, first, n, month, stream, [&](std::size_t start, std::size_t len, const auto& w) {
-    box_muller_words(len, w[0], w[1], z0 + start, z1 != nullptr ? z1 + start : spare);
-    if (u0 != nullptr) uniform_words(len, w[2], u0 + start);
-    if (u1 != nullptr) uniform_words(len, w[3], u1 + start);
-  });
+  for_word_batches(
+      key, nullptr, first, n, month, stream,
+      [&](std::size_t start, std::size_t len, const auto& w) {
+        box_muller_words(len, w[0], w[1], z0 + start, z1 != nullptr ? z1 + start : spare);
+        if (u0 != nullptr) uniform_words(len, w[2], u0 + start);
+        if (u1 != nullptr) uniform_words(len, w[3], u1 + start);
+      },
+      c3);
 }
 
 void normals_at(Key key, const std::uint32_t* paths, std::size_t n, std::uint32_t month, std::uint32_t stream,
@@ -435,6 +503,387 @@ void uniform_pair_block(Key key, std::uint64_t first, std::size_t n, std::uint32
   for_word_batches(key, nullptr, first, n, month, stream, [&](std::size_t start, std::size_t len, const auto& w) {
     uniform52_words(len, w[0], w[1], u0 + start);
     uniform52_words(len, w[2], w[3], u1 + start);
+  });
+}
+
+// ---- gamma, beta and Poisson in batches ------------------------------------------------------
+// Each batch draws the first attempt of the scalar rejection sampler for every element at once, from
+// the very words Stream would hand it, so an accepted attempt gives the scalar sampler's bits; the
+// few elements whose first attempt is not accepted by the cheap test are redrawn by the scalar
+// sampler from the start of the same stream (it repeats the attempt and goes on), so every element
+// equals the scalar sampler's draw exactly, whatever the instruction set.
+
+namespace {
+
+// Marsaglia-Tsang's first attempt for Gamma(shape): z a normal, u and ub uniforms in (0, 1]; for
+// shape < 1 the draw is Gamma(shape + 1) ub^(1/shape) (ub unused when kBoost is false). state[j]: 0
+// accepted by the squeeze, 1 the full test decides (gamma_resolve), 2 the scalar sampler decides.
+template <bool kBoost>
+[[gnu::always_inline]] inline void gamma_first_impl(std::size_t n, const double* __restrict shape,
+                                                    const double* __restrict z, const double* __restrict u,
+                                                    const double* __restrict ub, double* __restrict out,
+                                                    std::uint8_t* __restrict state) noexcept {
+  for (std::size_t j = 0; j < n; ++j) {
+    const double a = shape[j];
+    const bool small = a < 1.0;
+    const double d = (small ? a + 1.0 : a) - 1.0 / 3.0;
+    const double c = 1.0 / std::sqrt(9.0 * d);
+    const double x = z[j];
+    double v = 1.0 + c * x;
+    const bool positive = v > 0.0;
+    v = v * v * v;
+    const double x2 = x * x;
+    const bool squeeze = u[j] < 1.0 - 0.0331 * x2 * x2;
+    double g = d * v;
+    if constexpr (kBoost) g = small ? g * fastmath::exp(fastmath::log(ub[j]) / a) : g;
+    out[j] = g;
+    const bool valid = (kBoost | !small) & (a > 0.0) & positive;
+    state[j] = !valid ? 2 : (squeeze ? 0 : 1);
+  }
+}
+
+// Marsaglia-Tsang's full test for packed lanes that failed the squeeze (x the normal, u the uniform,
+// shape as given): ok[q] = 1 if accepted.
+AICAST_SIMD_CLONES void gamma_full(std::size_t n, const double* __restrict shape, const double* __restrict z,
+                                   const double* __restrict u, std::uint8_t* __restrict ok) noexcept {
+  for (std::size_t q = 0; q < n; ++q) {
+    const double a = shape[q];
+    const double d = (a < 1.0 ? a + 1.0 : a) - 1.0 / 3.0;
+    const double c = 1.0 / std::sqrt(9.0 * d);
+    const double x = z[q];
+    double v = 1.0 + c * x;
+    v = v * v * v;
+    const double x2 = x * x;
+    ok[q] = fastmath::log(u[q]) < 0.5 * x2 + d * (1.0 - v + fastmath::log(v > 0.0 ? v : 1.0));
+  }
+}
+
+// Marsaglia-Tsang's second attempt for packed lanes of shape >= 1 whose first attempt (with a positive
+// v) was rejected: the spare normal z of the first block and the first uniform u of the second block,
+// as Stream hands them out. ok[q] = 1 if accepted (then out[q] is the draw).
+AICAST_SIMD_CLONES void gamma_second(std::size_t n, const double* __restrict shape, const double* __restrict z,
+                                     const double* __restrict u, double* __restrict out,
+                                     std::uint8_t* __restrict ok) noexcept {
+  for (std::size_t q = 0; q < n; ++q) {
+    const double d = shape[q] - 1.0 / 3.0;
+    const double c = 1.0 / std::sqrt(9.0 * d);
+    const double x = z[q];
+    double v = 1.0 + c * x;
+    const bool positive = v > 0.0;
+    v = v * v * v;
+    const double x2 = x * x;
+    const bool squeeze = u[q] < 1.0 - 0.0331 * x2 * x2;
+    const bool full = fastmath::log(u[q]) < 0.5 * x2 + d * (1.0 - v + fastmath::log(positive ? v : 1.0));
+    out[q] = d * v;
+    ok[q] = positive & (squeeze | full);
+  }
+}
+
+// Lanes in state 1 (squeeze failed) get the full test, packed: state 0 if accepted, else 2.
+void gamma_resolve(std::size_t n, const double* shape, const double* z, const double* u,
+                   std::uint8_t* state) noexcept {
+  alignas(64) double ps[kBatch], pz[kBatch], pu[kBatch];
+  alignas(64) std::uint32_t at[kBatch];
+  alignas(64) std::uint8_t ok[kBatch];
+  std::size_t np = 0;
+  for (std::size_t j = 0; j < n; ++j) {  // branch-free packing: the squeeze fails at random
+    at[np] = static_cast<std::uint32_t>(j);
+    np += state[j] == 1;
+  }
+  if (np == 0) return;
+  for (std::size_t q = 0; q < np; ++q) {
+    ps[q] = shape[at[q]];
+    pz[q] = z[at[q]];
+    pu[q] = u[at[q]];
+  }
+  gamma_full(np, ps, pz, pu, ok);
+  for (std::size_t q = 0; q < np; ++q) state[at[q]] = ok[q] ? 0 : 2;
+}
+
+AICAST_SIMD_CLONES void gamma_first(std::size_t n, const double* __restrict shape, const double* __restrict z,
+                                    const double* __restrict u, double* __restrict out,
+                                    std::uint8_t* __restrict ok) noexcept {
+  gamma_first_impl<false>(n, shape, z, u, nullptr, out, ok);
+}
+AICAST_SIMD_CLONES void gamma_first_boost(std::size_t n, const double* __restrict shape, const double* __restrict z,
+                                          const double* __restrict u, const double* __restrict ub,
+                                          double* __restrict out, std::uint8_t* __restrict ok) noexcept {
+  gamma_first_impl<true>(n, shape, z, u, ub, out, ok);
+}
+
+// Steps of the vectorized inversion: 16 when every mean of the batch is below 5, else 24; a count past
+// them (probability below 2e-5 and 1e-4 at the largest means) is finished by the scalar sampler.
+constexpr int kInversionStepsShort = 16, kInversionSteps = 24;
+
+// Step t of poisson_invert for one lane: while u >= cdf (and p > 0), k = t, p *= mu (1 / t), cdf += p.
+[[gnu::always_inline]] inline void invert_step(double t, double mu, double u, double& going, double& p, double& cdf,
+                                               double& k) noexcept {
+  going = (u >= cdf) ? going : 0.0;
+  going = (p > 0.0) ? going : 0.0;
+  const double pn = p * (mu * (1.0 / t));
+  p = going > 0.0 ? pn : p;
+  cdf = going > 0.0 ? cdf + pn : cdf;
+  k = going > 0.0 ? t : k;
+}
+template <int... T>
+[[gnu::always_inline]] inline void invert_steps(std::integer_sequence<int, T...>, double mu, double u, double& going,
+                                                double& p, double& cdf, double& k) noexcept {
+  (invert_step(static_cast<double>(T + 1), mu, u, going, p, cdf, k), ...);
+}
+
+// The first attempt for every element: for mu < 10 the inversion of u0 (poisson_invert's steps, in
+// lockstep over the lanes), for mu >= 10 PTRS's candidate k and quick test from u0 and v in [0, 1).
+// state[j]: 0 done, 1 the scalar sampler, 2 PTRS's full test (direct log-pmf: means below 2^20).
+template <int kSteps>
+[[gnu::always_inline]] inline void poisson_first_impl(std::size_t n, const double* __restrict mu,
+                                                      const double* __restrict u0, const double* __restrict v,
+                                                      double* __restrict out, std::uint8_t* __restrict state) noexcept {
+  for (std::size_t j = 0; j < n; ++j) {
+    const double m = mu[j];
+    const bool small = m < 10.0;
+    const double mc = small ? 10.0 : m;  // keeps the unused lanes finite
+    const double slam = std::sqrt(mc);
+    const double b = 0.931 + 2.53 * slam;
+    const double a = -0.059 + 0.02483 * b;
+    const double vr = 0.9277 - 3.6224 / (b - 2.0);
+    const double u = u0[j] - 0.5;
+    const double us = 0.5 - std::fabs(u);
+    double k = std::floor((2.0 * a / us + b) * u + mc + 0.43);
+    const bool quick = (us >= 0.07) & (v[j] <= vr);
+    // a mean past kPoissonSaddleFrom whose quick test fails goes to the scalar sampler (its full test
+    // takes the saddle-point form there)
+    std::uint8_t st = small ? 1 : (quick ? 0 : (m < kPoissonSaddleFrom ? 2 : 1));
+    if constexpr (kSteps > 0) {
+      const double ms = small ? m : 0.0;
+      double p = fastmath::exp(-ms);
+      double cdf = p;
+      double ki = 0.0;
+      double going = 1.0;
+      const double uu = u0[j];
+      // the steps written out at compile time (a loop of 24 is not unrolled before vectorization)
+      invert_steps(std::make_integer_sequence<int, kSteps>{}, ms, uu, going, p, cdf, ki);
+      invert_step(kSteps + 1, ms, uu, going, p, cdf, ki);  // past the last step: not finished
+      k = small ? ki : k;
+      st = small ? (going > 0.0 ? 1 : 0) : st;
+    }
+    state[j] = !(m > 0.0) ? 0 : st;
+    out[j] = m > 0.0 ? k : 0.0;
+  }
+}
+AICAST_SIMD_CLONES void poisson_first(std::size_t n, const double* __restrict mu, const double* __restrict u0,
+                                      const double* __restrict v, double* __restrict out,
+                                      std::uint8_t* __restrict state) noexcept {
+  poisson_first_impl<0>(n, mu, u0, v, out, state);
+}
+AICAST_SIMD_CLONES void poisson_first_invert_short(std::size_t n, const double* __restrict mu,
+                                                   const double* __restrict u0, const double* __restrict v,
+                                                   double* __restrict out, std::uint8_t* __restrict state) noexcept {
+  poisson_first_impl<kInversionStepsShort>(n, mu, u0, v, out, state);
+}
+AICAST_SIMD_CLONES void poisson_first_invert(std::size_t n, const double* __restrict mu, const double* __restrict u0,
+                                             const double* __restrict v, double* __restrict out,
+                                             std::uint8_t* __restrict state) noexcept {
+  poisson_first_impl<kInversionSteps>(n, mu, u0, v, out, state);
+}
+
+// The full test for the elements that failed the quick one (packed): ok[j] |= 1 if k[j] is accepted.
+AICAST_SIMD_CLONES void poisson_full(std::size_t n, const double* __restrict mu, const double* __restrict u0,
+                                     const double* __restrict v, const double* __restrict k,
+                                     std::uint8_t* __restrict ok) noexcept {
+  for (std::size_t j = 0; j < n; ++j) {
+    const double m = mu[j];
+    const double slam = std::sqrt(m);
+    const double b = 0.931 + 2.53 * slam;
+    const double a = -0.059 + 0.02483 * b;
+    const double invalpha = 1.1239 + 1.1328 / (b - 3.4);
+    const double u = u0[j] - 0.5;
+    const double us = 0.5 - std::fabs(u);
+    const double vj = v[j];
+    const bool reject = (k[j] < 0.0) | ((us < 0.013) & (vj > us));
+    const double kk = reject ? 0.0 : k[j];
+    const double usc = us > 0.0 ? us : 1.0;
+    ok[j] = ok[j] | (!reject & ptrs_accept(vj, invalpha, a, b, usc, m, fastmath::log(m), kk));
+  }
+}
+
+// A later PTRS attempt for mu >= 10 from fresh u0, v: its k and the quick test (ok[j] = 1 if passed).
+AICAST_SIMD_CLONES void poisson_quick(std::size_t n, const double* __restrict mu, const double* __restrict u0,
+                                      const double* __restrict v, double* __restrict k,
+                                      std::uint8_t* __restrict ok) noexcept {
+  for (std::size_t j = 0; j < n; ++j) {
+    const double m = mu[j];
+    const double slam = std::sqrt(m);
+    const double b = 0.931 + 2.53 * slam;
+    const double a = -0.059 + 0.02483 * b;
+    const double vr = 0.9277 - 3.6224 / (b - 2.0);
+    const double u = u0[j] - 0.5;
+    const double us = 0.5 - std::fabs(u);
+    k[j] = std::floor((2.0 * a / us + b) * u + m + 0.43);
+    ok[j] = (us >= 0.07) & (v[j] <= vr);
+  }
+}
+
+}  // namespace
+
+void gamma_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t month, std::uint32_t stream,
+                 const double* shape, std::size_t shape_stride, double* out) noexcept {
+  alignas(64) double z[kBatch], spare[kBatch], u[kBatch], ub[kBatch], a[kBatch];
+  alignas(64) double ps[kBatch], pz[kBatch], pu[kBatch], pg[kBatch];
+  alignas(64) std::uint32_t at[kBatch], pc[kBatch];
+  alignas(64) std::uint8_t ok[kBatch], pok[kBatch];
+  Words extra;
+  for_word_batches(key, nullptr, first, n, month, stream, [&](std::size_t start, std::size_t len, const auto& w) {
+    bool boost = false;
+    for (std::size_t j = 0; j < len; ++j) {
+      a[j] = shape[(start + j) * shape_stride];
+      boost |= a[j] < 1.0;
+    }
+    box_muller_words(len, w[0], w[1], z, spare);
+    uniform_open0_words(len, w[2], w[3], u);
+    if (boost) {
+      // the boost uniform is the first of the stream's second block
+      auto& e = extra.w;
+      philox_words(key, first + start, len, month, stream, e[0], e[1], e[2], e[3], 1u);
+      uniform_open0_words(len, e[0], e[1], ub);
+      gamma_first_boost(len, a, z, u, ub, out + start, ok);
+    } else {
+      gamma_first(len, a, z, u, out + start, ok);
+    }
+    gamma_resolve(len, a, z, u, ok);
+    // a second attempt, packed, for the rejected lanes of shape >= 1 whose first v was positive
+    std::size_t np = 0;
+    for (std::size_t j = 0; j < len; ++j)
+      if (ok[j] == 2 && a[j] >= 1.0 && 1.0 + z[j] / std::sqrt(9.0 * (a[j] - 1.0 / 3.0)) > 0.0)  // rare
+        at[np++] = static_cast<std::uint32_t>(j);
+    if (np > 0) {
+      for (std::size_t q = 0; q < np; ++q) {
+        pc[q] = static_cast<std::uint32_t>(first + start) + at[q];
+        ps[q] = a[at[q]];
+        pz[q] = spare[at[q]];
+      }
+      auto& e = extra.w;
+      philox_words_at(key, pc, np, month, stream, e[0], e[1], e[2], e[3], 1u);
+      uniform_open0_words(np, e[0], e[1], pu);
+      gamma_second(np, ps, pz, pu, pg, pok);
+      for (std::size_t q = 0; q < np; ++q)
+        if (pok[q]) {
+          out[start + at[q]] = pg[q];
+          ok[at[q]] = 0;
+        }
+    }
+    for (std::size_t j = 0; j < len; ++j)
+      if (ok[j] != 0) {
+        Stream s(key, first + start + j, month, stream);
+        out[start + j] = sample_gamma(s, a[j]);
+      }
+  });
+}
+
+void beta_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t month, std::uint32_t stream, double a,
+                double b, double* out) noexcept {
+  if (!(a >= 1.0 && b >= 1.0)) {
+    for (std::size_t j = 0; j < n; ++j) {
+      Stream s(key, first + j, month, stream);
+      out[j] = sample_beta(s, a, b);
+    }
+    return;
+  }
+  alignas(64) double z0[kBatch], z1[kBatch], ux[kBatch], uy[kBatch], sa[kBatch], sb[kBatch], y[kBatch];
+  alignas(64) std::uint8_t okx[kBatch], oky[kBatch];
+  std::fill_n(sa, kBatch, a);
+  std::fill_n(sb, kBatch, b);
+  Words extra;
+  for_word_batches(key, nullptr, first, n, month, stream, [&](std::size_t start, std::size_t len, const auto& w) {
+    // X ~ Gamma(a) takes the first normal and the block's second uniform; Y ~ Gamma(b) the spare
+    // normal and the first uniform of the second block (the order Stream hands them out)
+    box_muller_words(len, w[0], w[1], z0, z1);
+    uniform_open0_words(len, w[2], w[3], ux);
+    auto& e = extra.w;
+    philox_words(key, first + start, len, month, stream, e[0], e[1], e[2], e[3], 1u);
+    uniform_open0_words(len, e[0], e[1], uy);
+    double* x = out + start;
+    gamma_first(len, sa, z0, ux, x, okx);
+    gamma_first(len, sb, z1, uy, y, oky);
+    gamma_resolve(len, sa, z0, ux, okx);
+    gamma_resolve(len, sb, z1, uy, oky);
+    for (std::size_t j = 0; j < len; ++j) x[j] = x[j] / (x[j] + y[j]);
+    for (std::size_t j = 0; j < len; ++j)
+      if ((okx[j] | oky[j]) != 0) {
+        Stream s(key, first + start + j, month, stream);
+        x[j] = sample_beta(s, a, b);
+      }
+  });
+}
+
+void poisson_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t month, std::uint32_t stream,
+                   const double* mu, double* out) noexcept {
+  alignas(64) double u0[kBatch], v[kBatch];
+  alignas(64) double pm[kBatch], pu[kBatch], pv[kBatch], pk[kBatch];
+  alignas(64) std::uint32_t at[kBatch], pc[kBatch];
+  alignas(64) std::uint8_t state[kBatch], ok[kBatch];
+  for_word_batches(key, nullptr, first, n, month, stream, [&](std::size_t start, std::size_t len, const auto& w) {
+    uniform52_words(len, w[0], w[1], u0);
+    uniform52_words(len, w[2], w[3], v);
+    const double* m = mu + start;
+    double* o = out + start;
+    // the largest mean below 10 picks the inversion's steps (none without one)
+    double top_small = -1.0;
+    for (std::size_t j = 0; j < len; ++j) top_small = m[j] < 10.0 && m[j] > top_small ? m[j] : top_small;
+    if (top_small < 0.0)
+      poisson_first(len, m, u0, v, o, state);
+    else if (top_small < 5.0)
+      poisson_first_invert_short(len, m, u0, v, o, state);
+    else
+      poisson_first_invert(len, m, u0, v, o, state);
+    std::size_t np = 0;
+    for (std::size_t j = 0; j < len; ++j) {
+      if (state[j] == 1) {
+        Stream s(key, first + start + j, month, stream);
+        o[j] = static_cast<double>(sample_poisson(s, m[j]));
+      } else if (state[j] == 2) {
+        at[np] = static_cast<std::uint32_t>(j);
+        pm[np] = m[j];
+        pu[np] = u0[j];
+        pv[np] = v[j];
+        pk[np] = o[j];
+        ++np;
+      }
+    }
+    // the elements whose attempt failed the quick test: the full test, then the next attempts (words
+    // of the stream's next blocks, as Stream hands them out) for the packed rejects; the scalar
+    // sampler finishes the rare element still rejected after kAttempts
+    constexpr std::uint32_t kAttempts = 4;
+    Words more;
+    for (std::uint32_t t = 0; np > 0; ++t) {
+      if (t > 0) {
+        for (std::size_t q = 0; q < np; ++q) pc[q] = static_cast<std::uint32_t>(first + start) + at[q];
+        auto& e = more.w;
+        philox_words_at(key, pc, np, month, stream, e[0], e[1], e[2], e[3], t);
+        uniform52_words(np, e[0], e[1], pu);
+        uniform52_words(np, e[2], e[3], pv);
+        poisson_quick(np, pm, pu, pv, pk, ok);
+      } else {
+        std::fill_n(ok, np, std::uint8_t{0});
+      }
+      poisson_full(np, pm, pu, pv, pk, ok);
+      std::size_t left = 0;
+      for (std::size_t q = 0; q < np; ++q) {
+        if (ok[q]) {
+          o[at[q]] = pk[q];
+          continue;
+        }
+        at[left] = at[q];
+        pm[left] = pm[q];
+        ++left;
+      }
+      np = left;
+      if (t + 1 == kAttempts) break;
+    }
+    for (std::size_t q = 0; q < np; ++q) {
+      const std::size_t j = at[q];
+      Stream s(key, first + start + j, month, stream);
+      o[j] = static_cast<double>(sample_poisson(s, m[j]));
+    }
   });
 }
 

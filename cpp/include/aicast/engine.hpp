@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "aicast/model.hpp"
+#include "aicast/parallel.hpp"  // Cancelled
 
 namespace aicast {
 
@@ -52,11 +53,6 @@ struct MemoryEstimate {
   double available = 0;
   std::vector<std::pair<std::string, double>> parts;
   std::string describe() const;
-};
-
-// Thrown by run() when the progress callback asks to stop.
-struct Cancelled : std::runtime_error {
-  Cancelled() : std::runtime_error("run cancelled") {}
 };
 
 // Called between pieces of work with (path-months done, total); return false to cancel.

@@ -20,8 +20,11 @@
 //   pi_c(t) = s_c g_c^t / sum_j s_j g_j^t                                 (mean mix: only ratios of g_c matter)
 //   p(t) ~ Dirichlet(category_concentration pi(t)),  (N_1..N_C) | N, p ~ Multinomial(N, p)
 // drawn afresh every month (a Dirichlet-multinomial split; without a concentration, multinomial with pi(t)).
-// Category counts sum to N path by path; E N_c = lambda pi_c. Outputs <c>.count and <c>.yearly (year to
-// date, as yearly).
+// Category counts sum to N path by path; E N_c = lambda pi_c. They are drawn as N_c ~ Poisson(mu p_c),
+// independent given the month's Poisson mean mu (lambda, or G lambda / k) and p, and N = sum N_c: the
+// same joint law (a Poisson count split multinomially is independent Poisson counts), with one gamma
+// and one Poisson per category instead of a chain of binomials.
+// Outputs <c>.count and <c>.yearly (year to date, as yearly).
 //
 // Every prior is drawn once per path (parameter uncertainty); counts are drawn per path and month.
 // The first calendar month of the grid comes in as first_month_of_year (1 = January, the default).
@@ -37,7 +40,7 @@ class IncidentGrowth final : public Model {
   std::string kind() const override { return "incident_growth"; }
   std::vector<std::string> outputs() const override;
   std::vector<std::string> inputs() const override;
-  std::size_t state_doubles() const override { return 15 + 4 * categories_.size(); }
+  std::size_t state_doubles() const override { return 12 + 2 * categories_.size(); }
   std::unique_ptr<ModelState> new_state(std::size_t n) const override;
   void start(ModelState& state, const BlockContext& ctx, std::span<const std::span<const double>> in,
              std::span<const std::span<double>> out) const override;

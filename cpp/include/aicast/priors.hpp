@@ -73,7 +73,6 @@ class Prior {
   std::string describe() const;
 
   double sample(Stream& s) const;  // one draw from its own stream
-  std::vector<double> sample_n(std::int64_t n, std::uint64_t seed) const;
 
   // Correlation link (set by `correlate`): the copula group and this prior's coordinate in it.
   const std::shared_ptr<const CopulaGroup>& copula() const noexcept { return copula_; }
@@ -95,6 +94,31 @@ class Prior {
 // Returns copies of `marginals` linked through a Gaussian copula with the given correlation
 // matrix (Eigen Cholesky). Throws if the matrix is not a valid, positive definite correlation.
 std::vector<Prior> correlate(const std::vector<Prior>& marginals, const Eigen::MatrixXd& correlation);
+
+// ---- many draws at once (Prior.sample, joint draws) ----------------------------------------------
+// Draw i of a prior on stream `stream` is prior.sample(Stream(key, i mod 2^32, i / 2^32, stream)):
+// for i < 2^32 the (path i, month 0) stream. Normal, lognormal, uniform, gamma, beta and PERT draws
+// go through the batched kernels (the same numbers, vectorized), the others through Stream.
+
+// out[j] = draw first + j, j < n; [first, first + n) must not cross a multiple of 2^32.
+void sample_block(const Prior& prior, Key key, std::uint64_t first, std::size_t n, std::uint32_t stream,
+                  double* out);
+
+// Throws std::invalid_argument, before any work, when n is negative or n draws of `columns` values
+// would not fit in the available memory (naming n and the bytes needed).
+void check_sample_size(std::int64_t n, std::size_t columns);
+
+// Draws 0..n-1 of `prior` on stream 0 into out, on `threads` threads (0: all cores) in blocks;
+// the same numbers for any thread count. A correlated prior is drawn from its marginal.
+void sample_into(const Prior& prior, std::int64_t n, std::uint64_t seed, int threads, double* out);
+
+// n joint draws of `priors` into out (n rows x k columns, row-major). Priors correlated through one
+// copula share its normals: row i of group g (g counts the groups in order of first appearance) is
+// L eps, eps the first normals of Stream(key, i, 0, 0xFFFF0000 | g), as in a run; each member maps
+// its coordinate through its marginal (normal and lognormal directly, the others by their quantile
+// of Phi(z)). An uncorrelated prior in column j is drawn on stream j, so that column equals
+// priors[j].sample(n, seed) for j = 0. Same numbers for any thread count.
+void sample_joint(const std::vector<Prior>& priors, std::int64_t n, std::uint64_t seed, int threads, double* out);
 
 // Standard normal CDF and quantile (Boost.Math).
 double normal_cdf(double z);

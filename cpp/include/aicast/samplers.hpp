@@ -44,13 +44,14 @@ std::int64_t sample_binomial(Stream& s, std::int64_t n, double p) noexcept;
 // log(k!) (table for small k, lgamma beyond).
 double log_factorial(std::int64_t k) noexcept;
 
-// Philox words for the counters (first + j, c1, c2, 0), j in [0, n): w_k[j] is word k of block j.
+// Philox words for the counters (first + j, c1, c2, c3), j in [0, n): w_k[j] is word k of block j.
 // AVX-512 or AVX2 when the CPU has them (picked once at load); the same bits on every CPU.
 void philox_words(Key key, std::uint64_t first, std::size_t n, std::uint32_t c1, std::uint32_t c2, std::uint32_t* w0,
-                  std::uint32_t* w1, std::uint32_t* w2, std::uint32_t* w3) noexcept;
-// The same for a list of first counter words (c0[j], c1, c2, 0): scattered paths.
+                  std::uint32_t* w1, std::uint32_t* w2, std::uint32_t* w3, std::uint32_t c3 = 0u) noexcept;
+// The same for a list of first counter words (c0[j], c1, c2, c3): scattered paths.
 void philox_words_at(Key key, const std::uint32_t* c0, std::size_t n, std::uint32_t c1, std::uint32_t c2,
-                     std::uint32_t* w0, std::uint32_t* w1, std::uint32_t* w2, std::uint32_t* w3) noexcept;
+                     std::uint32_t* w0, std::uint32_t* w1, std::uint32_t* w2, std::uint32_t* w3,
+                     std::uint32_t c3 = 0u) noexcept;
 
 namespace detail {
 // One Philox kernel by name ("scalar", "avx2", "avx512"), for the tests that check they agree;
@@ -65,8 +66,10 @@ bool philox_words_kernel(const char* which, Key key, const std::uint32_t* c0, st
 // uniforms in [0, 1) with 32 bits from words 2 and 3. z1, u0 and u1 may be null. z0 (and z1)
 // equal the first (and second) normal of Stream(key, path, month, stream). Vectorized; the same
 // bits on every instruction set.
+// With c3 > 0 the same from the stream's block c3 (counter word 3): normals 2 c3 and 2 c3 + 1 of the
+// stream.
 void normal_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t month, std::uint32_t stream, double* z0,
-                  double* z1, double* u0, double* u1 = nullptr) noexcept;
+                  double* z1, double* u0, double* u1 = nullptr, std::uint32_t c3 = 0u) noexcept;
 
 // z0[j] = the first normal of Stream(key, paths[j], month, stream), for scattered paths.
 void normals_at(Key key, const std::uint32_t* paths, std::size_t n, std::uint32_t month, std::uint32_t stream,
@@ -81,5 +84,20 @@ void exp_affine(std::size_t n, double mu, double sigma, double* x) noexcept;
 // for paths [first, first + n) at counter (month, stream).
 void uniform_pair_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t month, std::uint32_t stream,
                         double* u0, double* u1) noexcept;
+
+// Batched exact samplers, for paths (or draws) [first, first + n) at counter (month, stream): the
+// same numbers as the scalar samplers on Stream(key, first + j, month, stream), element by element,
+// on every instruction set. Most of the work is vectorized: the first attempt of each rejection
+// sampler is drawn for the whole batch, and only elements whose attempt is not accepted by the cheap
+// test go through the scalar sampler.
+// out[j] = sample_gamma(Stream(...first + j...), shape[j * shape_stride]) (shape_stride 0: one shape)
+void gamma_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t month, std::uint32_t stream,
+                 const double* shape, std::size_t shape_stride, double* out) noexcept;
+// out[j] = sample_beta(Stream(...first + j...), a, b)
+void beta_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t month, std::uint32_t stream, double a,
+                double b, double* out) noexcept;
+// out[j] = sample_poisson(Stream(...first + j...), mu[j]), as a double
+void poisson_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t month, std::uint32_t stream,
+                   const double* mu, double* out) noexcept;
 
 }  // namespace aicast
