@@ -193,6 +193,7 @@ Scenario::Scenario(const std::vector<ModelSpec>& specs, int months) : months_(mo
         input = static_cast<int>(input_names_.size());
         input_names_.push_back(spec.name + "." + pname);
         input_groups_.emplace_back(-1, prior.copula_index());
+        input_support_.emplace_back(prior.lower(), prior.upper());
       }
       prior.bind(id, input);
     }
@@ -314,14 +315,20 @@ MemoryEstimate validate(const Scenario& sc, const RunConfig& cfg) {
     throw std::invalid_argument("noise_offsets need a positive noise_period");
   }
   if (cfg.inputs != nullptr) {
-    const std::size_t n = static_cast<std::size_t>(cfg.paths) * sc.inputs().size();
-    for (std::size_t i = 0; i < n; ++i)
-      if (!(cfg.inputs[i] > 0.0 && cfg.inputs[i] < 1.0)) {
+    // each value inside its prior's support (the models' own checks assume it)
+    const auto& support = sc.input_support_;
+    const std::size_t P = sc.inputs().size();
+    const std::size_t n = static_cast<std::size_t>(cfg.paths) * P;
+    for (std::size_t i = 0; i < n; ++i) {
+      const double v = cfg.inputs[i];
+      const auto& [lo, hi] = support[i % P];
+      if (!(v >= lo && v <= hi) || !std::isfinite(v)) {
         std::ostringstream os;
-        os << "inputs must be uniforms in (0, 1), got " << cfg.inputs[i] << " for "
-           << sc.inputs()[i % sc.inputs().size()] << " on path " << i / sc.inputs().size();
+        os << "inputs: " << sc.inputs()[i % P] << " must lie in its prior's support [" << lo << ", " << hi
+           << "], got " << v << " on path " << i / P;
         throw std::invalid_argument(os.str());
       }
+    }
   }
   for (const auto& e : cfg.events) {
     if (sc.series_index(e.series) < 0) {
@@ -464,10 +471,6 @@ RunSummary run(const Scenario& sc, const RunConfig& cfg, const ProgressFn& progr
               for (std::size_t i = 0; i < ctx.n; ++i) {
                 Stream st(copula_keys[g], ctx.first_path + i, 0u, 0xFFFF0000u);
                 for (Eigen::Index j = 0; j < d; ++j) eps(j) = st.normal();
-                if (ctx.inputs != nullptr)  // given coordinates replace drawn ones
-                  for (std::size_t c = 0; c < P; ++c)
-                    if (sc.input_groups_[c].first == static_cast<int>(g))
-                      eps(sc.input_groups_[c].second) = normal_ppf(ctx.inputs[i * P + c]);
                 z.row(static_cast<Eigen::Index>(i)) = (grp->cholesky * eps).transpose();
               }
               copula_normals.emplace_back(grp, std::move(z));

@@ -21,6 +21,11 @@ void BlockContext::draw(const Prior& prior, std::uint32_t slot, std::span<double
     std::fill(out.begin(), out.end(), prior.params()[0]);
     return;
   }
+  if (inputs != nullptr && prior.input() >= 0) {  // given from outside (a sensitivity design)
+    const auto col = static_cast<std::size_t>(prior.input());
+    for (std::size_t i = 0; i < n; ++i) out[i] = inputs[i * input_stride + col];
+    return;
+  }
   if (const CopulaGroup* g = prior.copula().get()) {
     const Eigen::MatrixXd* z = nullptr;
     if (copula_normals != nullptr)
@@ -34,11 +39,6 @@ void BlockContext::draw(const Prior& prior, std::uint32_t slot, std::span<double
       const double u = std::clamp(normal_cdf((*z)(static_cast<Eigen::Index>(i), col)), kTiny, 1.0 - 0x1p-53);
       out[i] = marginal.ppf(u);
     }
-    return;
-  }
-  if (inputs != nullptr && prior.input() >= 0) {
-    const auto col = static_cast<std::size_t>(prior.input());
-    for (std::size_t i = 0; i < n; ++i) out[i] = prior.ppf(inputs[i * input_stride + col]);
     return;
   }
   const auto kind = prior.kind();

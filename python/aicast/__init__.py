@@ -16,6 +16,7 @@ True
 from __future__ import annotations
 
 from . import _engine, data, fit, scores
+from .analysis import Comparison, SobolResult, compare, sensitivity, sobol, sweep
 from .backtest import Backtest, backtest
 from .events import DEFAULT_QUANTILES
 from .models import IncidentGrowth, LeaderboardGap, Model, PriceDecline, SelfHosting, TokenDemand
@@ -55,6 +56,7 @@ def release_memory() -> int:
 
 __all__ = [
     "Backtest",
+    "Comparison",
     "DEFAULT_QUANTILES",
     "EventProbability",
     "HittingTime",
@@ -65,12 +67,14 @@ __all__ = [
     "Prior",
     "Result",
     "Scenario",
+    "SobolResult",
     "ScenarioFileError",
     "SelfHosting",
     "TokenDemand",
     "__version__",
     "backtest",
     "beta",
+    "compare",
     "correlate",
     "data",
     "empirical",
@@ -85,7 +89,10 @@ __all__ = [
     "release_memory",
     "rerun",
     "scores",
+    "sensitivity",
+    "sobol",
     "student_t",
+    "sweep",
     "to",
     "triangular",
     "truncate",

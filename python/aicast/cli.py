@@ -99,6 +99,9 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=fmt,
     )
     s.add_argument("folders", nargs="+", metavar="RESULT_DIR", type=Path, help="a folder written by aicast run")
+    from .analysis import sweep_cli
+
+    sweep_cli.add_parser(sub, _positive_int, _EPILOG)
     return p
 
 
@@ -320,6 +323,10 @@ def _main(args: argparse.Namespace) -> int:
             return _validate(args)
         if args.command == "show":
             return _show(args)
+        if args.command == "sweep":
+            from .analysis import sweep_cli
+
+            return sweep_cli.run(args)
     except KeyboardInterrupt:
         print("aicast: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

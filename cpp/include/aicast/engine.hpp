@@ -35,9 +35,8 @@ struct RunConfig {
   std::int64_t path_offset = 0;
   // With keep_paths: keep only these series (indices into series(); empty: all).
   std::vector<int> keep_series;
-  // Sensitivity designs. `inputs`: paths x Scenario::inputs().size() uniforms in (0, 1) giving
-  // every uncertain parameter (a copula group's columns are its independent coordinates);
-  // nullptr: drawn. With noise_period > 0 the paths are replicas of noise_period paths, and
+  // Sensitivity designs. `inputs`: paths x Scenario::inputs().size() values of every uncertain
+  // parameter, each inside its prior's support; nullptr: drawn. With noise_period > 0 the paths are replicas of noise_period paths, and
   // replica r takes the noise of paths noise_offsets[r] + i (common random numbers).
   const double* inputs = nullptr;
   std::int64_t noise_period = 0;
@@ -100,6 +99,8 @@ class Scenario {
   std::vector<std::string> copula_names_;    // the sorted member names: the group's stream key
   std::vector<std::string> input_names_;
   std::vector<std::pair<int, int>> input_groups_;
+  std::vector<std::pair<double, double>> input_support_;
+  friend MemoryEstimate validate(const Scenario&, const RunConfig&);
 };
 
 MemoryEstimate estimate_memory(const Scenario& scenario, const RunConfig& config);

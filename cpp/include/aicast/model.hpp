@@ -39,8 +39,8 @@ class BlockContext {
   std::size_t n = 0;
   // correlated normals of each copula group, n rows x group size, filled by the engine
   const std::vector<std::pair<const CopulaGroup*, Eigen::MatrixXd>>* copula_normals = nullptr;
-  // Parameter values given from outside (sensitivity designs): n rows of `input_stride` uniforms
-  // in (0, 1), column Prior::input(); nullptr: parameters are drawn from their streams.
+  // Parameter values given from outside (sensitivity designs): n rows of `input_stride` values,
+  // column Prior::input(); nullptr: parameters are drawn from their streams.
   const double* inputs = nullptr;
   std::size_t input_stride = 0;
 
