@@ -132,3 +132,21 @@ def test_a_run_split_into_blocks_merges_events_exactly_and_moments_to_rounding()
     assert block_bounds(10, 3) == [(0, 3), (3, 6), (6, 10)]
     with pytest.raises(ValueError, match="blocks must be at most"):
         block_bounds(2, 3)
+
+
+def test_cli_sweep_writes_a_result_folder_and_resumes(tmp_path, capsys):
+    from aicast.cli import main
+
+    f = tmp_path / "base.toml"
+    base().to_toml(f)
+    argv = ["sweep", str(f), "--grid", "frontier.volatility=0.2,0.5", "--paths", "500", "--out", str(tmp_path / "out"),
+            "--event", "frontier.price < 1"]
+    assert main(argv) == 0
+    folder = next((tmp_path / "out").iterdir())
+    table = pd.read_csv(folder / "table.csv", index_col="variant")
+    assert len(table) == 2 and "P(frontier.price < 1)" in table.columns
+    assert json.loads((folder / "manifest.json").read_text())["paths"] == 500
+    assert main(argv) == 0  # everything written already: resumes with nothing to run
+    pd.testing.assert_frame_equal(pd.read_csv(folder / "table.csv", index_col="variant"), table)
+    assert main(["sweep", str(f), "--grid", "frontier.nope=1", "--out", str(tmp_path / "o2")]) == 1
+    assert "no parameter 'nope'" in capsys.readouterr().err
