@@ -116,3 +116,52 @@ def test_same_design_same_indices_for_any_thread_count():
     a = ac.sensitivity(sc, "frontier.price", n=700, bootstrap=10, threads=1)
     b = ac.sensitivity(sc, "frontier.price", n=700, bootstrap=10, threads=2)
     assert a.first.equals(b.first) and a.total_conf.equals(b.total_conf)
+
+
+def test_bad_arguments_name_the_field():
+    with pytest.raises(ValueError, match="conf"):
+        ac.sobol(ishigami, PRIORS, conf=1.5)
+    with pytest.raises(ValueError, match="seed"):
+        ac.sobol(ishigami, PRIORS, seed=-1)
+    with pytest.raises(TypeError, match="func must be callable"):
+        ac.sobol("f", PRIORS)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="one value per row"):
+        ac.sobol(lambda x: np.zeros(3), PRIORS, n=10)
+    with pytest.raises(ValueError, match="at least one uncertain"):
+        ac.sobol(lambda x: x["a"], {"a": 1.0})
+    with pytest.raises(TypeError, match="n must be an integer"):
+        ac.sobol(ishigami, PRIORS, n=1.5)  # type: ignore[arg-type]
+
+
+def test_a_correlated_group_in_a_scenario_is_one_input():
+    d, v = ac.correlate(ac.to(3, 30), ac.to(0.2, 0.6), correlation=0.7)
+    sc = ac.Scenario("2026-02", "2027-06", seed=3).add(
+        ac.PriceDecline("frontier", start_price=ac.to(4, 6), annual_decline=d, volatility=v))
+    r = ac.sensitivity(sc, "frontier.price", at="2027-06", n=2000, bootstrap=20)
+    assert set(r.inputs) == {"frontier.annual_decline + frontier.volatility", "frontier.start_price", "process noise"}
+    t = r.table()
+    assert t.loc["frontier.annual_decline + frontier.volatility", "ST"] > t.loc["frontier.start_price", "ST"]
+
+
+def test_engine_design_inputs_are_checked_against_each_prior():
+    from aicast import _engine
+
+    sc = ac.Scenario("2026-02", "2026-06", seed=3).add(
+        ac.PriceDecline("frontier", start_price=5.0, annual_decline=ac.to(3, 30)))
+    core = sc._engine_scenario()
+    assert core.inputs == ["frontier.annual_decline"]
+    with pytest.raises(ValueError, match="frontier.annual_decline must lie in its prior's support"):
+        _engine.run(core, 1, 4, inputs=np.array([[2.0], [-1.0], [3.0], [4.0]]))
+    with pytest.raises(ValueError, match="inputs must have shape"):
+        _engine.run(core, 1, 4, inputs=np.ones((3, 1)))
+    with pytest.raises(ValueError, match="multiple of noise_period"):
+        _engine.run(core, 1, 5, noise_period=2, noise_offsets=[0, 0])
+    # given values are used as they are, and replicas share their noise: with the same noise, the
+    # ratio of two paths is the ratio of their declines alone, (10 / 2)^(-months / 12)
+    noisy = ac.Scenario("2026-02", "2026-06", seed=3).add(
+        ac.PriceDecline("frontier", start_price=5.0, annual_decline=ac.to(3, 30), volatility=0.5))
+    out = _engine.run(noisy._engine_scenario(), 1, 4, keep_paths=True, inputs=np.array([[10.0], [10.0], [2.0], [2.0]]),
+                      noise_period=2, noise_offsets=[0, 0])["paths_data"][0]
+    np.testing.assert_allclose(out[0] / out[2], 5.0 ** (-np.arange(5) / 12), rtol=1e-12)
+    np.testing.assert_allclose(out[1] / out[3], 5.0 ** (-np.arange(5) / 12), rtol=1e-12)
+    assert not np.allclose(out[0] / out[1], 1.0)  # different noise paths within a replica

@@ -32,7 +32,7 @@ import pandas as pd
 
 from .._checks import _check_positive_int
 from .._months import month_index
-from ..priors import Prior, as_prior
+from ..priors import Prior, _check_seed, as_prior
 from . import _sobol
 from ._paths import event_hits, kept_paths
 
@@ -202,7 +202,7 @@ def sobol(
     0.8
     """
     n = _check_positive_int(n, "n")
-    bootstrap, conf = _check_bootstrap(bootstrap), _check_conf(conf)
+    bootstrap, conf, seed = _check_bootstrap(bootstrap), _check_conf(conf), _check_seed(seed)
     if not callable(func):
         raise TypeError(f"func must be callable, got {type(func).__name__}")
     all_p = {str(k): as_prior(v, str(k)) for k, v in priors.items()}
@@ -297,7 +297,7 @@ def sensitivity(
         For an unknown series or statistic, a month off the grid, or a scenario without priors.
     """
     n = _check_positive_int(n, "n")
-    bootstrap, conf = _check_bootstrap(bootstrap), _check_conf(conf)
+    bootstrap, conf, seed = _check_bootstrap(bootstrap), _check_conf(conf), _check_seed(seed)
     if not isinstance(statistic, str) or not (statistic in ("mean", "median") or statistic.split()[:1] == [output]):
         raise ValueError(f"statistic must be 'mean', 'median' or an event on {output!r} like "
                          f"'{output} < 0.5', got {statistic!r}")

@@ -25,7 +25,7 @@ from .. import _engine
 from .._checks import _check_positive_int
 from .._months import month_index
 from ..events import parse_event
-from ..priors import as_prior
+from ..priors import _check_seed, as_prior
 
 if TYPE_CHECKING:
     from ..scenario import Scenario
@@ -180,7 +180,7 @@ def sweep(
         One row per variant (index ``variant``), identical however and wherever it ran.
     """
     paths = _check_positive_int(paths, "paths")
-    table = _variants(grid, samples, ranges, seed)
+    table = _variants(grid, samples, ranges, _check_seed(seed))
     for k in table.columns:  # every name checked before any run
         with_params(base, {k: table[k].iloc[0]})
     chosen = list(base.series) if series is None else list(series)
