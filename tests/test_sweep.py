@@ -109,25 +109,42 @@ def test_dask_sweep_equals_the_local_table_even_when_a_worker_is_killed(tmp_path
         os.kill(pids[0], signal.SIGKILL)
         t.join(timeout=120)
         assert not t.is_alive()
+        # one run split across the two workers equals the one-process run bit for bit
+        from aicast.analysis.distributed import run_blocks
+
+        split = run_blocks(split_scenario(), 4000, blocks=2, events=["frontier.price < 1"], client=client)
+        assert_split_equals_whole(split, split_scenario(), 4000, ["frontier.price < 1"])
     df = out["df"]
     assert len(df) == 16 and df.index.is_unique and len(list((tmp_path / "rows").glob("*.json"))) == 16
     pd.testing.assert_frame_equal(df, ac.sweep(base(), big, paths=20_000))
 
 
-def test_a_run_split_into_blocks_merges_events_exactly_and_moments_to_rounding():
-    from aicast import _engine
-    from aicast.analysis.distributed import block_bounds, run_blocks
+def split_scenario() -> ac.Scenario:
+    return base().add(ac.IncidentGrowth("aiid", base_per_month=30, annual_growth=ac.to(1.3, 2.0), dispersion=20))
 
-    sc = base()
-    events = ["frontier.price < 1", "frontier.price > 6"]
-    whole = sc.run(paths=5001, progress=False, events=events)
-    split = run_blocks(sc, 5001, blocks=3, events=events)
-    raw = _engine.run(sc._engine_scenario(), sc.seed, 5001, 0, 1024, [], False,
-                      [tuple(e.split()[:2]) + (float(e.split()[2]),) for e in events])
+
+def assert_split_equals_whole(split: dict, sc: ac.Scenario, paths: int, events: list) -> None:
+    from aicast import _engine
+
+    parsed = [(e.split()[0], e.split()[1], float(e.split()[2])) for e in events]
+    raw = _engine.run(sc._engine_scenario(), sc.seed, paths, 0, 1024, list(ac.DEFAULT_QUANTILES), False, parsed)
+    # quantiles (prices and discrete counts), event counts and hitting times: bit for bit
+    np.testing.assert_array_equal(split["quantiles"], raw["quantiles"])
     np.testing.assert_array_equal(split["holds"], raw["holds"])
     np.testing.assert_array_equal(split["first_hit"], raw["first_hit"])
+    # moments: to rounding
     np.testing.assert_allclose(split["mean"], raw["mean"], rtol=1e-12)
     np.testing.assert_allclose(split["sd"], raw["sd"], rtol=1e-10)
+
+
+def test_a_run_split_into_blocks_equals_the_whole_run():
+    from aicast.analysis.distributed import block_bounds, run_blocks
+
+    sc = split_scenario()
+    events = ["frontier.price < 1", "aiid.count > 60"]
+    split = run_blocks(sc, 5001, blocks=3, events=events)
+    assert_split_equals_whole(split, sc, 5001, events)
+    whole = sc.run(paths=5001, progress=False, events=events)
     assert whole.prob("frontier.price < 1")["p"].iloc[-1] == split["first_hit"][0, :-1].sum() / 5001
     assert block_bounds(10, 3) == [(0, 3), (3, 6), (6, 10)]
     with pytest.raises(ValueError, match="blocks must be at most"):

@@ -5,11 +5,15 @@ the whole run, because streams are keyed by seed, model name and path. What merg
 
 * event counts per month and first-passage counts (hence probabilities and hitting times):
   integer sums, **bit-identical** to the one-process run;
+* quantiles: **bit-identical**, as the engine selects them: the blocks' order-preserving key
+  ranges merge (pass 1), then histograms over the merged range (pass 2), then each block sends
+  the keys that fall in the bins holding the wanted ranks (pass 3), which are selected and
+  interpolated as the engine does. Each pass replays the block (3x the work), and a worker
+  holds one block's paths at a time (memory bounded by the block size);
 * means and standard deviations: Chan's pairwise formula, equal to the one-process run to
   rounding (about 1e-15 relative), not bit for bit: the engine sums in one pass over all paths.
 
-Not done yet: exact quantiles across blocks (merge the key ranges, then histograms, then gather
-the bins that hold the wanted ranks) and ``Scenario.run(client=...)`` on top of this.
+Not done yet: ``Scenario.run(client=...)`` returning a Result on top of this.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import numpy as np
 
 from .. import _engine
 from .._checks import _check_positive_int
-from ..events import parse_event
+from ..events import DEFAULT_QUANTILES, _levels, parse_event
 from .sweeps import DASK_HINT
 
 if TYPE_CHECKING:
@@ -39,12 +43,85 @@ def block_bounds(paths: int, blocks: int) -> list[tuple[int, int]]:
     return list(zip(edges[:-1], edges[1:]))
 
 
-def _block(text: str, seed: int, offset: int, n: int, events: list[Any], threads: int) -> dict[str, Any]:
+_BINS_LOG2 = 12  # about 4096 bins, as the engine
+
+
+def _keys(v: np.ndarray) -> np.ndarray:
+    """The engine's order-preserving map double -> int64 (a < b <=> key(a) < key(b), -0 < +0)."""
+    b = np.ascontiguousarray(v, dtype=np.float64).view(np.int64)
+    return b ^ ((b >> 63).view(np.uint64) >> np.uint64(1)).view(np.int64)
+
+
+def _from_keys(k: np.ndarray) -> np.ndarray:
+    b = np.where(k < 0, k ^ np.int64(0x7FFFFFFFFFFFFFFF), k)
+    return b.view(np.float64)
+
+
+def _block(text: str, seed: int, offset: int, n: int, events: list[Any], threads: int, stage: int = 0,
+           info: Any = None) -> dict[str, Any]:
+    """One block's share of a pass: 0 moments and events (and, with quantiles, key ranges);
+    2 histograms over the merged ranges; 3 the keys in the wanted bins."""
     from ..scenario import Scenario
 
     sc = Scenario.from_toml(text=text)
-    raw = _engine.run(sc._engine_scenario(), seed, n, threads, 1024, [], False, events, 0.0, None, path_offset=offset)
-    return {k: raw[k] for k in ("paths", "mean", "sd", "holds", "first_hit")}
+    keep = stage > 0
+    raw = _engine.run(sc._engine_scenario(), seed, n, threads, 1024, [], keep, events if stage <= 1 else [], 0.0,
+                      None, path_offset=offset)
+    if stage >= 1:
+        keys = _keys(raw["paths_data"])  # (series, paths, months)
+    if stage == 2:
+        lo, shift = info
+        bins = ((keys.view(np.uint64) - lo[:, None, :].view(np.uint64)) >> shift[:, None, :].astype(np.uint64))
+        counts = np.zeros((*lo.shape, 1 << _BINS_LOG2), dtype=np.int64)
+        for s_ in range(lo.shape[0]):
+            for m in range(lo.shape[1]):
+                counts[s_, m] = np.bincount(bins[s_, :, m].astype(np.int64), minlength=1 << _BINS_LOG2)
+        return {"counts": counts}
+    if stage == 3:
+        lo, shift, wanted = info
+        out = {}
+        for (s_, m), want in wanted.items():
+            b = (keys[s_, :, m].view(np.uint64) - np.uint64(lo[s_, m])) >> np.uint64(shift[s_, m])
+            out[(s_, m)] = keys[s_, :, m][np.isin(b, want)]
+        return {"keys": out}
+    part = {k: raw[k] for k in ("paths", "mean", "sd", "holds", "first_hit")}
+    if stage == 1:
+        part["key_lo"], part["key_hi"] = keys.min(axis=1), keys.max(axis=1)
+    return part
+
+
+def _merged_quantiles(run_pass: Any, parts: Sequence[dict[str, Any]], levels: Sequence[float],
+                      paths: int) -> np.ndarray:
+    lo = np.min([p["key_lo"] for p in parts], axis=0)
+    hi = np.max([p["key_hi"] for p in parts], axis=0)
+    span = (hi.view(np.uint64) - lo.view(np.uint64)).astype(np.uint64)
+    width = np.array([int(x).bit_length() for x in span.ravel()]).reshape(span.shape)
+    shift = np.maximum(width - _BINS_LOG2, 0).astype(np.int64)
+    counts = np.sum([p["counts"] for p in run_pass(2, (lo, shift))], axis=0)
+    cum = np.cumsum(counts, axis=-1)
+    ranks = sorted({min(int(np.floor((paths - 1) * q)) + d, paths - 1) for q in levels for d in (0, 1)})
+    wanted: dict[tuple[int, int], np.ndarray] = {}
+    for s_ in range(lo.shape[0]):
+        for m in range(lo.shape[1]):
+            wanted[(s_, m)] = np.unique(np.searchsorted(cum[s_, m], ranks, side="right"))
+    gathered = run_pass(3, (lo, shift, wanted))
+    out = np.empty((lo.shape[0], len(levels), lo.shape[1]))
+    for (s_, m), bins in wanted.items():
+        keys = np.sort(np.concatenate([g["keys"][(s_, m)] for g in gathered]))
+        before = np.concatenate([[0], cum[s_, m]])[bins]  # values below each wanted bin
+        starts = np.concatenate([[0], np.cumsum(counts[s_, m][bins])])
+        def value_at(rank: int) -> float:
+            i = int(np.searchsorted(cum[s_, m], rank, side="right"))
+            j = int(np.searchsorted(bins, i))
+            return float(_from_keys(keys[starts[j] + rank - before[j]:][:1])[0])
+        for li, q in enumerate(levels):
+            h = float(paths - 1) * q
+            fl = np.floor(h)
+            r_lo = min(int(fl), paths - 1)
+            a, b = value_at(r_lo), value_at(min(r_lo + 1, paths - 1))
+            t = h - fl
+            out[s_, li, m] = a if a == b else (b - (b - a) * (1.0 - t) if t >= 0.5 else a + (b - a) * t)
+    return out
 
 
 def merge_blocks(parts: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -66,30 +143,49 @@ def run_blocks(
     *,
     blocks: int = 2,
     events: Iterable[str] = (),
+    quantiles: Iterable[float] | None = None,
     client: Any = None,
     threads: int | None = None,
 ) -> dict[str, Any]:
     """Run ``scenario`` as ``blocks`` blocks of paths (Dask tasks with ``client``) and merge them.
 
-    Returns the merged summaries: ``mean``, ``sd`` (series x months), ``holds`` (events x
-    months), ``first_hit`` (events x months + 1, last: never), ``paths``, ``series``.
+    Parameters
+    ----------
+    quantiles
+        Levels of the exact quantiles to merge (default: :data:`aicast.DEFAULT_QUANTILES`); an
+        empty sequence skips the two extra passes.
+
+    Returns
+    -------
+    dict
+        ``mean``, ``sd`` (series x months), ``quantiles`` (series x levels x months), ``levels``,
+        ``holds`` (events x months), ``first_hit`` (events x months + 1, last: never), ``paths``,
+        ``series``.
     """
     paths = _check_positive_int(paths, "paths")
     bounds = block_bounds(paths, blocks)
     evs = [parse_event(e) for e in events]
+    levels = list(DEFAULT_QUANTILES) if quantiles is None else _levels(quantiles)
     text = scenario.to_toml()
     scenario._engine_scenario()  # every error before any work
     t = 0 if threads is None else _check_positive_int(threads, "threads")
-    if client is None:
-        parts = [_block(text, scenario.seed, a, b - a, evs, t) for a, b in bounds]
-    else:
+
+    def run_pass(stage: int, info: Any = None) -> list[dict[str, Any]]:
+        if client is None:
+            return [_block(text, scenario.seed, a, b - a, evs, t, stage, info) for a, b in bounds]
+        futures = [client.submit(_block, text, scenario.seed, a, b - a, evs, t or 1, stage, info, pure=False,
+                                 retries=2) for a, b in bounds]
+        return list(client.gather(futures))
+
+    if client is not None:
         try:
             import distributed  # noqa: F401
         except ImportError:
             raise ImportError(DASK_HINT) from None
-        futures = [client.submit(_block, text, scenario.seed, a, b - a, evs, t or 1, pure=False, retries=2)
-                   for a, b in bounds]
-        parts = client.gather(futures)
+    parts = run_pass(1 if levels else 0)
     merged = merge_blocks(parts)
+    if levels:
+        merged["quantiles"] = _merged_quantiles(run_pass, parts, levels, paths)
+    merged["levels"] = np.array(levels)
     merged["series"] = scenario.series
     return merged
