@@ -167,3 +167,16 @@ def test_cli_sweep_writes_a_result_folder_and_resumes(tmp_path, capsys):
     pd.testing.assert_frame_equal(pd.read_csv(folder / "table.csv", index_col="variant"), table)
     assert main(["sweep", str(f), "--grid", "frontier.nope=1", "--out", str(tmp_path / "o2")]) == 1
     assert "no parameter 'nope'" in capsys.readouterr().err
+
+
+def test_run_distributed_returns_the_result_of_the_one_process_run():
+    from aicast.analysis.distributed import run_distributed
+
+    sc = split_scenario()
+    whole = sc.run(paths=3000, progress=False, events=["frontier.price < 1"])
+    res = run_distributed(sc, 3000, block_paths=1000, events=["frontier.price < 1"])
+    pd.testing.assert_frame_equal(res.quantiles("aiid.count", ac.DEFAULT_QUANTILES),
+                                  whole.quantiles("aiid.count", ac.DEFAULT_QUANTILES))
+    pd.testing.assert_frame_equal(res.prob("frontier.price < 1"), whole.prob("frontier.price < 1"))
+    assert res.hitting_time("frontier.price < 1").median == whole.hitting_time("frontier.price < 1").median
+    np.testing.assert_allclose(res.mean("frontier.price"), whole.mean("frontier.price"), rtol=1e-12)

@@ -16,7 +16,7 @@ True
 from __future__ import annotations
 
 from . import _engine, data, fit, scores
-from .analysis import Comparison, SobolResult, compare, sensitivity, sobol, sweep
+from .analysis import Comparison, SobolResult, compare, run_distributed, sensitivity, sobol, sweep
 from .backtest import Backtest, backtest
 from .events import DEFAULT_QUANTILES
 from .models import IncidentGrowth, LeaderboardGap, Model, PriceDecline, SelfHosting, TokenDemand
@@ -88,6 +88,7 @@ __all__ = [
     "point",
     "release_memory",
     "rerun",
+    "run_distributed",
     "scores",
     "sensitivity",
     "sobol",

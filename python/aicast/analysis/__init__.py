@@ -8,7 +8,8 @@ stream it can with its base, and any block of paths can be run anywhere.
 from __future__ import annotations
 
 from .comparison import Comparison, compare
+from .distributed import run_distributed
 from .sobol_analysis import SobolResult, sensitivity, sobol
 from .sweeps import sweep
 
-__all__ = ["Comparison", "SobolResult", "compare", "sensitivity", "sobol", "sweep"]
+__all__ = ["Comparison", "SobolResult", "compare", "run_distributed", "sensitivity", "sobol", "sweep"]
