@@ -197,7 +197,9 @@ def test_backtest_scores_equal_independent_computation_with_engine_paths():
     np.testing.assert_allclose(model["pit"], scores.pit_samples(x, y))
     lo, hi = np.quantile(x, [0.05, 0.95], axis=1)
     assert model["in_90"].tolist() == ((y >= lo) & (y <= hi)).tolist()
-    assert setup.models[0].params["start_price"].mean() == pytest.approx(fit.frontier["price_per_mtok"].iloc[-1])
+    # start="last": anchored at the last frontier price (its median), with one point's scatter
+    median = float(setup.models[0].params["start_price"].ppf(0.5))
+    assert median == pytest.approx(fit.frontier["price_per_mtok"].iloc[-1])
 
 
 def test_rolling_origin_and_monthly_observations():
@@ -311,3 +313,18 @@ def test_rolling_backtest_skips_cuts_it_cannot_fit_and_combines():
         ac.backtest("price", t, cut=cuts, score="bogus", skip=True)
     with pytest.raises(ValueError, match="combine needs at least one backtest"):
         ac.Backtest.combine({})
+
+
+def test_price_forecast_starts_at_the_cut_and_its_first_month_is_cut_plus_one():
+    """The forecast is the engine's run from the cut month: the first scored month is cut + 1, and
+    the model's median follows the fitted trend month by month from the cut (start="trend": the
+    trend's price at the cut, declining at the fitted rate). A forecast started one month late is
+    a month of decline (ln 10 / 12 = 0.19 in log price) off the trend."""
+    table = _trend_table(sd=0.02, n=12)
+    cut = pd.Period("2023-06", "M")
+    bt = ac.backtest("price", table, cut=cut, score="mmlu", threshold=70, observe="monthly", paths=4000, seed=1)
+    model = bt.scores[bt.scores["forecaster"] == "model"]
+    trend = bt.scores[bt.scores["forecaster"] == "trend"]
+    assert model["month"].iloc[0] == cut + 1
+    # medians of log price: MC error ~ 0.005 at these spreads; day-count vs month grid < 0.01
+    np.testing.assert_allclose(np.log(model["median"].to_numpy()), np.log(trend["median"].to_numpy()), atol=0.04)

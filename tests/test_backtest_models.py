@@ -10,11 +10,34 @@ import pandas as pd
 import pytest
 
 import aicast as ac
-from aicast.backtest import ADAPTERS, CutError
+from aicast.backtest import ADAPTERS, CutError, rolling_cuts
 from aicast.fit.incidents import ReportingLag
 
 LB_TRUTH = dict(closed_drift_per_month=8.0, closed_volatility=50.0, gap_reversion=1.5, equilibrium_gap=40.0,
                 gap_volatility=60.0, innovation_correlation=0.5)
+
+
+def check_calibration(pooled, n_bins=10, z=3.3):
+    """Coverage of the 50% and 90% intervals and the PIT histogram of a pooled backtest (one key
+    per simulated history), against standard errors estimated across histories.
+
+    The observations of one history are dependent, so each history gives one hit rate (and one
+    share of PIT values per bin); the histories are independent, so the standard error of the
+    pooled rate is the standard deviation of the per-history rates over sqrt(histories). Each
+    rate must lie within ``z`` such standard errors of its nominal value (z = 3.3: about 1 in
+    1000 per check for a calibrated forecast; the tests use fixed seeds, so never flaky)."""
+    s = pooled.scores[pooled.scores["forecaster"] == "model"]
+    by = s.groupby("key")
+    n = by.ngroups
+    for col, p in (("in_50", 0.5), ("in_90", 0.9)):
+        rates = by[col].mean()
+        se = rates.std(ddof=1) / math.sqrt(n)
+        assert abs(rates.mean() - p) < z * se, (col, rates.mean(), se)
+    bins = np.minimum((s["pit"].to_numpy() * n_bins).astype(int), n_bins - 1)
+    share = pd.crosstab(s["key"].to_numpy(), bins, normalize="index").reindex(columns=range(n_bins), fill_value=0.0)
+    mean, se = share.mean(), share.std(ddof=1) / math.sqrt(n)
+    dev = ((mean - 1.0 / n_bins) / se).abs()
+    assert (dev < z).all(), pd.DataFrame({"share": mean, "se": se, "z": dev})
 
 
 def coverage_bound(p, n_independent):
@@ -79,14 +102,20 @@ def simulate_leaderboard(n_datasets, months, seed):
         yield pd.DataFrame({"month": labels, "best_closed": latent[d], "best_open": latent[d] - gap[d]})
 
 
-def test_leaderboard_backtest_covers_at_nominal_rate_on_simulated_histories():
+@pytest.fixture(scope="module")
+def simulated_leaderboard_backtests():
     """120 histories of 6 years: fit on 5 years, forecast the gap 12 months ahead."""
-    n = 120
     runs = {
         i: ac.backtest("leaderboard", t, cut="2019-12", horizon=12, paths=2_000, seed=i)
-        for i, t in enumerate(simulate_leaderboard(n, 72, seed=5))
+        for i, t in enumerate(simulate_leaderboard(120, 72, seed=5))
     }
-    pooled = ac.Backtest.combine({str(i): b for i, b in runs.items()})
+    return ac.Backtest.combine({str(i): b for i, b in runs.items()})
+
+
+def test_leaderboard_backtest_covers_at_nominal_rate_on_simulated_histories(simulated_leaderboard_backtests):
+    """Loose bounds (3 binomial s.e. of independent histories); the tight check is the next test."""
+    n = 120
+    pooled = simulated_leaderboard_backtests
     m = pooled.summary().loc["model"]
     assert m["n"] == 12 * n
     assert abs(m["coverage_90"] - 0.9) < coverage_bound(0.9, n), m
@@ -98,6 +127,47 @@ def test_leaderboard_backtest_covers_at_nominal_rate_on_simulated_histories():
     # enormous and the forecast's tails with it; those few histories dominate the mean CRPS.
     crps = pooled.scores.groupby(["key", "forecaster"])["crps"].mean().unstack()
     assert crps["model"].median() < crps[["last value", "trend"]].median().min()
+
+
+@pytest.mark.xfail(reason="the engine joins the posterior's margins by a Gaussian copula, which over-covers "
+                          "on these histories (90% band: 96.9%, s.e. 0.7%); the exact joint posterior covers 91%",
+                   strict=True)
+def test_leaderboard_backtest_is_calibrated_on_simulated_histories(simulated_leaderboard_backtests):
+    check_calibration(simulated_leaderboard_backtests)
+
+
+@pytest.mark.parametrize("name", ["arena_best_monthly", "eci_best_monthly"])
+def test_rolling_leaderboard_backtests_on_the_shipped_tables_are_calibrated(name):
+    """Monthly cuts 2024-01..2025-06, the gap up to 6 months ahead (cuts without data before or
+    after them skipped: ECI's 2024-01, whose frontier had not moved yet). Deterministic (fixed
+    seed); nothing in the fit is tuned on these observations."""
+    table = ac.data.load(name)
+    bt = ac.backtest("leaderboard", table, cut=rolling_cuts("2024-01", "2025-06", every=1), horizon=6, paths=4_000, seed=4,
+                     skip=True)
+    m = bt.summary().loc["model"]
+    assert 0.85 <= m["coverage_90"] <= 0.95, m
+    assert 0.40 <= m["coverage_50"] <= 0.60, m
+    per_cut = bt.scores.groupby(["cut", "forecaster"])["crps"].mean().unstack()
+    best = per_cut[["last value", "trend"]].min(axis=1)
+    assert m["crps"] < bt.summary().drop(index="model")["crps"].min()
+    # better than both baselines at every cut but one: the Arena's 2025-06 cut, scored on two
+    # months only (model 11.3 against 11.0 for the last value)
+    lost = [str(c) for c in per_cut.index[per_cut["model"] >= best]]
+    assert lost == (["2025-06"] if name == "arena_best_monthly" else []), per_cut
+
+
+def test_leaderboard_cut_without_an_observation_starts_from_the_latest_one():
+    arena = ac.data.arena_best_monthly()  # no rows for 2024-01..2024-05
+    bt = ac.backtest("leaderboard", arena, cut="2024-03", horizon=6, paths=4_000, seed=1)
+    fit = bt.fits[pd.Period("2024-03", "M")]
+    assert fit.last_month == pd.Period("2023-12", "M") and fit.gap_start == 122
+    s = bt.scores
+    assert [str(m) for m in s.loc[s["forecaster"] == "model", "month"]] == ["2024-06", "2024-07", "2024-08", "2024-09"]
+    np.testing.assert_allclose(s.loc[s["forecaster"] == "last value", "median"], 122)
+    # the forecast of 2024-06 is six months from the last observation: wider than one month on
+    one = ac.backtest("leaderboard", arena[arena["month"] <= "2024-07"].drop(index=arena.index[7]), cut="2024-05",
+                      paths=4_000, seed=1)
+    assert one.fits[pd.Period("2024-05", "M")].last_month == pd.Period("2023-12", "M")
 
 
 # --- incidents ---------------------------------------------------------------------------------
@@ -155,12 +225,10 @@ def test_incident_backtest_covers_at_nominal_rate_on_simulated_counts():
     for i, (labels, y) in enumerate(simulate_counts(n, 60, base=40.0, growth=1.4, k=12.0, seed=8)):
         table = pd.DataFrame({"month": labels, "count": y})
         runs[str(i)] = ac.backtest("incidents", table, cut="2021-12", start="2018-01", paths=2_000, seed=i)
-    m = ac.Backtest.combine(runs).summary().loc["model"]
+    pooled = ac.Backtest.combine(runs)
+    m = pooled.summary().loc["model"]
     assert m["n"] == 12 * n
-    # counts are discrete: a closed interval of a discrete forecast covers a little more than nominal
-    assert -coverage_bound(0.9, n) < m["coverage_90"] - 0.9 < coverage_bound(0.9, n) + 0.02, m
-    assert -coverage_bound(0.5, n) < m["coverage_50"] - 0.5 < coverage_bound(0.5, n) + 0.04, m
-    assert abs(m["mean_pit"] - 0.5) < 3 * math.sqrt(1 / 12 / n), m
+    check_calibration(pooled)
 
 
 def test_incident_backtest_with_a_known_reporting_lag_covers_at_nominal_rate():
@@ -178,8 +246,7 @@ def test_incident_backtest_with_a_known_reporting_lag_covers_at_nominal_rate():
     pooled = ac.Backtest.combine(runs)
     m = pooled.summary().loc["model"]
     assert m["n"] == 12 * n  # completeness of 2022 months at the end of 2022: all above 0.25
-    assert -coverage_bound(0.9, n) < m["coverage_90"] - 0.9 < coverage_bound(0.9, n) + 0.02, m
-    assert -coverage_bound(0.5, n) < m["coverage_50"] - 0.5 < coverage_bound(0.5, n) + 0.04, m
+    check_calibration(pooled)
     # the forecast's centre is the thinned truth c(m) mu(m), not the complete-count mean mu(m)
     months = pd.period_range("2022-01", "2022-12", freq="M")
     comp = lag.completeness(months, "2022-12-31")
@@ -199,7 +266,6 @@ def test_incident_backtest_with_a_known_reporting_lag_covers_at_nominal_rate():
         ("leaderboard", "arena_best_monthly", "2022-06", {}, CutError, "outside the data range"),
         ("leaderboard", "arena_best_monthly", "2025-08", {}, CutError, "outside the data range"),
         ("leaderboard", "arena_best_monthly", "2023-08", {}, CutError, "too few points"),
-        ("leaderboard", "arena_best_monthly", "2024-03", {}, CutError, "observation in the cut month"),
         ("leaderboard", "arena_best_monthly", "2024-12", {"observe": "lag"}, ValueError, "observe must be"),
         ("leaderboard", "arena_best_monthly", "2024-12", {"open": "best_x"}, ValueError, "no column 'best_x'"),
         ("leaderboard", "arena_best_monthly", "2024-12", {"horizon": 0}, ValueError, "horizon must be"),
@@ -227,5 +293,5 @@ def test_incident_table_without_counts_raises():
 def test_rolling_backtests_skip_cuts_that_cannot_be_fitted():
     bt = ac.backtest("leaderboard", ac.data.arena_best_monthly(), cut=["2023-08", "2024-03", "2024-09"],
                      paths=500, skip=True)
-    assert list(bt.fits) == [pd.Period("2024-09", "M")]
-    assert set(bt.skipped) == {pd.Period("2023-08", "M"), pd.Period("2024-03", "M")}
+    assert list(bt.fits) == [pd.Period("2024-03", "M"), pd.Period("2024-09", "M")]
+    assert set(bt.skipped) == {pd.Period("2023-08", "M")}

@@ -31,7 +31,8 @@ _ARENA_COLS = ["best_closed", "best_closed_model", "best_open", "best_open_model
 
 EXPECTED_COLUMNS = {
     "prices_epoch": ["model", "release_date", "price_per_mtok", "mmlu", "gpqa", "arena_elo",
-                     "open_weights", "source"],
+                     "humaneval", "math500", "math5", "open_weights", "source"],
+    "flagship_prices": ["tier", "line", "model", "date", "date_basis", "blended_per_mtok", "source"],
     "api_prices_2026-07": _API_COLS,
     "api_prices_2025-02": _API_COLS,
     "arena_best_snapshots": ["snapshot"] + _ARENA_COLS,

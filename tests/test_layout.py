@@ -168,7 +168,7 @@ def test_models_package() -> None:
     assert ac.SelfHosting.__module__ == ac.TokenDemand.__module__ == "aicast.models.self_hosting"
     assert ac.Model.__module__ == "aicast.models._base"
     assert set(models.MODEL_CLASSES) == {
-        "price_decline", "leaderboard_gap", "incident_growth", "self_hosting", "token_demand"
+        "price_decline", "tier_list_price", "leaderboard_gap", "incident_growth", "self_hosting", "token_demand"
     }
     from aicast.backtest import ADAPTERS
 

@@ -171,13 +171,13 @@ def test_baseline_is_the_default_scenario():
 def test_extends_overrides_only_what_it_names():
     base = load_scenario(ROOT / "scenarios" / "baseline.toml")
     war = load_scenario(ROOT / "scenarios" / "price-war.toml")
-    f, fb = war["frontier"].params, base["frontier"].params
+    f, fb = war["frontier_capability"].params, base["frontier_capability"].params
     assert _same_core(f["volatility"]._core, fb["volatility"]._core)  # inherited
     assert _same_core(f["jump_rate"]._core, ac.to(1.0, 3.0)._core)  # overridden
-    assert f["annual_decline"]._core.same_copula(war["mid"].params["annual_decline"]._core)
+    assert f["annual_decline"]._core.same_copula(war["mid_capability"].params["annual_decline"]._core)
     assert war.outputs.events == base.outputs.events  # [outputs] inherited
     sub = load_scenario(ROOT / "scenarios" / "subsidy-end.toml")
-    assert len(sub.outputs.events) == 4 and sub.outputs.quantiles == base.outputs.quantiles
+    assert len(sub.outputs.events) == 5 and sub.outputs.quantiles == base.outputs.quantiles
 
 
 def test_extends_remove_and_kind_change(tmp_path):
@@ -466,8 +466,10 @@ def _every_model_kind() -> ac.Scenario:
                             price_elasticity=ac.uniform(0.5, 1.5), annual_growth=ac.to(1.1, 1.5))
     base, growth = ac.correlate(ac.lognormal(3.7, 0.2), ac.lognormal(0.5, 0.05), correlation=0.9)
     misuse, other = ac.correlate(ac.to(1.5, 3.0), ac.to(1.1, 1.5), correlation=0.5)  # category growths
+    listed = ac.TierListPrice("listed", start_price=8.0, jump_rate=ac.gamma(11.5, 0.46),
+                              jump_log_size=ac.mixture([ac.normal(0.12, 0.1), ac.normal(-0.14, 0.13)], [0.54, 0.46]))
     sc.add(
-        frontier, api, demand,
+        frontier, api, demand, listed,
         ac.TokenDemand("demand2", price="frontier.price", base_tokens_per_month=1e9, price_elasticity=1.2,
                        reference_price=8.0),
         ac.SelfHosting("own", api_price=api, volume_per_month=demand, gpus=2, gpu_price=ac.to(25e3, 35e3),
@@ -547,13 +549,13 @@ def test_fitted_worked_files_equal_the_fits_on_shipped_data():
     monthly = data.aiid_monthly()
     fit = ac.fit.incident_growth(monthly, domains=data.aiid_domains_yearly(), start="2020-01",
                                  lag=ac.fit.reporting_lag(monthly))
-    want = fit.model("aiid", start="2026-02", categories=True, category_concentration=50.0)
+    want = fit.model("aiid", start="2026-07", categories=True, category_concentration=50.0)
     got = load_scenario(ROOT / "scenarios" / "incident-surge.toml")
-    assert got.start == pd.Period("2026-02", "M")
+    assert got.start == pd.Period("2026-07", "M")  # the baseline's start: the newest price month
     lb_fit = ac.fit.leaderboard_gap(data.load("arena_best_monthly"))
     lb = load_scenario(ROOT / "scenarios" / "open-model-convergence.toml")
     assert lb.start == lb_fit.last_month
-    for m, w, skip in [(got["aiid"], want, {"price_elasticity"}), (lb["lb"], lb_fit.model("lb"), set())]:
+    for m, w, skip in [(got["aiid"], want, {"price_elasticity"}), (lb["lb"], lb_fit.model("lb", start=lb_fit.last_month), set())]:
         assert sorted(m.params) == sorted(w.params) and sorted(m.labels) == sorted(w.labels)  # file: by share
         for k, p in w.params.items():
             if k in skip:
@@ -566,7 +568,7 @@ def test_fitted_worked_files_equal_the_fits_on_shipped_data():
                               b.marginal() if b.correlation is not None else b), k
             if b.correlation is not None:
                 np.testing.assert_array_equal(a.correlation, b.correlation)
-    assert got["aiid"].links == {"price": "frontier.price"}
+    assert got["aiid"].links == {"price": "frontier_capability.price"}
 
 
 # --- property: any prior survives TOML text exactly ----------------------------------------

@@ -41,8 +41,9 @@ def baseline_dir(tmp_path_factory):
 
 def test_run_writes_a_complete_folder(baseline_dir):
     names = sorted(p.name for p in baseline_dir.iterdir())
-    assert names == ["events.parquet", "fan_frontier.price.png", "fan_mid.price.png", "fan_open.price.png",
-                     "manifest.json", "moments.parquet", "quantiles.parquet", "scenario.toml"]
+    fans = [f"fan_{t}_{k}.price.png" for t in ("frontier", "mid", "open") for k in ("capability", "list")]
+    assert names == sorted(["events.parquet", *fans, "manifest.json", "moments.parquet", "quantiles.parquet",
+                            "report.html", "scenario.toml"])
     m = json.loads((baseline_dir / "manifest.json").read_text())
     assert m["complete"] is True and m["aicast_version"] == ac.__version__
     assert m["engine_build"] == dict(ac._engine.build_info())
@@ -51,12 +52,14 @@ def test_run_writes_a_complete_folder(baseline_dir):
     text = (baseline_dir / "scenario.toml").read_text()
     assert m["scenario"]["toml"] == text and m["scenario"]["sha256"] == scenario_hash(text)
     assert m["data_tables"] == {"api_prices_2026-07": data.table_hash("api_prices_2026-07")}
-    assert m["events"] == [["frontier.price", "<", 1.0], ["mid.price", "<", 0.2], ["open.price", "<", 0.1]]
+    assert m["data_as_of"] == {"api_prices_2026-07": "2026-07"}
+    assert m["events"] == [["frontier_capability.price", "<", 1.0], ["mid_capability.price", "<", 0.2],
+                           ["open_capability.price", "<", 0.1], ["frontier_list.price", ">", 15.0]]
     assert {"engine_seconds", "run_seconds", "write_seconds", "started_utc", "finished_utc"} <= set(m["timings"])
     assert m["platform"]["python"] and m["platform"]["cpu_count"] >= 1
     q = pd.read_parquet(baseline_dir / "quantiles.parquet")
     assert list(q.columns) == ["series", "month", "quantile", "value"]
-    assert len(q) == 3 * 59 * len(m["levels"])
+    assert len(q) == 6 * 54 * len(m["levels"])  # 2026-07 to 2030-12
     ev = pd.read_parquet(baseline_dir / "events.parquet")
     assert ev["first_hit"].dtype == np.int64 and (ev["p"].between(0, 1)).all()
 
@@ -67,12 +70,14 @@ def test_load_gives_the_numbers_of_a_direct_run(baseline_dir):
     direct = sc.run(paths=PATHS, progress=False, events=[e for e, _ in sc.outputs.parsed_events()],
                     quantiles=sc.outputs.quantiles)
     _raw_equal(res, direct)
-    assert res.prob("frontier.price < 1", by="2027-12").p == direct.prob("frontier.price < 1", by="2027-12").p
-    assert res.hitting_time("open.price < 0.1").never == direct.hitting_time("open.price < 0.1").never
+    ev = "frontier_capability.price < 1"
+    assert res.prob(ev, by="2027-12").p == direct.prob(ev, by="2027-12").p
+    ev = "open_capability.price < 0.1"
+    assert res.hitting_time(ev).never == direct.hitting_time(ev).never
     # a level or event not stored is replayed from the stored scenario and seed
-    pd.testing.assert_frame_equal(res.quantiles("mid.price", [0.3]), direct.quantiles("mid.price", [0.3]))
-    p = res.prob("open.price < 0.05", by="2030-12")
-    assert p.p == direct.prob("open.price < 0.05", by="2030-12").p
+    pd.testing.assert_frame_equal(res.quantiles("mid_list.price", [0.3]), direct.quantiles("mid_list.price", [0.3]))
+    p = res.prob("open_capability.price < 0.05", by="2030-12")
+    assert p.p == direct.prob("open_capability.price < 0.05", by="2030-12").p
 
 
 def test_rerun_of_a_manifest_is_bit_for_bit(baseline_dir, tmp_path):
@@ -210,8 +215,8 @@ def test_validate_and_show(baseline_dir, tmp_path, capsys):
     assert main(["show", str(baseline_dir)]) == 0
     out = capsys.readouterr().out
     assert "scenario 'baseline'" in out and "20,000 paths" in out
-    assert "P(frontier.price < 1 by 2027-12) = " in out and "HittingTime(open.price < 0.1" in out
-    assert "frontier.price: quantiles at each year's last month" in out
+    assert "P(frontier_capability.price < 1 by 2027-12) = " in out and "HittingTime(open_capability.price < 0.1" in out
+    assert "frontier_list.price: quantiles at each year's last month" in out
     assert main(["show", str(tmp_path)]) == 3
     assert "not a complete aicast result" in capsys.readouterr().err
 
@@ -233,7 +238,7 @@ def test_help_documents_exit_codes(capsys):
 def test_run_without_file_runs_the_default_scenario(tmp_path, capsys):
     assert main(["run", "--paths", "2000", "--out", str(tmp_path), "--no-progress"]) == 0
     assert (tmp_path / "default_fan.png").is_file()
-    assert "P(frontier.price < 1 by 2027-12)" in capsys.readouterr().out
+    assert "P(frontier_capability.price < 1 by 2027-12)" in capsys.readouterr().out
 
 
 # --- interrupting a batch -------------------------------------------------------------------

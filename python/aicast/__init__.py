@@ -19,7 +19,7 @@ from . import _engine, data, fit, scores
 from .analysis import Comparison, SobolResult, compare, run_distributed, sensitivity, sobol, sweep
 from .backtest import Backtest, backtest
 from .events import DEFAULT_QUANTILES
-from .models import IncidentGrowth, LeaderboardGap, Model, PriceDecline, SelfHosting, TokenDemand
+from .models import IncidentGrowth, LeaderboardGap, Model, PriceDecline, SelfHosting, TierListPrice, TokenDemand
 from .priors import (
     Prior,
     beta,
@@ -64,6 +64,7 @@ __all__ = [
     "LeaderboardGap",
     "Model",
     "PriceDecline",
+    "TierListPrice",
     "Prior",
     "Result",
     "Scenario",

@@ -99,6 +99,7 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=fmt,
     )
     s.add_argument("folders", nargs="+", metavar="RESULT_DIR", type=Path, help="a folder written by aicast run")
+    s.add_argument("--open", action="store_true", help="open each folder's report.html in the web browser")
     from .analysis import sweep_cli
 
     sweep_cli.add_parser(sub, _positive_int, _EPILOG)
@@ -125,28 +126,45 @@ def _run_default(args: argparse.Namespace) -> int:
     from .defaults import DEFAULT_TIERS, default_scenario
 
     sc = default_scenario(seed=args.seed or 0)
-    events = ["frontier.price < 1", "mid.price < 0.2", "open.price < 0.1"]
+    sc.name = sc.name or "default"
+    events = ["frontier_capability.price < 1", "mid_capability.price < 0.2", "open_capability.price < 0.1"]
     res = sc.run(paths=args.paths or 200_000, threads=args.threads, progress=not args.no_progress and sys.stderr.isatty(), events=events)
+    asof = "; ".join(f"{k} {v}" for k, v in res.data_as_of.items())
     print(f"aicast {res.scenario.start} to {res.scenario.horizon}: {res.n_paths:,} paths, seed {res.seed}, "
           f"{res.seconds:.2f} s on {res.threads} threads")
-    print("Price per million tokens (USD, blended 3:1 input:output), quantiles at each year's last month:")
+    print(f"Data as of: {asof}")
+    headings = {
+        "capability": ("(a) Price of TODAY'S capability of each tier (constant capability, Epoch AI's method): "
+                       "USD per million tokens, blended 3:1, quantiles at each year's last month"),
+        "list": ("(b) List price of the BEST MODEL of each tier at each date (launches and price cuts): "
+                 "USD per million tokens, blended 3:1, quantiles at each year's last month"),
+    }
     with pd.option_context("display.float_format", "{:.4g}".format, "display.width", 120):
-        for s in res.series:
-            tier = s.split(".")[0]
-            names = ", ".join(m for _, m in DEFAULT_TIERS[tier])
-            print(f"\n{s}  (start: geometric mean of {names})")
-            print(res.table(s, q=(0.05, 0.25, 0.5, 0.75, 0.95)).to_string())
-    print("\nEvents (probability the price has fallen below the level by the month, ± Monte Carlo s.e.):")
+        for kind, heading in headings.items():
+            print(f"\n{heading}")
+            for s in res.series:
+                name = s.split(".")[0]
+                tier, _, k = name.partition("_")
+                if k != kind:
+                    continue
+                names = ", ".join(m for _, m in DEFAULT_TIERS[tier])
+                what = (f"today: geometric mean of {names}" if kind == "capability"
+                        else "today: the tier's flagship list prices (aicast.data.flagship_prices)")
+                print(f"\n{s}  ({what}; data as of {res.scenario.start})")
+                print(res.table(s, q=(0.05, 0.25, 0.5, 0.75, 0.95)).to_string())
+    print("\nEvents (probability the price of today's capability has fallen below the level by the month, "
+          "± Monte Carlo s.e.):")
     for ev in events:
         for by in ("2027-12", "2028-12", "2030-12"):
             print(f"  {res.prob(ev, by=by)}")
         print(f"  {res.hitting_time(ev)}")
     args.out.mkdir(parents=True, exist_ok=True)
-    fig, ax = plt.subplots(figsize=(9, 5))
-    for s, color in zip(res.series, ("C0", "C1", "C2")):
-        res.plot.fan(s, ax=ax, color=color, label=f"{s} median", bands=((0.05, 0.95),), log=True)
-    ax.set_title(f"LLM price per million tokens by tier ({res.n_paths:,} paths)")
-    ax.set_ylabel("USD per million tokens (log scale)")
+    fig, axes = plt.subplots(1, 2, figsize=(13, 5), sharey=True)
+    for ax, kind, what in zip(axes, ("capability", "list"), (
+            "(a) price of today's capability of each tier", "(b) list price of the best model in each tier")):
+        for tier in DEFAULT_TIERS:
+            res.plot.fan(f"{tier}_{kind}.price", ax=ax, label=tier, bands=((0.05, 0.95),), log=True,
+                         title=what, ylabel="USD per million tokens (blended 3:1, log scale)")
     png = args.out / "default_fan.png"
     fig.savefig(png, dpi=120, bbox_inches="tight")
     plt.close(fig)
@@ -262,6 +280,8 @@ def _show(args: argparse.Namespace) -> int:
               f"{m['timings']['engine_seconds']:.2f} s engine time, finished {m['timings']['finished_utc']}")
         if sc.description:
             print(f"  {sc.description}")
+        if sc.data_as_of:
+            print("  data as of: " + "; ".join(f"{k} {v}" for k, v in sc.data_as_of.items()))
         with pd.option_context("display.float_format", "{:.4g}".format, "display.width", 120):
             print("\nSummary:")
             print(res.summary().to_string())
@@ -278,7 +298,20 @@ def _show(args: argparse.Namespace) -> int:
                         print(f"  {res.prob(text, by=by)}")
                 print(f"  {res.hitting_time(text)}")
         print()
+        if args.open:
+            _open_report(folder)
     return code
+
+
+def _open_report(folder: Path) -> None:
+    import webbrowser
+
+    page = Path(folder) / "report.html"
+    if not page.is_file():
+        print(f"aicast: {folder} has no report.html (written by aicast run since version 0.1)", file=sys.stderr)
+        return
+    if not webbrowser.open(page.resolve().as_uri()):
+        print(f"aicast: no web browser found; open {page.resolve().as_uri()} yourself", file=sys.stderr)
 
 
 def _same_event(text: str, ev: tuple[str, str, float]) -> bool:

@@ -1,33 +1,25 @@
-"""The built-in default scenario: frontier, mid-tier and open-model hosted prices from 2026-02.
+"""The built-in default scenario: both price questions for three tiers, from the newest price month.
 
-Start prices are the geometric means of blended (3 input : 1 output) list prices of named
-models in the shipped LiteLLM price table (``aicast.data.api_prices("2026-07")``), so the
-numbers come from data, not from this file.
+Two questions, two series per tier, never mixed:
 
-The decline priors are fitted to the shipped Epoch AI price points
-(``aicast.data.prices_epoch()``, 2021-2025) with :func:`aicast.fit.price_trend`, Epoch's
-method (the cheapest model at or above a capability threshold over time, log-linear in
-time), and built with :meth:`aicast.Scenario.from_fits`. A tier is "a capability level
-relative to the frontier of its day", so each tier takes the thresholds set by the models
-that held that position when the data begin (:data:`DECLINE_FITS`):
+* ``<tier>_capability.price``: the price of *today's* tier capability (constant capability,
+  Epoch AI's question: "what will what the frontier does today cost in 2028?"). It starts at
+  the geometric mean of the blended (3 input : 1 output) list prices of the models that hold
+  the tier today (:data:`DEFAULT_TIERS`, ``aicast.data.api_prices("2026-07")``), anchored with
+  the scatter of one frontier price about its trend; its ``annual_decline`` prior is the
+  random-effects pool (:func:`aicast.fit.pool`) of Epoch-method trends at Epoch's 13 reference
+  thresholds (``aicast.data.prices_epoch()``): today's tiers have no price history yet, so
+  their decline is that of a new capability level, as wide as the thresholds disagree. Every
+  tier shares that prior, so no tier overtakes another by artefact; each has a serving-cost
+  floor (ordered frontier > mid > open) falling 1.3x-2.5x a year.
+* ``<tier>_list.price``: the list price of the *best model in the tier* at each date (its
+  flagship: "what will the frontier model of the day cost per token?"): a jump process
+  (launches up or down, price cuts) fitted by :func:`aicast.fit.list_price` to the flagship
+  history ``aicast.data.flagship_prices()``.
 
-* ``frontier``: GPT-4 (March 2023) level on MMLU, GPQA Diamond and Chatbot Arena;
-* ``mid``: GPT-3.5 Turbo (2023) level on the same three benchmarks;
-* ``open``: Llama-2-Chat-13B (July 2023) level, fitted on open-weights models only
-  (hosted open-model prices sit near serving cost and fall more slowly).
-
-Each tier's ``annual_decline`` prior is the equal-weight mixture of its three fits'
-lognormal priors (each matching the fit's 90% confidence interval), so the disagreement
-between benchmarks is part of the uncertainty. The single fits have medians of 16x-76x a
-year for the frontier tier, 9x-48x for the mid tier and 4.7x-6.4x for the open tier; the
-mixtures have medians of about 32x, 12x and 5x a year. The first two lie inside the
-published range for constant capability (Epoch AI, March 2025: 9x to 900x a year depending
-on the threshold; a16z "LLMflation": about 10x a year); the open tier, fitted on hosted
-open-weights prices only, falls more slowly. What stays set by hand here, because these
-data cannot identify it: volatility, price-war jumps and the floors (the serving cost below
-which a price cannot fall) with their own decline. The backtests in
-``notebooks/05_calibration_and_backtests.ipynb`` show the fits' forecast intervals to be too
-narrow rather than too wide: later prices mostly fell below them.
+The scenario starts in the newest shipped price month (:data:`DATA_AS_OF`); both fits and
+their as-of months are recorded in ``Scenario.data_as_of``. Backtests of both methods:
+``README.md`` and notebook 05.
 """
 
 from __future__ import annotations
@@ -35,16 +27,30 @@ from __future__ import annotations
 import math
 
 from . import data
-from .fit.prices import PooledPriceTrend, pool, price_trend
-from .priors import normal, to
+from .fit.list_price import ListPriceFit, list_price
+from .fit.price_pool import PooledPriceTrend, pool
+from .fit.prices import REFERENCE_THRESHOLDS, price_trend
+from .models import PriceDecline
+from .priors import to
 from .scenario import Scenario
 
-__all__ = ["DECLINE_FITS", "DEFAULT_TIERS", "decline_fits", "default_scenario", "tier_start_prices"]
+__all__ = [
+    "DATA_AS_OF",
+    "DEFAULT_TIERS",
+    "TIER_FLOORS",
+    "capability_decline",
+    "default_scenario",
+    "list_price_fits",
+    "tier_start_prices",
+]
 
-#: Models whose early-2026 list prices define each tier's start price.
+#: The newest shipped price month: the LiteLLM snapshot of 2026-07-24 (start of the default).
+DATA_AS_OF = "2026-07"
+
+#: Models that hold each tier today (2026-07 price table): their capability is the tier's.
 DEFAULT_TIERS: dict[str, list[tuple[str, str]]] = {
-    "frontier": [("anthropic", "claude-opus-4-6"), ("openai", "gpt-5.1"), ("gemini", "gemini-3-pro-preview")],
-    "mid": [("openai", "gpt-5-mini"), ("anthropic", "claude-haiku-4-5"), ("gemini", "gemini-3-flash-preview")],
+    "frontier": [("anthropic", "claude-opus-5"), ("openai", "gpt-5.6"), ("gemini", "gemini-3.1-pro-preview")],
+    "mid": [("openai", "gpt-5.4-mini"), ("anthropic", "claude-haiku-4-5"), ("gemini", "gemini-3.6-flash")],
     "open": [
         ("deepseek", "deepseek-chat"),
         ("deepinfra", "Qwen/Qwen3-235B-A22B-Instruct-2507"),
@@ -52,25 +58,24 @@ DEFAULT_TIERS: dict[str, list[tuple[str, str]]] = {
     ],
 }
 
-
-#: Per tier: (score column, threshold model) pairs and whether to fit open-weights models only.
-DECLINE_FITS: dict[str, tuple[list[tuple[str, str]], bool | None]] = {
-    "frontier": ([("mmlu", "GPT-4-0314"), ("gpqa", "GPT-4-0314"), ("arena_elo", "GPT-4-0314")], None),
-    "mid": ([("mmlu", "GPT-3.5 Turbo"), ("gpqa", "GPT-3.5-Turbo-2023-06"), ("arena_elo", "GPT-3.5 Turbo")], None),
-    "open": ([("mmlu", "Llama-2-Chat-13B"), ("gpqa", "Llama-2-Chat-13B"), ("arena_elo", "Llama-2-Chat-13B")], True),
-}
+#: Serving-cost floor of each tier's capability today, USD per million tokens (90% between):
+#: hosted open-weights prices, close to serving cost, put it near a tenth of a dollar.
+TIER_FLOORS: dict[str, tuple[float, float]] = {"frontier": (0.2, 1.0), "mid": (0.05, 0.3), "open": (0.03, 0.15)}
 
 
-def decline_fits() -> dict[str, PooledPriceTrend]:
-    """The fitted price trends behind each default tier's ``annual_decline`` prior."""
+def capability_decline() -> PooledPriceTrend:
+    """The pooled decline of a capability level: Epoch-method trends at Epoch's reference thresholds."""
     table = data.prices_epoch()
-    out: dict[str, PooledPriceTrend] = {}
-    for tier, (pairs, open_only) in DECLINE_FITS.items():
-        out[tier] = pool(price_trend(table, score, model, open_weights=open_only) for score, model in pairs)
-    return out
+    return pool(price_trend(table, score, thr) for score, thr, _ in REFERENCE_THRESHOLDS)
 
 
-def tier_start_prices(snapshot: str = "2026-07") -> dict[str, float]:
+def list_price_fits() -> dict[str, ListPriceFit]:
+    """The tier list-price fits on the shipped flagship history."""
+    table = data.flagship_prices()
+    return {tier: list_price(table, tier) for tier in DEFAULT_TIERS}
+
+
+def tier_start_prices(snapshot: str = DATA_AS_OF) -> dict[str, float]:
     """Geometric-mean blended price (USD per million tokens) of each tier's named models."""
     table = data.api_prices(snapshot)
     out: dict[str, float] = {}
@@ -85,15 +90,22 @@ def tier_start_prices(snapshot: str = "2026-07") -> dict[str, float]:
     return out
 
 
-def default_scenario(seed: int = 0, start: str = "2026-02", horizon: str = "2030-12") -> Scenario:
-    """Three price tiers with fitted decline priors, parameter and process uncertainty, jumps and floors."""
+def default_scenario(seed: int = 0, start: str = DATA_AS_OF, horizon: str = "2030-12") -> Scenario:
+    """Both price questions for frontier, mid and open-hosted tiers (see the module docstring)."""
     p = tier_start_prices()
-    price_war = normal(-0.5, 0.2)  # a price war cuts the excess by about 40% (log size -0.5)
-    # Floors: the marginal cost of serving the tier's capability. Hosted open-weight prices,
-    # close to serving cost, put it near a tenth of a dollar per million tokens today; it falls
-    # with hardware price-performance and inference efficiency (1.3x to 2.5x a year).
-    common = dict(volatility=to(0.2, 0.6), jump_rate=to(0.2, 1.0), jump_log_size=price_war,
-                  floor_annual_decline=to(1.3, 2.5))
-    floors = {"frontier": to(0.2, 1.0), "mid": to(0.03, 0.2), "open": to(0.05, 0.2)}
-    params = {tier: {"start_price": p[tier], "floor": floors[tier]} for tier in DEFAULT_TIERS}
-    return Scenario.from_fits(decline_fits(), start=start, horizon=horizon, seed=seed, params=params, **common)
+    decline = capability_decline()
+    lists = list_price_fits()
+    sc = Scenario(start=start, horizon=horizon, seed=seed)
+    for tier in DEFAULT_TIERS:
+        m = decline.model(f"{tier}_capability", start=start, start_price=p[tier], floor=to(*TIER_FLOORS[tier]),
+                          floor_annual_decline=to(1.3, 2.5))
+        assert isinstance(m, PriceDecline)
+        sc.add(m)
+    for tier in DEFAULT_TIERS:
+        sc.add(lists[tier].model(f"{tier}_list", start=start))
+    sc.data_as_of = {
+        "capability prices (prices_epoch, Epoch AI)": decline.data_as_of,
+        "tier start prices (api_prices_2026-07, LiteLLM)": DATA_AS_OF,
+        "flagship list prices (flagship_prices)": lists["frontier"].data_as_of,
+    }
+    return sc

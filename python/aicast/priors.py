@@ -8,7 +8,7 @@ Quantile, distribution and sampling functions run in the C++ engine (Boost.Math)
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from numbers import Real
 from typing import Any
 
@@ -22,6 +22,7 @@ __all__ = [
     "as_prior",
     "beta",
     "correlate",
+    "correlation_groups",
     "empirical",
     "gamma",
     "lognormal",
@@ -83,8 +84,25 @@ class Prior:
         """The copula correlation matrix this prior belongs to, if it was correlated."""
         return self._core.correlation
 
+    def _correlation_text(self) -> str:
+        """``"correlated: member 1 of 2 in a Gaussian copula, correlation 0.8 with member 2"``."""
+        c = self._core.correlation
+        if c is None:
+            return ""
+        i = int(self._core.copula_index)
+        others = ", ".join(f"{c[i, j]:.3g} with member {j + 1}" for j in range(len(c)) if j != i)
+        return f"correlated: member {i + 1} of {len(c)} in a Gaussian copula, correlation {others}"
+
+    def _short(self) -> str:
+        """The text it was built from (or its description), marked when correlated."""
+        text = self._text if self._text is not None else self._core.describe()
+        return f"{text} [correlated]" if self._core.correlation is not None else text
+
     def __repr__(self) -> str:
         desc = self._core.describe()
+        corr = self._correlation_text()
+        if corr:
+            desc = f"{desc}; {corr}"
         if self._text is None:
             return desc
         return f"{self._text}  # {desc}"
@@ -328,3 +346,34 @@ def as_prior(x: Any, field: str) -> Prior:
     if not math.isfinite(float(x)):
         raise ValueError(f"{field} must be finite, got {float(x)!r}")
     return point(float(x))
+
+
+def correlation_groups(named: Mapping[str, Prior]) -> list[tuple[list[str], np.ndarray]]:
+    """Group named priors by the Gaussian copula they share: ``[(names, correlation matrix), ...]``.
+
+    ``names`` are in copula order, so ``matrix[i, j]`` is the correlation of ``names[i]`` and
+    ``names[j]`` (the rows and columns of members not named are left out). Uncorrelated
+    priors are left out.
+
+    Examples
+    --------
+    >>> import aicast as ac
+    >>> a, b = ac.correlate(ac.to(3, 30), ac.to(2, 20), correlation=0.8)
+    >>> [(names, float(m[0, 1])) for names, m in correlation_groups({"frontier": a, "mid": b, "x": ac.to(1, 2)})]
+    [(['frontier', 'mid'], 0.8)]
+    """
+    groups: list[tuple[Prior, dict[int, str]]] = []
+    for name, p in named.items():
+        if p.correlation is None:
+            continue
+        for first, members in groups:
+            if first._core.same_copula(p._core):
+                members[int(p._core.copula_index)] = name
+                break
+        else:
+            groups.append((p, {int(p._core.copula_index): name}))
+    out = []
+    for first, m in groups:
+        idx = sorted(m)
+        out.append(([m[k] for k in idx], np.asarray(first.correlation)[np.ix_(idx, idx)]))
+    return out

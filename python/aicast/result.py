@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from . import _engine
+from . import _engine, style
 from ._months import month_index
 from .events import Event, _levels, parse_event
 from .plotting import PlotAccessor
@@ -24,13 +24,29 @@ __all__ = ["EventProbability", "HittingTime", "Result"]
 
 @dataclass(frozen=True)
 class EventProbability:
-    """Probability that an event has happened by a month, with its Monte Carlo standard error."""
+    """Probability of an event with its Monte Carlo standard error.
+
+    Attributes
+    ----------
+    p, se
+        The probability and its Monte Carlo standard error, ``sqrt(p (1 - p) / paths)``.
+    event
+        The event, ``"frontier.price < 0.5"``.
+    by
+        The month.
+    paths
+        Number of paths it was counted over.
+    when
+        ``"by"``: the event has happened by the month (first passage, :meth:`Result.prob`);
+        ``"in"``: the condition holds in the month (:meth:`Result.prob_at`).
+    """
 
     p: float
     se: float
     event: str
     by: pd.Period
     paths: int
+    when: str = "by"
 
     def __float__(self) -> float:
         return self.p
@@ -40,7 +56,21 @@ class EventProbability:
         return (max(0.0, self.p - z * self.se), min(1.0, self.p + z * self.se))
 
     def __repr__(self) -> str:
-        return f"P({self.event} by {self.by}) = {self.p:.4f} ± {self.se:.4f} (MC s.e., {self.paths:,} paths)"
+        return f"P({self.event} {self.when} {self.by}) = {self.p:.4f} ± {self.se:.4f} (MC s.e., {self.paths:,} paths)"
+
+    def _repr_html_(self) -> str:
+        lo, hi = self.interval()
+        return (
+            f"<b>P</b>(<code>{_html(self.event)}</code> {self.when} {self.by}) = <b>{self.p:.4f}</b> "
+            f"&plusmn; {self.se:.4f} <small>(Monte Carlo s.e.; 95% interval {lo:.4f} to {hi:.4f}; "
+            f"{self.paths:,} paths)</small>"
+        )
+
+
+def _html(text: object) -> str:
+    import html
+
+    return html.escape(str(text))
 
 
 @dataclass(frozen=True)
@@ -81,11 +111,24 @@ class HittingTime:
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame({"pmf": self.pmf, "cdf": self.cdf})
 
+    def _when(self, q: float) -> str:
+        m = self.quantile(q)
+        return str(m) if m is not None else "after the horizon"
+
     def __repr__(self) -> str:
-        med = self.median
         return (
-            f"HittingTime({self.event}: median {med if med is not None else 'after the horizon'}, "
-            f"P(by horizon) = {1 - self.never:.4f}, {self.paths:,} paths)"
+            f"HittingTime({self.event}: median {self._when(0.5)}, quartiles {self._when(0.25)} to "
+            f"{self._when(0.75)}, P(by {self.pmf.index[-1]}) = {1 - self.never:.4f}, {self.paths:,} paths)"
+        )
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{int(100 * q)}%</td><td>{self._when(q)}</td></tr>" for q in (0.1, 0.25, 0.5, 0.75, 0.9)
+        )
+        return (
+            f"<b>HittingTime</b> of <code>{_html(self.event)}</code>: P(by {self.pmf.index[-1]}) = "
+            f"{1 - self.never:.4f} ({self.paths:,} paths)"
+            f"<table><tr><th>probability</th><th>happened by</th></tr>{rows}</table>"
         )
 
 
@@ -225,7 +268,7 @@ class Result:
         if at is None:
             return pd.DataFrame({"p": p, "se": se}, index=self.months)
         m = month_index(self.months[0], at, "at", len(self.months))
-        return EventProbability(float(p[m]), float(se[m]), text + " (in the month)", self.months[m], n)
+        return EventProbability(float(p[m]), float(se[m]), text, self.months[m], n, when="in")
 
     def hitting_time(self, event: str, op: str | None = None, value: float | None = None) -> HittingTime:
         """Distribution of the first month the event happens."""
@@ -247,10 +290,21 @@ class Result:
         return out
 
     def summary(self) -> pd.DataFrame:
-        """One row per series: start and final-month median and 90% interval, and the mean."""
+        """One row per series: start and final-month median and 90% interval, the mean, and a note.
+
+        The mean of a heavy-tailed series (a price with lognormal uncertainty) can lie above its
+        95% quantile: a few paths far out carry it. The ``note`` column says so when it happens;
+        read the median and the interval, not the mean.
+        """
         rows = []
         for s in self.series:
             q = self.quantiles(s, (0.05, 0.5, 0.95))
+            mean = float(self.mean(s).iloc[-1])
+            note = ""
+            if mean > q.iloc[-1, 2]:
+                note = "mean above the 95% quantile: heavy right tail (a few extreme paths); use the median"
+            elif mean < q.iloc[-1, 0]:
+                note = "mean below the 5% quantile: heavy left tail (a few extreme paths); use the median"
             rows.append(
                 {
                     "series": s,
@@ -258,7 +312,8 @@ class Result:
                     "final 5%": q.iloc[-1, 0],
                     "final median": q.iloc[-1, 1],
                     "final 95%": q.iloc[-1, 2],
-                    "final mean": self.mean(s).iloc[-1],
+                    "final mean": mean,
+                    "note": note,
                 }
             )
         return pd.DataFrame(rows).set_index("series")
@@ -288,16 +343,24 @@ class Result:
         """Plots: ``result.plot.fan("frontier.price")``."""
         return PlotAccessor(self)
 
+    @property
+    def data_as_of(self) -> dict[str, str]:
+        """How old the data behind this result are (see :attr:`Scenario.data_as_of`)."""
+        return self.scenario.data_as_of
+
     def __repr__(self) -> str:
+        name = f"{self.scenario.name!r}: " if self.scenario.name else ""
         return (
-            f"<aicast.Result: {len(self.series)} series x {len(self.months)} months "
+            f"<aicast.Result {name}{len(self.series)} series x {len(self.months)} months "
             f"({self.months[0]} to {self.months[-1]}), {self.n_paths:,} paths, seed {self.seed}, "
-            f"{self.seconds:.2f} s on {self.threads} threads>"
+            f"{style.as_of_text(self.data_as_of)}, {self.seconds:.2f} s on {self.threads} threads>"
         )
 
     def _repr_html_(self) -> str:
         table = self.summary().to_html(float_format=lambda x: f"{x:.4g}")
+        name = f"<code>{_html(self.scenario.name)}</code> " if self.scenario.name else ""
         return (
-            f"<b>aicast.Result</b>: {self.n_paths:,} paths, {self.months[0]} to {self.months[-1]}, "
-            f"seed {self.seed}, {self.seconds:.2f} s on {self.threads} threads{table}"
+            f"<b>aicast.Result</b> {name}{self.n_paths:,} paths, {self.months[0]} to {self.months[-1]}, "
+            f"seed {self.seed}, {_html(style.as_of_text(self.data_as_of))}, "
+            f"{self.seconds:.2f} s on {self.threads} threads{table}"
         )

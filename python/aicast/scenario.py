@@ -12,7 +12,8 @@ from ._checks import _check_positive_int
 from ._months import parse_month
 from ._progress import progress_bar
 from .events import DEFAULT_QUANTILES, Event, _levels, parse_event
-from .fit.prices import PriceTrend, pool
+from .fit.price_pool import pool
+from .fit.prices import PriceTrend
 from .models import Model
 from .priors import _check_seed
 from .result import Result
@@ -54,6 +55,7 @@ class Scenario:
         self.outputs: Any = None
         self.data_tables: dict[str, str] = {}
         self.source: str | None = None
+        self._data_as_of: dict[str, str] = {}
 
     @classmethod
     def from_fits(
@@ -104,6 +106,29 @@ class Scenario:
             kwargs = {**common, **dict(extra.get(name, {}))}
             sc.add(f.to_model(name, start=sc.start, **kwargs))
         return sc
+
+    @property
+    def data_as_of(self) -> dict[str, str]:
+        """How old the data behind this scenario are: data source -> date of its snapshot.
+
+        Filled from the shipped tables a scenario file reads (:attr:`data_tables`, dated by
+        :func:`aicast.data.as_of`) and from any dates set here, e.g. by code that builds models
+        from fits (``sc.data_as_of = {"api_prices_2026-07": "2026-07"}`` adds to them). Plots,
+        reprs and reports print it ("data as of 2026-07"); empty means the inputs were typed in.
+        """
+        from .data import TABLES, as_of
+
+        out = {t: as_of(t) for t in self.data_tables if t in TABLES}
+        out.update(self._data_as_of)
+        return out
+
+    @data_as_of.setter
+    def data_as_of(self, value: Mapping[str, str]) -> None:
+        if not isinstance(value, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        ):
+            raise TypeError(f"data_as_of must map source names to date strings, got {value!r}")
+        self._data_as_of = dict(value)
 
     @property
     def n_months(self) -> int:
@@ -217,8 +242,9 @@ class Scenario:
         """A copy that later changes to this scenario do not affect (used for replays)."""
         s = Scenario(self.start, self.horizon, self.seed)
         s.models = list(self.models)
-        for k in ("name", "description", "paths", "outputs", "data_tables", "source"):
+        for k in ("name", "description", "paths", "outputs", "data_tables", "data_as_of", "source"):
             setattr(s, k, getattr(self, k))
+        s._data_as_of = dict(self._data_as_of)
         return s
 
     def to_toml(self, path: Any = None) -> str:
@@ -249,13 +275,39 @@ class Scenario:
 
         return load_scenario(path, text=text)
 
+    def correlations(self) -> list[tuple[list[str], Any]]:
+        """Groups of correlated parameters, ``[(["frontier.annual_decline", ...], matrix), ...]``."""
+        from .priors import correlation_groups
+
+        return correlation_groups({f"{m.name}.{k}": p for m in self.models for k, p in m.params.items()})
+
+    def _correlation_lines(self) -> list[str]:
+        out = []
+        for names, c in self.correlations():
+            pairs = [f"{names[i]} ~ {names[j]}: {c[i, j]:.3g}" for i in range(len(names))
+                     for j in range(i + 1, len(names))]
+            out.append("; ".join(pairs))
+        return out
+
     def __repr__(self) -> str:
+        from .style import as_of_text
+
         models = ", ".join(f"{type(m).__name__}({m.name!r})" for m in self.models)
-        return f"Scenario(start='{self.start}', horizon='{self.horizon}', seed={self.seed}, models=[{models}])"
+        name = f"name={self.name!r}, " if self.name else ""
+        corr = "".join(f", correlated: {line}" for line in self._correlation_lines())
+        return (f"Scenario({name}start='{self.start}', horizon='{self.horizon}', seed={self.seed}, "
+                f"models=[{models}]{corr}; {as_of_text(self.data_as_of)})")
 
     def _repr_html_(self) -> str:
+        import html
+
+        from .style import as_of_text
+
         items = "".join(f"<li>{m._repr_html_()}</li>" for m in self.models)
+        corr = "".join(f"<li>{html.escape(line)}</li>" for line in self._correlation_lines())
+        name = f"<code>{html.escape(self.name)}</code> " if self.name else ""
         return (
-            f"<b>Scenario</b> {self.start} &rarr; {self.horizon} ({self.n_months} months), "
-            f"seed {self.seed}<ul>{items}</ul>"
+            f"<b>Scenario</b> {name}{self.start} &rarr; {self.horizon} ({self.n_months} months), "
+            f"seed {self.seed}, {html.escape(as_of_text(self.data_as_of))}<ul>{items}</ul>"
+            + (f"Correlated parameters (Gaussian copula):<ul>{corr}</ul>" if corr else "")
         )

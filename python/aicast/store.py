@@ -12,7 +12,9 @@ A result folder holds::
     events.parquet     one row per (event, month): first_hit and holds (path counts),
                        p (happened by the month) and se, p_in_month
     paths.nc           every path (NetCDF 3 via xarray's scipy backend), if asked for
-    fan_<series>.png   fan charts, if asked for
+    fan_<series>.png   charts, if asked for (fan charts; yearly bars for year-to-date series)
+    report.html        one self-contained page: scenario, data as-of dates, charts, events
+                       with standard errors and hitting times, the manifest (see aicast.report)
 
 Writing is safe: everything goes into a hidden temporary folder next to the target
 (``.<name>.tmp-<pid>-<random>``), the manifest last, and the folder is renamed into place
@@ -211,10 +213,10 @@ def write_result(res: Result, target: str | Path, *, force: bool = False, plots:
         edf.to_parquet(tmp / "events.parquet", index=False)
         if keep_paths:
             _write_paths(res, tmp / "paths.nc")
-        if plots:
-            _write_plots(res, tmp, out.series if out is not None and out.series is not None else res.series)
-        files = sorted(p.name for p in tmp.iterdir() if p.is_file())
-        manifest = {
+        events_written = list(res._events)  # charts may replay more events; they are not in the files
+        charts = _write_plots(res, tmp, out.series if out is not None and out.series is not None else res.series) \
+            if plots else {}
+        manifest: dict[str, Any] = {
             "format": FORMAT,
             "complete": True,
             "aicast_version": _engine.__version__,
@@ -231,15 +233,17 @@ def write_result(res: Result, target: str | Path, *, force: bool = False, plots:
             "threads": res.threads,
             "chunk_size": res._settings["chunk_size"],
             "levels": levels,
-            "events": [[e[0], e[1], e[2]] for e in res._events],
+            "events": [[e[0], e[1], e[2]] for e in events_written],
             "months": [months[0], months[-1]],
             "series": list(res.series),
             "data_tables": dict(sc.data_tables),
+            "data_as_of": res.data_as_of,
             "timings": {"engine_seconds": res.seconds, "write_seconds": time.perf_counter() - t0,
                         **(timings or {}), "finished_utc": _now()},
             "platform": _platform(),
-            "files": {f: _sha256(tmp / f) for f in files},
         }
+        _write_report(res, tmp, manifest, charts, events_written, plots)
+        manifest["files"] = {f: _sha256(tmp / f) for f in sorted(p.name for p in tmp.iterdir() if p.is_file())}
         _fsync_write(tmp / _MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode("utf-8"))
         _publish(tmp, target, force)
     except BaseException:
@@ -264,22 +268,30 @@ def _write_paths(res: Result, path: Path) -> None:
     ds.to_netcdf(path, engine="scipy", format="NETCDF3_64BIT")
 
 
-def _write_plots(res: Result, folder: Path, series: list[str]) -> None:
-    import matplotlib
+def _write_plots(res: Result, folder: Path, series: list[str]) -> dict[str, bytes]:
+    from .report import render_charts
 
-    if matplotlib.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline"):
-        matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.figure import Figure
-
-    for s in series:
-        ax = res.plot.fan(s)
-        fig = ax.figure
-        if not isinstance(fig, Figure):  # pragma: no cover - fan() without ax= makes a new figure
-            raise TypeError(f"the fan chart of {s!r} is not on a top-level figure")
+    charts = render_charts(res, series)
+    for s, png in charts.items():
         name = "".join(c if c.isalnum() or c in "._-" else "_" for c in s)
-        fig.savefig(folder / f"fan_{name}.png", dpi=100, bbox_inches="tight")
-        plt.close(fig)
+        _fsync_write(folder / f"fan_{name}.png", png)
+    return charts
+
+
+def _write_report(res: Result, folder: Path, manifest: dict[str, Any], charts: dict[str, bytes],
+                  events: list[tuple[str, str, float]], plots: bool) -> None:
+    from .events import parse_event
+    from .report import build_report
+
+    months: dict[str, str] = {}
+    if res.scenario.outputs is not None:
+        for text, by in res.scenario.outputs.parsed_events():
+            if by is not None:
+                ev = parse_event(text)
+                months[f"{ev[0]} {ev[1]} {ev[2]:g}"] = str(by)
+    note = "" if plots else "Charts were not drawn for this run (plots = false in [outputs], or --no-plots)."
+    page = build_report(res, manifest, charts, events=events, event_months=months, plots_note=note)
+    _fsync_write(folder / "report.html", page.encode("utf-8"))
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -344,6 +356,8 @@ def load(folder: str | Path) -> Result:
     sc.source = manifest["scenario"].get("source")
     if manifest["scenario"].get("name"):
         sc.name = manifest["scenario"]["name"]
+    if manifest.get("data_as_of"):
+        sc.data_as_of = dict(manifest["data_as_of"])
     series = list(manifest["series"])
     months = [str(m) for m in sc.months]
     levels = [float(x) for x in manifest["levels"]]
@@ -382,6 +396,7 @@ def load(folder: str | Path) -> Result:
             raw["paths_data"] = np.ascontiguousarray(ds["paths"].sel(series=series).to_numpy())
     settings = {"paths": n, "threads": 0, "chunk_size": int(manifest.get("chunk_size", 1024)), "memory_limit": 0.0}
     res = Result(sc, sc._engine_scenario(), raw, settings, events)
+    sc.data_as_of = {**sc.data_as_of, **dict(manifest.get("data_as_of", {}))}
     res.manifest = manifest  # type: ignore[attr-defined]
     return res
 

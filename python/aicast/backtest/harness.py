@@ -133,11 +133,28 @@ class Backtest:
         ax.legend(loc="upper center")
         return ax
 
+    def _cuts_text(self) -> str:
+        cuts = [str(c) for c in self.fits]
+        text = ", ".join(cuts) if len(cuts) <= 4 else f"{len(cuts)} cuts, {cuts[0]} to {cuts[-1]}"
+        return text + (f"; {len(self.skipped)} skipped" if self.skipped else "")
+
     def __repr__(self) -> str:
-        cuts = ", ".join(str(c) for c in self.fits)
-        skipped = f"; {len(self.skipped)} skipped" if self.skipped else ""
-        return (f"<aicast.Backtest {self.model_kind}: cuts {cuts}{skipped}; {len(self.pit)} observations, "
-                f"{self.paths:,} paths>")
+        head = (f"<aicast.Backtest {self.model_kind}: cuts {self._cuts_text()}; {len(self.pit)} observations, "
+                f"{self.paths:,} paths")
+        if self.scores.empty:
+            return head + ">"
+        s = self.summary()
+        lines = [f"  {f}: 50% covers {r.coverage_50:.0%}, 90% covers {r.coverage_90:.0%}, CRPS {r.crps:.4g}, "
+                 f"pinball {r.pinball:.4g}, mean PIT {r.mean_pit:.2f} (n={int(r.n)})" for f, r in s.iterrows()]
+        return head + "\n" + "\n".join(lines) + ">"
+
+    def _repr_html_(self) -> str:
+        import html
+
+        table = self.summary().to_html(float_format=lambda x: f"{x:.4g}") if not self.scores.empty else ""
+        return (f"<b>aicast.Backtest</b> {html.escape(self.model_kind)}: cuts {html.escape(self._cuts_text())}; "
+                f"{len(self.pit)} observations, {self.paths:,} paths (coverage: share of observations inside "
+                f"the central 50% / 90% intervals; CRPS and pinball loss: lower is better){table}")
 
 
 def _score_point(x: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:

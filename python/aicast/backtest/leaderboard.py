@@ -2,7 +2,7 @@
 
 ``aicast.backtest("leaderboard", table, cut=...)`` fits :func:`aicast.fit.leaderboard_gap` on
 the rows up to the end of the cut month and forecasts the later monthly gap (or open or closed
-score) from the observation in the cut month.
+score) from the latest observation on or before the cut (``fit.model("lb", start=cut)``).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..fit.leaderboard import leaderboard_gap, resolve_columns
+from ..fit.leaderboard import _scale_maps, leaderboard_gap, resolve_columns
 from ._registry import (
     BacktestSetup,
     CutError,
@@ -47,11 +47,13 @@ def leaderboard_adapter(
     horizon
         Score only observations at most this many months after the cut (default: all).
 
-    The forecast starts from the observation in the cut month (a cut month without an
-    observation cannot be backtested: :class:`~aicast.backtest.CutError`). Baselines: the value
-    in the cut month carried forward (``"last value"``), and ``"trend"``: the fitted model's
-    point estimates without noise (closed score on its drift, gap decaying to the equilibrium
-    at the fitted reversion rate).
+    The forecast starts in the cut month from the latest observation on or before it: when the
+    cut month has no observation, the start values are the model's forecast of the cut month
+    from that observation (:meth:`~aicast.fit.LeaderboardGapFit.model` with ``start=cut``).
+    Baselines: the latest observed value carried forward (``"last value"``), and ``"trend"``:
+    the fitted model's point estimates (posterior medians) without noise (closed score on its
+    drift, gap decaying to the equilibrium at the fitted reversion rate), from the latest
+    observation.
     """
     if observe not in ("gap", "open", "closed"):
         raise ValueError(f"observe must be 'gap', 'open' or 'closed', got {observe!r}")
@@ -64,11 +66,6 @@ def leaderboard_adapter(
         fit = leaderboard_gap(train, closed=closed, open=open, time=time, scale=scale)
     except ValueError as e:  # too few rows before the cut, a falling frontier, a constant gap
         raise CutError(f"cut {cut}: {e}") from None
-    if fit.last_month != cut:
-        raise CutError(
-            f"cut {cut}: the last observation before the cut is in {fit.last_month}; the forecast "
-            "starts from an observation in the cut month"
-        )
     c = pd.to_numeric(after[closed], errors="coerce").to_numpy(dtype=float)
     o = pd.to_numeric(after[open], errors="coerce").to_numpy(dtype=float)
     values = {"gap": c - o, "open": o, "closed": c}[observe]
@@ -82,17 +79,14 @@ def leaderboard_adapter(
             "label": after[time].astype(str).to_numpy()[keep],
         }
     )
-    h = h[keep].astype(float)
+    # months since the latest observation (not since the cut), for the point baselines
+    h = h[keep].astype(float) + (cut - fit.last_month).n
 
     # point forecasts on the working scale (logit for percent scores)
     est = fit.estimates["estimate"]
     c0, g0 = fit.closed_start, fit.gap_start
     o0 = c0 - g0
-    if scale == "percent":
-        fwd = lambda p: np.log(p / (100.0 - p))  # noqa: E731
-        back = lambda x: 100.0 / (1.0 + np.exp(-x))  # noqa: E731
-    else:
-        fwd = back = lambda x: x  # noqa: E731
+    fwd, back = _scale_maps(scale)
     xc0, xg0 = fwd(c0), fwd(c0) - fwd(o0)
     kappa, theta = float(est["gap_reversion"]) / 12.0, float(est["equilibrium_gap"])
     xc = xc0 + float(est["closed_drift_per_month"]) * h
@@ -100,7 +94,7 @@ def leaderboard_adapter(
     trend = {"closed": back(xc), "open": back(xc - xg), "gap": back(xc) - back(xc - xg)}[observe]
     last = {"closed": c0, "open": o0, "gap": g0}[observe]
     return BacktestSetup(
-        models=[fit.model("lb")],
+        models=[fit.model("lb", start=cut)],
         series=f"lb.{observe}",
         observations=obs,
         baselines={"last value": np.full(len(obs), last), "trend": np.asarray(trend, dtype=float)},

@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 
 from ..fit.prices import _check_table, _score_column, _threshold_value, frontier, price_trend
-from ..models import PriceDecline
 from ._registry import BacktestSetup, CutError, register_adapter, split_at_cut
 
 __all__: list[str] = []
@@ -23,8 +22,14 @@ def _price_adapter(
     start: str = "trend",
     open_weights: bool | None = None,
     confidence: float = 0.9,
+    noise: str | tuple[float, int] = "pooled",
 ) -> BacktestSetup:
-    """Price frontier at a capability threshold: Epoch-style trend fitted up to the cut."""
+    """Price of a capability level: Epoch-style trend fitted up to the cut, new frontier points scored.
+
+    The forecast has no floor (``floor=0``): this scores the fitted trend itself. The
+    forecast noise is pooled over the reference thresholds on the rows up to the cut only
+    (``noise="pooled"``), so nothing is tuned on the observations scored.
+    """
     if observe not in ("points", "monthly"):
         raise ValueError(f"observe must be 'points' or 'monthly', got {observe!r}")
     if start not in ("trend", "last"):
@@ -37,7 +42,7 @@ def _price_adapter(
     thr, _ = _threshold_value(table, col, threshold)
     train, _, cut = split_at_cut(table, "release_date", cut)
     try:
-        fit = price_trend(train, col, thr, open_weights=open_weights, confidence=confidence)
+        fit = price_trend(train, col, thr, open_weights=open_weights, confidence=confidence, noise=noise)
     except ValueError as e:  # too few frontier points before the cut
         raise CutError(f"cut {cut}: {e}") from None
     full = frontier(table, col, thr, open_weights=open_weights)
@@ -62,10 +67,7 @@ def _price_adapter(
             vals.append(float(upto["price_per_mtok"].iloc[-1]))
             labels.append(str(upto["model"].iloc[-1]) if "model" in upto else "")
         obs = pd.DataFrame({"month": list(months), "value": vals, "label": labels})
-    priors = fit.priors(start=cut if start == "trend" else None)
-    if start == "last":
-        priors["start_price"] = last_price
-    model = PriceDecline("tier", **priors)
+    model = fit.model("tier", start=cut, floor=0.0, **({"start_price": last_price} if start == "last" else {}))
     baselines = {
         "last value": np.full(len(obs), last_price),
         "trend": fit.price([m.start_time for m in obs["month"]]),

@@ -49,9 +49,12 @@ __all__ = [
     "aiid_yearly",
     "api_price",
     "api_prices",
+    "as_of",
     "arena_best_monthly",
     "arena_best_snapshots",
+    "as_of",
     "eci_best_monthly",
+    "flagship_prices",
     "list_tables",
     "load",
     "prices_epoch",
@@ -59,6 +62,7 @@ __all__ = [
 ]
 
 from ._tables import _API_SNAPSHOTS, DOMAIN_SLUGS, TABLES, UNCLASSIFIED
+from .as_of import as_of
 
 # ---------------------------------------------------------------------------
 # Loader
@@ -341,3 +345,36 @@ def aiid_domains_yearly() -> pd.DataFrame:
         See ``TABLES["aiid_domains_yearly"]``.
     """
     return load("aiid_domains_yearly")
+
+
+def flagship_prices() -> pd.DataFrame:
+    """List prices of each tier's flagship models over time (frontier, mid, open).
+
+    Returns
+    -------
+    pandas.DataFrame
+        See ``TABLES["flagship_prices"]``; the history behind :func:`aicast.fit.list_price`.
+    """
+    return load("flagship_prices")
+
+
+def as_of(name: str) -> str:
+    """The month a shipped table's newest data are from (``"YYYY-MM"``).
+
+    A dated snapshot (``api_prices_2026-07``) is as of its snapshot month; any other table is
+    as of the newest value of its first date or month column.
+
+    Raises
+    ------
+    ValueError
+        For an unknown table name.
+    """
+    meta = _check_name(name)
+    if name.startswith("api_prices_"):
+        return name.rsplit("_", 1)[1]
+    df = load(name)
+    for col in meta["columns"]:
+        if col["kind"] in ("date", "month") and col["name"] in df.columns:
+            newest = df[col["name"]].max()
+            return str(pd.Period(newest, freq="M"))
+    raise ValueError(f"table {name!r} has no date or month column")

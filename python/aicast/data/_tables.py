@@ -109,7 +109,8 @@ TABLES: dict[str, dict[str, Any]] = {
         "file": "prices_epoch.csv",
         "description": (
             "LLM API prices (blended 3:1 input:output, USD per 1M tokens) with dates and "
-            "capability scores (MMLU, GPQA Diamond, Chatbot Arena Elo) from Epoch AI's "
+            "capability scores (MMLU, GPQA Diamond, Chatbot Arena Elo, HumanEval, MATH-500, MATH "
+            "level 5) from Epoch AI's "
             "price study (price points 2021-2025)."
         ),
         "columns": [
@@ -124,6 +125,9 @@ TABLES: dict[str, dict[str, Any]] = {
             _col("gpqa", "float", "GPQA Diamond score, percent (0-100)", required=False),
             _col("arena_elo", "float", "LMSys Chatbot Arena Elo as recorded by Epoch AI",
                  required=False),
+            _col("humaneval", "float", "HumanEval score, percent (0-100)", required=False),
+            _col("math500", "float", "MATH-500 score, percent (0-100)", required=False),
+            _col("math5", "float", "MATH level-5 score, percent (0-100)", required=False),
             _col("open_weights", "Int",
                  "1 open weights, 0 closed, empty if the name rules cannot tell "
                  "(rules: FAMILY_RULES in derive.py)", required=False),
@@ -169,6 +173,37 @@ TABLES: dict[str, dict[str, Any]] = {
         "source": "BerriAI/litellm model_prices_and_context_window.json, copy dated 2025-02-06",
         "licence": _LITELLM_LICENCE,
         "attribution": _LITELLM_ATTRIBUTION,
+    },
+    "flagship_prices": {
+        "file": "flagship_prices.csv",
+        "description": (
+            "List price of each tier's flagship model over time (frontier and mid: one line per "
+            "lab, OpenAI, Anthropic, Google; open: the best open-weights model, hosted): the "
+            "history behind the tier list-price model (aicast.fit.list_price)."
+        ),
+        "columns": [
+            _col("tier", "str", "frontier, mid or open"),
+            _col("line", "str", "the lab (or 'best open-weights model, hosted') whose flagship this is"),
+            _col("model", "str", "model name as the source writes it"),
+            _col("date", "date", "from this date the model is the line's flagship at this price"),
+            _col("date_basis", "str",
+                 "how the date is known: 'release (Epoch)', 'date in model id', 'announced: <source>', "
+                 "'listed by <snapshot date>' (undated: launched on or before), 'snapshot price' "
+                 "(the flagship's price as listed in a later snapshot)"),
+            _col("blended_per_mtok", "float", "USD per 1M tokens, blended 3 input : 1 output"),
+            _col("source", "str", "table and snapshot the price comes from"),
+        ],
+        "derivation": (
+            "Curated successions of flagship models per line (LINES in data/derive_flagship.py); "
+            "prices from prices_epoch (Epoch AI) or from api_prices_2025-02 / api_prices_2026-07 "
+            "(LiteLLM, first snapshot listing the id). Prices of LiteLLM rows are as listed in that "
+            "snapshot, which can be after a price cut (o3 is listed at its cut price). Each line's "
+            "flagship in each snapshot adds a 'snapshot price' row when its listed price differs."
+        ),
+        "source": _EPOCH_PRICES_SOURCE + "; BerriAI/litellm model_prices_and_context_window.json copies "
+                  "dated 2025-02-06 and 2026-07-24",
+        "licence": "CC BY 4.0 (Epoch AI rows); MIT License (LiteLLM rows)",
+        "attribution": _EPOCH_PRICES_ATTRIBUTION + " " + _LITELLM_ATTRIBUTION,
     },
     "arena_best_snapshots": {
         "file": "arena_best_snapshots.csv",

@@ -206,6 +206,9 @@ _EPOCH_RENAME = {
     "MMLU": "mmlu",
     "GPQA Diamond": "gpqa",
     "LMSys Chatbot Arena ELO": "arena_elo",
+    "HumanEval": "humaneval",
+    "MATH-500": "math500",
+    "MATH 5": "math5",
 }
 
 
@@ -239,7 +242,7 @@ def derive_prices_epoch(shared: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     df["open_weights"] = pd.array([classify(m)[1] for m in df["model"]], dtype="Int64")
     df = df.sort_values(["release_date", "model"], kind="mergesort").reset_index(drop=True)
     df = df[["model", "release_date", "price_per_mtok", "mmlu", "gpqa", "arena_elo",
-             "open_weights", "source"]]
+             "humaneval", "math500", "math5", "open_weights", "source"]]
 
     # does the eval-data file have any score column that could fill gaps?
     ev = pd.read_csv(shared / "prices/epoch_eval_data_2025-03.csv")
@@ -488,7 +491,8 @@ def derive_aiid(shared: Path, domain_slugs: dict[str, str], unclassified: str
 # ---------------------------------------------------------------------------
 
 DIGITS = {
-    "prices_epoch": {"price_per_mtok": 6, "mmlu": 3, "gpqa": 3, "arena_elo": 2},
+    "prices_epoch": {"price_per_mtok": 6, "mmlu": 3, "gpqa": 3, "arena_elo": 2, "humaneval": 3, "math500": 3,
+                     "math5": 3},
     "api_prices": {"input_per_mtok": 6, "output_per_mtok": 6, "blended_per_mtok": 6},
     "arena": {"best_closed": 2, "best_open": 2, "gap": 2, "gap_percent": 4},
     "eci": {"best_closed": 3, "best_open": 3, "gap": 3},
@@ -520,6 +524,9 @@ def main(argv: list[str] | None = None) -> int:
         tables[f"api_prices_{snap}"], facts["api"][snap] = derive_api_prices(
             shared / "prices" / fname)
         digits[f"api_prices_{snap}"] = DIGITS["api_prices"]
+    tables["flagship_prices"] = load_sibling("derive_flagship.py", "_aicast_derive_flagship").derive_flagship_prices(
+        tables["prices_epoch"], {s: tables[f"api_prices_{s}"] for s in ("2025-02", "2026-07")})
+    digits["flagship_prices"] = {"blended_per_mtok": 6}
     tables["arena_best_snapshots"], tables["arena_best_monthly"], facts["arena"] = \
         derive_arena(shared)
     digits["arena_best_snapshots"] = digits["arena_best_monthly"] = DIGITS["arena"]

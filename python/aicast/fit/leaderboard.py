@@ -2,10 +2,11 @@
 
 The closed frontier's trend and volatility come from the increments of the best closed
 score (a Brownian motion with drift observed at irregular times); the gap's reversion,
-equilibrium and volatility come from the exact Gaussian likelihood of an Ornstein-Uhlenbeck
-process observed at irregular times (the exact discretisation, so missing months and uneven
-snapshot spacing need no interpolation). Parameter uncertainty is returned as priors ready
-to plug into :class:`aicast.LeaderboardGap`.
+equilibrium and volatility come from the posterior of an Ornstein-Uhlenbeck process observed at
+irregular times (exact transition, so missing months and uneven snapshot spacing need no
+interpolation), with a reversion prior that leans toward a random walk when a short history
+cannot identify the reversion (:mod:`aicast.fit._gap_posterior`). Parameter uncertainty is
+returned as priors ready to plug into :class:`aicast.LeaderboardGap` (``fit.model(name, start)``).
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._months import parse_month
 from ..models import LeaderboardGap
-from ..priors import Prior, correlate, lognormal, normal, student_t, truncate
+from ..priors import Prior, correlate, empirical, lognormal, normal, point, student_t, truncate
+from ._gap_posterior import KAPPA_MAX, KAPPA_MIN, gap_posterior, normal_scores_correlation
 
 __all__ = ["LeaderboardGapFit", "leaderboard_gap"]
 
@@ -27,38 +30,44 @@ __all__ = ["LeaderboardGapFit", "leaderboard_gap"]
 MIN_POINTS = 6
 
 _DAYS_PER_MONTH = 365.25 / 12.0
-_KAPPA_MIN = 1e-4  # per month: below this the gap is a random walk over any realistic span
-_KAPPA_MAX = 20.0  # per month: above this successive gaps are independent
+_KAPPA_MIN = 1e-4  # per month: the MLE's search range; below this the gap is a random walk
+_KAPPA_MAX = KAPPA_MAX  # per month: above this successive gaps are independent
 _Z90 = 1.6448536269514722
-_CHI2_90 = 2.705543454095404  # 90% quantile of chi-square with 1 degree of freedom
+#: Parameters of :class:`~aicast.LeaderboardGap` that ``fit.model`` accepts as overrides.
+MODEL_PARAMETERS = ("closed_start", "gap_start", "closed_drift_per_month", "closed_volatility", "gap_reversion",
+                    "equilibrium_gap", "gap_volatility", "innovation_correlation")
+_START_SEED = 7_919
+#: Points of the empirical priors that carry the posterior's margins.
+QUANTILE_POINTS = 100  # fixed: the same fit and start give the same start priors
 
 
 @dataclass
 class LeaderboardGapFit:
     """Result of :func:`leaderboard_gap`: estimates, their uncertainty, and priors for the model.
 
+    The fitted parameters as priors: :meth:`priors`; a model: :meth:`model`.
+
     Attributes
     ----------
-    priors
-        ``closed_drift_per_month``, ``closed_volatility``, ``gap_reversion``,
-        ``equilibrium_gap``, ``gap_volatility``, ``innovation_correlation`` as priors describing the estimation
-        uncertainty (the three gap priors are correlated through a Gaussian copula with the
-        correlation of their estimates). Plug them into :class:`aicast.LeaderboardGap`, or
-        call :meth:`model`.
     estimates
-        One row per parameter: point estimate, standard error, and a 90% interval (the
-        5% and 95% quantiles of its prior), in the model's units, plus the gap half-life.
+        One row per parameter, in the model's units: ``estimate`` (the posterior median for the
+        gap parameters), ``se`` (posterior standard deviation), ``lo90`` / ``hi90`` (the 5% and
+        95% quantiles of its prior) and ``mle`` (the exact-likelihood maximum), plus the gap
+        half-life in years.
     closed_start, gap_start
-        The last observed best closed score and gap (start values of a forecast).
+        The last observed best closed score and gap.
     last_month
-        The month of the last observation: start a forecast there.
+        The month of the last observation; forecasts start after it by default.
     correlation
-        Correlation of the estimates of (log gap_reversion, equilibrium_gap, log gap_volatility).
+        Copula matrix of (gap_reversion, equilibrium_gap, gap_volatility).
+    draws
+        Joint posterior draws of ``gap_reversion`` (per year), ``equilibrium_gap`` and
+        ``gap_volatility`` (per sqrt(year)).
     notes
-        Caveats found while fitting (e.g. a reversion at the edge of the searched range).
+        Caveats found while fitting (e.g. a reversion the data do not identify).
     """
 
-    priors: dict[str, Prior]
+    _priors: dict[str, Prior] = field(repr=False)
     estimates: pd.DataFrame
     closed_start: float
     gap_start: float
@@ -68,28 +77,150 @@ class LeaderboardGapFit:
     span_months: float
     loglik: float
     correlation: np.ndarray = field(repr=False)
+    draws: pd.DataFrame = field(repr=False)
     notes: list[str] = field(default_factory=list)
 
-    def model(self, name: str = "lb", **overrides: Any) -> LeaderboardGap:
-        """A :class:`~aicast.LeaderboardGap` starting from the last observation with the fitted priors.
+    def priors(self, start: Any = None) -> dict[str, Prior]:
+        """The fitted parameters as priors, for :class:`~aicast.LeaderboardGap`.
 
-        Keyword arguments override any parameter (e.g. ``gap_volatility=0`` for a mean forecast).
+        ``closed_drift_per_month`` (Student t, truncated at 0), ``closed_volatility``,
+        ``gap_reversion``, ``equilibrium_gap``, ``gap_volatility`` (the posterior's margins, 100
+        quantiles of its draws each, joined by a Gaussian copula with the normal-scores
+        correlation of the draws) and ``innovation_correlation``. With ``start`` (a month on or
+        after :attr:`last_month`) also ``closed_start`` and ``gap_start`` for a scenario starting
+        then (see :meth:`model`).
         """
-        params: dict[str, Any] = {
-            "closed_start": self.closed_start,
-            "gap_start": self.gap_start,
-            **self.priors,
-            "scale": self.scale,
-        }
+        if start is None:
+            return dict(self._priors)
+        p = self._start_month(start)
+        h = (p - self.last_month).n
+        if h == 0:
+            return {"closed_start": point(self.closed_start), "gap_start": point(self.gap_start), **self._priors}
+        return self._start_priors(h)
+
+    def _start_month(self, start: Any) -> pd.Period:
+        p = self.last_month + 1 if start is None else parse_month(start, "start")
+        if p < self.last_month:
+            raise ValueError(
+                f"LeaderboardGapFit: start must be on or after the last observation {self.last_month}, got {p}"
+            )
+        return p
+
+    def model(self, name: str = "lb", start: Any = None, **overrides: Any) -> LeaderboardGap:
+        """A :class:`~aicast.LeaderboardGap` for a scenario starting in month ``start``, with the fitted priors.
+
+        Parameters
+        ----------
+        name
+            Model name (prefix of its series).
+        start
+            First month of the scenario the model is added to (``"YYYY-MM"`` or a Period). Default:
+            the month after the last observation. In :attr:`last_month` the start values are the
+            observed scores; later, ``closed_start`` and ``gap_start`` are the forecast of that
+            month from the last observation (priors, joined by a copula with the parameters they
+            depend on), so a scenario may start at any month on or after the data end.
+        **overrides
+            Replace any parameter (``closed_start``, ``gap_start``, ``closed_drift_per_month``,
+            ``closed_volatility``, ``gap_reversion``, ``equilibrium_gap``, ``gap_volatility``,
+            ``innovation_correlation``) with a number or a prior, e.g. ``gap_volatility=0``.
+
+        Raises
+        ------
+        ValueError
+            For a start before the last observation or an unknown parameter (the message lists
+            the known ones).
+
+        Examples
+        --------
+        >>> import aicast as ac
+        >>> fit = ac.fit.leaderboard_gap(ac.data.load("arena_best_monthly"))
+        >>> m = fit.model("lb", start="2026-01", gap_reversion=0)
+        >>> m.series[:3]
+        ['lb.closed', 'lb.open', 'lb.gap']
+        """
+        unknown = [k for k in overrides if k not in MODEL_PARAMETERS]
+        if unknown:
+            raise ValueError(
+                f"LeaderboardGapFit.model: unknown parameter {unknown[0]!r}; parameters: {', '.join(MODEL_PARAMETERS)}"
+            )
+        params: dict[str, Any] = self.priors(self._start_month(start))
         params.update(overrides)
-        return LeaderboardGap(name, **params)
+        return LeaderboardGap(name, scale=self.scale, **params)
+
+    def _start_priors(self, h: int) -> dict[str, Prior]:
+        """Priors of every parameter for a start ``h >= 1`` months after the last observation.
+
+        Joint draws of the parameters (posterior draws of the gap, the frontier priors' draws)
+        give joint draws of the latent frontier and the gap ``h`` months on (exact OU and
+        Brownian transitions, innovations correlated as fitted); the start values' priors are
+        their empirical margins, joined with the parameters by a Gaussian copula.
+        """
+        d = self.draws
+        n = len(d)
+        kappa = d["gap_reversion"].to_numpy() / 12.0
+        theta = d["equilibrium_gap"].to_numpy()
+        sigma = d["gap_volatility"].to_numpy() / math.sqrt(12.0)
+        drift = self._priors["closed_drift_per_month"].marginal().sample(n, seed=_START_SEED)
+        cvol = self._priors["closed_volatility"].marginal().sample(n, seed=_START_SEED + 1)
+        rho = float(self.estimates.loc["innovation_correlation", "estimate"])
+        rng = np.random.default_rng(_START_SEED)
+        z1, z2 = rng.standard_normal(n), rng.standard_normal(n)
+        fwd, back = _scale_maps(self.scale)
+        xc0 = fwd(self.closed_start)
+        xg0 = xc0 - fwd(self.closed_start - self.gap_start)
+        xc = xc0 + drift * h + cvol * math.sqrt(h / 12.0) * z1
+        a = np.exp(-kappa * h)
+        v = -np.expm1(-2.0 * kappa * h) / (2.0 * kappa)
+        xg = theta + (xg0 - theta) * a + sigma * np.sqrt(v) * (rho * z1 + math.sqrt(1.0 - rho * rho) * z2)
+        closed = back(xc)
+        gap = closed - back(xc - xg)
+        names = ["closed_drift_per_month", "gap_reversion", "equilibrium_gap", "gap_volatility"]
+        cols = [drift, d["gap_reversion"].to_numpy(), theta, d["gap_volatility"].to_numpy(), closed, gap]
+        joined = correlate(
+            [self._priors[k].marginal() for k in names] + [_quantile_prior(closed), _quantile_prior(gap)],
+            correlation=normal_scores_correlation(*cols),
+        )
+        out: dict[str, Prior] = {**self._priors}
+        out.update(dict(zip(names, joined[:4])))
+        out["closed_start"], out["gap_start"] = joined[4], joined[5]
+        return out
 
     def __repr__(self) -> str:
+        e = self.estimates
         return (
-            f"LeaderboardGapFit({self.n_obs} observations over {self.span_months:.1f} months to "
-            f"{self.last_month}, scale={self.scale!r})\n{self.estimates.to_string(float_format=lambda x: f'{x:.4g}')}"
-            + "".join(f"\nnote: {n}" for n in self.notes)
+            f"LeaderboardGapFit({self.n_obs} observations to {self.last_month}, scale={self.scale!r}: gap "
+            f"{self.gap_start:.4g} -> equilibrium {e.loc['equilibrium_gap', 'estimate']:.4g} "
+            f"[{e.loc['equilibrium_gap', 'lo90']:.4g}, {e.loc['equilibrium_gap', 'hi90']:.4g}], half-life "
+            f"{e.loc['gap_half_life_years', 'estimate']:.2g} years [{e.loc['gap_half_life_years', 'lo90']:.2g}, "
+            f"{e.loc['gap_half_life_years', 'hi90']:.2g}])" + "".join(f"\nnote: {n}" for n in self.notes)
         )
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{k}</td>" + "".join(f"<td>{r[c]:.4g}</td>" for c in ("estimate", "se", "lo90", "hi90", "mle")) + "</tr>"
+            for k, r in self.estimates.iterrows()
+        )
+        notes = "".join(f"<li>{n}</li>" for n in self.notes)
+        return (
+            f"<b>LeaderboardGapFit</b>: {self.n_obs} observations over {self.span_months:.1f} months to "
+            f"{self.last_month} (scale {self.scale}); last gap {self.gap_start:.4g}, last closed "
+            f"{self.closed_start:.4g}<table><tr><th>parameter</th><th>estimate</th><th>s.e.</th>"
+            f"<th>5%</th><th>95%</th><th>MLE</th></tr>{rows}</table>" + (f"<ul>{notes}</ul>" if notes else "")
+        )
+
+
+def _quantile_prior(x: np.ndarray) -> Prior:
+    """An empirical prior on ``QUANTILE_POINTS`` quantiles of a sample (at (i + 0.5) / n): the
+    sample's distribution in a size a scenario file can hold."""
+    return empirical(np.quantile(x, (np.arange(QUANTILE_POINTS) + 0.5) / QUANTILE_POINTS))
+
+
+def _scale_maps(scale: str) -> tuple[Any, Any]:
+    """Working-scale transform and its inverse: identity for Elo, logit of percent for ``"percent"``."""
+    if scale == "percent":
+        return (lambda p: np.log(np.asarray(p, dtype=float) / (100.0 - np.asarray(p, dtype=float))),
+                lambda x: 100.0 / (1.0 + np.exp(-np.asarray(x, dtype=float))))
+    return (lambda x: np.asarray(x, dtype=float)), (lambda x: np.asarray(x, dtype=float))
 
 
 def _months(values: pd.Series, column: str) -> np.ndarray:
@@ -141,30 +272,6 @@ def _ou_profile(kappa: float, g: np.ndarray, dt: np.ndarray) -> tuple[float, flo
     return ll, theta, s2
 
 
-def _ou_loglik(p: np.ndarray, g: np.ndarray, dt: np.ndarray) -> float:
-    """Exact log-likelihood of (log kappa, theta, log sigma), conditional on the first gap."""
-    kappa, theta, sigma = math.exp(p[0]), p[1], math.exp(p[2])
-    a, v = _ou_terms(kappa, dt)
-    var = sigma * sigma * v
-    r = g[1:] - theta - a * (g[:-1] - theta)
-    return float(-0.5 * np.sum(np.log(2 * math.pi * var) + r * r / var))
-
-
-def _hessian(f: Any, x: np.ndarray, h: np.ndarray) -> np.ndarray:
-    """Central finite-difference Hessian of a scalar function."""
-    k = len(x)
-    out = np.empty((k, k))
-    for i in range(k):
-        for j in range(i, k):
-            ei = np.zeros(k)
-            ej = np.zeros(k)
-            ei[i] = h[i]
-            ej[j] = h[j]
-            v = (f(x + ei + ej) - f(x + ei - ej) - f(x - ei + ej) + f(x - ei - ej)) / (4 * h[i] * h[j])
-            out[i, j] = out[j, i] = v
-    return out
-
-
 def _fit_ou(g: np.ndarray, dt: np.ndarray) -> tuple[float, float, float, float]:
     """MLE of (kappa per month, theta, sigma per sqrt(month)) and the log-likelihood."""
     grid = np.exp(np.linspace(math.log(_KAPPA_MIN), math.log(_KAPPA_MAX), 121))
@@ -188,65 +295,6 @@ def _fit_ou(g: np.ndarray, dt: np.ndarray) -> tuple[float, float, float, float]:
     kappa = math.exp((lo + hi) / 2.0)
     ll, theta, s2 = _ou_profile(kappa, g, dt)
     return kappa, theta, math.sqrt(s2), ll
-
-
-def _root(f: Any, inside: float, outside: float, iters: int = 60) -> float:
-    """Bisection for f(x) = 0 between a point where f > 0 and one where f <= 0."""
-    for _ in range(iters):
-        mid = 0.5 * (inside + outside)
-        if f(mid) > 0:
-            inside = mid
-        else:
-            outside = mid
-    return 0.5 * (inside + outside)
-
-
-def _kappa_interval(g: np.ndarray, dt: np.ndarray, kappa: float, ll: float, crit: float) -> tuple[float, float]:
-    """Profile-likelihood interval of kappa: {k : 2 (ll - l_p(k)) <= crit}, clipped to the search range."""
-
-    def f(log_k: float) -> float:
-        return _ou_profile(math.exp(log_k), g, dt)[0] - (ll - crit / 2.0)
-
-    lk = math.log(kappa)
-    lo_end, hi_end = math.log(_KAPPA_MIN), math.log(_KAPPA_MAX)
-    lo = lo_end if f(lo_end) > 0 else _root(f, lk, lo_end)
-    hi = hi_end if f(hi_end) > 0 else _root(f, lk, hi_end)
-    return math.exp(lo), math.exp(hi)
-
-
-def _theta_interval(
-    g: np.ndarray, dt: np.ndarray, k_lo: float, k_hi: float, theta: float, se: float, ll: float, crit: float
-) -> tuple[float, float]:
-    """Profile-likelihood interval of theta, maximising over kappa (on a fine grid) and sigma.
-
-    For fixed kappa, sigma^2(theta) = mean(w (y - theta b)^2) is a quadratic in theta, so the
-    profile over a kappa grid costs one vector operation per theta.
-    """
-    ks = np.exp(np.linspace(math.log(max(k_lo / 4, _KAPPA_MIN)), math.log(min(k_hi * 4, _KAPPA_MAX)), 400))
-    a = np.exp(-np.outer(ks, dt))
-    v = -np.expm1(-2.0 * np.outer(ks, dt)) / (2.0 * ks[:, None])
-    w = 1.0 / v
-    y = g[1:] - a * g[:-1]
-    b = 1.0 - a
-    qa, qb, qc = np.mean(w * y * y, axis=1), np.mean(w * y * b, axis=1), np.mean(w * b * b, axis=1)
-    n = len(dt)
-    const = -0.5 * n * (math.log(2 * math.pi) + 1.0) - 0.5 * np.sum(np.log(v), axis=1)
-
-    def f(th: float) -> float:
-        s2 = np.maximum(qa - 2 * th * qb + th * th * qc, 1e-300)
-        return float(np.max(const - 0.5 * n * np.log(s2))) - (ll - crit / 2.0)
-
-    out = []
-    for sign in (-1.0, 1.0):
-        step = 3.0 * se
-        far = theta + sign * step
-        for _ in range(40):  # widen until outside (unbounded when kappa may be ~0)
-            if f(far) <= 0:
-                break
-            step *= 2.0
-            far = theta + sign * step
-        out.append(_root(f, theta, far))
-    return out[0], out[1]
 
 
 def _chi2_ppf(z: float, df: int) -> float:
@@ -295,11 +343,14 @@ def leaderboard_gap(
         G_{i+1} = theta + (G_i - theta) a_i + eps_i,   a_i = exp(-kappa dt_i),
         Var eps_i = sigma^2 (1 - a_i^2) / (2 kappa),
 
-    fitted by exact maximum likelihood (profiled over kappa, then refined). The 90% intervals
-    of kappa and theta are profile-likelihood intervals (Wald intervals undercover in short
-    samples, where the MLE of kappa is biased upwards); standard errors and the correlation of
-    the three gap estimates come from the observed information (finite-difference Hessian) in
-    (log kappa, theta, log sigma). ``innovation_correlation`` is the correlation of the
+    observed at irregular times: its parameters (kappa per month, theta, sigma) get their joint
+    posterior under a log-uniform prior on kappa (half-lives from a day to 58 years, so a short
+    history that cannot tell a slow reversion from a random walk keeps the random walk in play)
+    and a normal prior on theta around the mean observed gap with the spread a random walk
+    covers over the table's span (:mod:`aicast.fit._gap_posterior`: closed form in theta and
+    sigma, a fine grid in kappa). The priors are the posterior's margins joined by a Gaussian
+    copula; the estimates table also gives the exact maximum-likelihood estimates (``mle``).
+    ``innovation_correlation`` is the correlation of the
     standardized frontier and gap innovations, with a Fisher-z interval. Uneven spacing and
     missing months enter through ``dt_i``.
 
@@ -321,7 +372,8 @@ def leaderboard_gap(
     -------
     LeaderboardGapFit
         Estimates with standard errors, and priors for :class:`~aicast.LeaderboardGap`
-        (``fit.model("lb")`` builds one starting from the last observation).
+        (``fit.model("lb")`` builds one for a scenario starting the month after the data end;
+        ``fit.model("lb", start=...)`` for any later month).
 
     Raises
     ------
@@ -403,68 +455,39 @@ def leaderboard_gap(
     g = xc - xo
     if np.ptp(g) <= 1e-12 * max(1.0, float(np.max(np.abs(g)))):
         raise ValueError("the gap is constant over the table: its dynamics cannot be estimated")
-    kappa, theta, sigma, ll = _fit_ou(g, dt)
-    if kappa < 1.01 * _KAPPA_MIN:
+    kappa_mle, theta_mle, sigma_mle, ll = _fit_ou(g, dt)
+    post = gap_posterior(g, dt)
+    rev = post.kappa * 12.0
+    gvol = post.sigma * math.sqrt(12.0)
+    kappa_med, theta_med = float(np.median(post.kappa)), float(np.median(post.theta))
+    p_slow = float(np.mean(post.kappa < 10.0 * KAPPA_MIN))
+    half_life = math.log(2.0) / rev
+    if p_slow > 0.5:
         notes.append(
-            f"the gap shows no mean reversion over the table (reversion at the lower edge of the "
-            f"searched range, {12 * _KAPPA_MIN:g} per year), so equilibrium_gap is not identified; "
-            "consider a random-walk gap (gap_reversion=0) or a different period"
+            f"the gap shows no mean reversion over the table (posterior median reversion "
+            f"{12 * kappa_med:.2g} per year): the forecast is close to a random walk and "
+            "equilibrium_gap is barely identified"
         )
-    elif kappa > 0.99 * _KAPPA_MAX:
+    elif float(np.quantile(post.kappa, 0.95)) / float(np.quantile(post.kappa, 0.05)) > 100.0:
         notes.append(
-            "the gap reverts faster than the observation spacing resolves (reversion at the upper "
-            "edge of the searched range): successive gaps look independent"
+            f"the reversion is weakly identified (90% interval of the half-life "
+            f"{np.quantile(half_life, 0.05):.2g} to {np.quantile(half_life, 0.95):.2g} years): the "
+            "forecast mixes a mean-reverting gap with a near random walk"
         )
-    p_hat = np.array([math.log(kappa), theta, math.log(sigma)])
-    h = np.array([1e-4, 1e-4 * max(1.0, abs(theta)), 1e-4])
-    hess = _hessian(lambda p: _ou_loglik(p, g, dt), p_hat, h)
-    try:
-        cov = np.linalg.inv(-hess)
-        ok = bool(np.all(np.linalg.eigvalsh(cov) > 0))
-    except np.linalg.LinAlgError:
-        ok = False
-    if ok:
-        se = np.sqrt(np.diag(cov))
-        corr = np.clip(cov / np.outer(se, se), -1.0, 1.0)
-        corr = 0.5 * (corr + corr.T)
-        np.fill_diagonal(corr, 1.0)
-    else:
-        # typically kappa at the edge of its range (a random-walk gap, or independent months):
-        # the curvature says nothing there; the profile intervals below still hold, sigma gets
-        # its large-sample s.e. and the priors are left uncorrelated
-        se = np.array([np.nan, np.nan, 1.0 / math.sqrt(2.0 * len(dt))])
-        corr = np.eye(3)
-        notes.append(
-            "the likelihood's curvature is not informative at the estimate: the s.e. of "
-            "gap_reversion and equilibrium_gap are undefined (NaN); their intervals come from the "
-            "profile likelihood, and the gap priors are uncorrelated"
-        )
-    # Wald intervals of kappa and theta undercover in short samples (the MLE of kappa is biased
-    # upwards); profile-likelihood intervals keep close to nominal coverage (tests/test_fit_leaderboard.py)
-    k_lo, k_hi = _kappa_interval(g, dt, kappa, ll, _CHI2_90)
-    th_lo, th_hi = _theta_interval(g, dt, k_lo, k_hi, theta, float(se[1]) if ok else float(np.std(g)), ll, _CHI2_90)
+    corr = normal_scores_correlation(rev, post.theta, gvol)
+    gap_priors = correlate([_quantile_prior(rev), _quantile_prior(post.theta), _quantile_prior(gvol)], correlation=corr)
 
-    # correlation of the standardized innovations of the frontier and of the gap (at the MLE),
-    # with a Fisher-z interval
-    a_i, v_i = _ou_terms(kappa, dt)
+    # correlation of the standardized innovations of the frontier and of the gap (at the posterior
+    # medians), with a Fisher-z interval
+    a_i, v_i = _ou_terms(kappa_med, dt)
     r_c = (dc - drift * dt) / np.sqrt(dt)
-    r_g = (g[1:] - theta - a_i * (g[:-1] - theta)) / np.sqrt(v_i)
+    r_g = (g[1:] - theta_med - a_i * (g[:-1] - theta_med)) / np.sqrt(v_i)
     rho = float(np.corrcoef(r_c, r_g)[0, 1])
     n_tr = len(dt)
     z_half = _Z90 / math.sqrt(max(n_tr - 3, 1))
     rho_lo, rho_hi = math.tanh(math.atanh(rho) - z_half), math.tanh(math.atanh(rho) + z_half)
     rho_se = (1.0 - rho * rho) / math.sqrt(max(n_tr - 3, 1))
 
-    rev_year = kappa * 12.0
-    gap_vol = sigma * math.sqrt(12.0)
-    gap_priors = [
-        # lognormal / normal whose 90% intervals are the profile-likelihood intervals
-        lognormal(0.5 * math.log(144.0 * k_lo * k_hi), 0.5 * math.log(k_hi / k_lo) / _Z90),
-        normal(0.5 * (th_lo + th_hi), 0.5 * (th_hi - th_lo) / _Z90),
-        lognormal(math.log(gap_vol), float(se[2])),
-    ]
-    if ok:
-        gap_priors = list(correlate(gap_priors, correlation=corr))
     priors: dict[str, Prior] = {
         "closed_drift_per_month": truncate(student_t(df, drift, drift_se), 0.0, math.inf),
         "closed_volatility": lognormal(cv_mu, cv_sigma),
@@ -476,29 +499,29 @@ def leaderboard_gap(
         ),
     }
 
-    def row(est: float, err: float, prior: Prior) -> dict[str, float]:
+    def row(est: float, err: float, prior: Prior, mle: float) -> dict[str, float]:
         lo, hi = prior.marginal().interval(0.9)
-        return {"estimate": est, "se": err, "lo90": lo, "hi90": hi}
+        return {"estimate": est, "se": err, "lo90": lo, "hi90": hi, "mle": mle}
+
+    def post_row(x: np.ndarray, prior: Prior, mle: float) -> dict[str, float]:
+        return row(float(np.median(x)), float(np.std(x)), prior, mle)
 
     rows = {
-        "closed_drift_per_month": row(drift, drift_se, priors["closed_drift_per_month"]),
-        "closed_volatility": row(closed_vol, closed_vol / math.sqrt(2.0 * df), priors["closed_volatility"]),
-        "gap_reversion": row(rev_year, rev_year * se[0], priors["gap_reversion"]),
-        "equilibrium_gap": row(theta, float(se[1]), priors["equilibrium_gap"]),
-        "gap_volatility": row(gap_vol, gap_vol * se[2], priors["gap_volatility"]),
-        "innovation_correlation": row(rho, rho_se, priors["innovation_correlation"]),
+        "closed_drift_per_month": row(drift, drift_se, priors["closed_drift_per_month"], drift),
+        "closed_volatility": row(closed_vol, closed_vol / math.sqrt(2.0 * df), priors["closed_volatility"], closed_vol),
+        "gap_reversion": post_row(rev, priors["gap_reversion"], 12.0 * kappa_mle),
+        "equilibrium_gap": post_row(post.theta, priors["equilibrium_gap"], theta_mle),
+        "gap_volatility": post_row(gvol, priors["gap_volatility"], math.sqrt(12.0) * sigma_mle),
+        "innovation_correlation": row(rho, rho_se, priors["innovation_correlation"], rho),
     }
-    lo_r, hi_r = rows["gap_reversion"]["lo90"], rows["gap_reversion"]["hi90"]
-    rows["gap_half_life_years"] = {
-        "estimate": math.log(2) / rev_year,
-        "se": math.log(2) / rev_year * se[0],
-        "lo90": math.log(2) / hi_r,
-        "hi90": math.log(2) / lo_r,
-    }
+    hl_lo, hl_med, hl_hi = np.quantile(half_life, [0.05, 0.5, 0.95])
+    rows["gap_half_life_years"] = {"estimate": float(hl_med), "se": float(np.std(half_life)), "lo90": float(hl_lo),
+                                   "hi90": float(hl_hi), "mle": math.log(2.0) / (12.0 * kappa_mle)}
     estimates = pd.DataFrame.from_dict(rows, orient="index")
     estimates.index.name = "parameter"
+    draws = pd.DataFrame({"gap_reversion": rev, "equilibrium_gap": post.theta, "gap_volatility": gvol})
     return LeaderboardGapFit(
-        priors=priors,
+        _priors=priors,
         estimates=estimates,
         closed_start=float(c[-1]),
         gap_start=float(c[-1] - o[-1]),
@@ -508,5 +531,6 @@ def leaderboard_gap(
         span_months=span,
         loglik=ll,
         correlation=corr,
+        draws=draws,
         notes=notes,
     )

@@ -1,34 +1,38 @@
-"""Price trends at constant capability, fitted the way Epoch AI's price study does.
+"""Price of a fixed capability level: Epoch AI's trend fit, and forecasts that cover what they claim.
 
-Method (Epoch AI, "LLM inference prices have fallen rapidly but unequally across tasks",
-March 2025; code in github.com/epoch-research/llm-benchmark-efficiency):
+Fit (Epoch AI, "LLM inference prices have fallen rapidly but unequally across tasks", March
+2025; code in github.com/epoch-research/llm-benchmark-efficiency):
 
 1. Keep the models whose score on a benchmark is at or above a capability ``threshold``.
 2. Walk through them by date (cheapest first within a date) and keep a model only if it is
-   strictly cheaper than every model kept before it: the running *price frontier*, i.e. at
-   each date the cheapest way to buy that capability.
+   strictly cheaper than every model kept before it: the running *price frontier*.
 3. Regress the natural log of the frontier prices on time in years (ordinary least squares)::
 
-       ln P_i = a + b t_i + e_i,    e_i ~ iid N(0, s^2),   t_i = (date_i - first date) / 365.25 days
+       ln P_i = a + b t_i + e_i,    e_i ~ iid N(0, s^2)
 
-   The annual decline factor is ``exp(-b)`` (10 = ten times cheaper each year); its
-   confidence interval is ``exp(-b -/+ t_{n-2} se(b))`` with Student's t on ``n - 2``
-   degrees of freedom, and ``s`` (the residual standard deviation, natural-log units) is the
-   residual volatility.
+   The annual decline factor is ``exp(-b)``; its confidence interval (Epoch's) is
+   ``exp(-b -/+ t_{n-2} se(b))``.
 
-:meth:`PriceTrend.priors` turns a fit into priors for :class:`aicast.PriceDecline`:
-``annual_decline`` is the lognormal whose central interval at the fit's confidence level is
-the fitted confidence interval; ``volatility`` is ``s`` read as an annualized random-walk
-volatility (the engine's noise then matches the trend's scatter at a one-year horizon and
-grows beyond it); with a start month, ``start_price`` is the trend's value there, with its
-standard error, correlated with ``annual_decline`` exactly as the regression's estimates are.
+Forecast (what :meth:`PriceTrend.priors` and :meth:`PriceTrend.model` build): the price of a
+*new frontier point* at a future month, i.e. the trend line with its parameter uncertainty plus
+the scatter ``e`` of one frontier price about it. The scatter is observation noise, not
+random-walk volatility: it does not grow with the horizon, so it goes into the path's level
+(``start_price``) and ``volatility`` is 0; only the slope's uncertainty widens the fan with
+time. One frontier has few points (often 3-6), so its own residual standard deviation is a
+poor estimate of the scatter (three points can lie on a line by chance, and the forecast is
+then absurdly sure); by default the scatter is pooled over Epoch's reference thresholds
+(:data:`REFERENCE_THRESHOLDS`) fitted on the same rows: ``s^2 = sum SSE_k / sum (n_k - 2)``.
+The intervals are Student-t intervals on the pooled degrees of freedom, carried by lognormal
+priors whose central interval at the fit's ``confidence`` is exactly the t interval. Checked
+twice in the tests: on simulated histories from known parameters, and by rolling-origin
+backtests on the shipped data (``README.md``, notebook 05).
 """
 
 from __future__ import annotations
 
+import html
 import math
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -36,150 +40,118 @@ import pandas as pd
 
 from .._months import parse_month
 from ..models import PriceDecline
+from ._frontier import (
+    DAYS_PER_YEAR,
+    SCORE_ALIASES,
+    _as_dates,
+    _check_table,
+    _date_bound,
+    _score_column,
+    _threshold_value,
+    frontier,
+)
 
-__all__ = ["PooledPriceTrend", "PriceTrend", "frontier", "pool", "price_trend", "price_trends"]
+__all__ = [
+    "DEFAULT_FLOOR",
+    "DEFAULT_FLOOR_DECLINE",
+    "REFERENCE_THRESHOLDS",
+    "PriceTrend",
+    "frontier",
+    "price_trend",
+]
 
-DAYS_PER_YEAR = 365.25
+_ = (SCORE_ALIASES, _date_bound)  # re-exported for the backtest adapter and older imports
 
-#: Other names accepted for the score columns of ``aicast.data.prices_epoch()``.
-SCORE_ALIASES: dict[str, str] = {
-    "gpqa diamond": "gpqa",
-    "gpqa_diamond": "gpqa",
-    "arena": "arena_elo",
-    "elo": "arena_elo",
-    "arena elo": "arena_elo",
-    "lmsys chatbot arena elo": "arena_elo",
-}
+#: Epoch AI's 21 published thresholds (score column, threshold, the model whose level it is): the
+#: set over which :func:`price_trend` pools the scatter of frontier prices about their trend.
+REFERENCE_THRESHOLDS: tuple[tuple[str, float, str], ...] = (
+    ("mmlu", 43.9, "GPT-3"),
+    ("mmlu", 64.8, "GPT-3.5"),
+    ("mmlu", 68.0, "GPT-3.5 Turbo"),
+    ("mmlu", 86.0, "GPT-4-0314"),
+    ("mmlu", 87.0, "GPT-4 Turbo"),
+    ("gpqa", 33.0, "GPT-4-0314"),
+    ("gpqa", 50.0, "GPT-4 Turbo"),
+    ("gpqa", 53.0, "GPT-4o-2024-05"),
+    ("gpqa", 56.0, "Claude-3.5-Sonnet-2024-06"),
+    ("arena_elo", 1106.0, "GPT-3.5 Turbo"),
+    ("arena_elo", 1186.0, "GPT-4-0314"),
+    ("arena_elo", 1256.0, "GPT-4 Turbo"),
+    ("arena_elo", 1285.0, "GPT-4o-2024-05"),
+    ("math500", 44.0, "GPT-3.5-Turbo-2023-06"),
+    ("math500", 74.0, "GPT-4 Turbo"),
+    ("math500", 79.0, "GPT-4o-2024-05"),
+    ("math5", 23.0, "GPT-4-0613"),
+    ("math5", 36.0, "GPT-4 Turbo"),
+    ("math5", 48.0, "GPT-4o-2024-05"),
+    ("humaneval", 67.0, "GPT-4-0314"),
+    ("humaneval", 71.0, "GPT-3.5-Turbo-2023-06"),
+)
 
-_REQUIRED = ("release_date", "price_per_mtok")
-
-
-def _score_column(table: pd.DataFrame, score: str) -> str:
-    if not isinstance(score, str):
-        raise TypeError(f"score must be a column name, got {type(score).__name__} {score!r}")
-    by_lower = {str(c).lower(): str(c) for c in table.columns}
-    key = score.strip().lower()
-    key = SCORE_ALIASES.get(key, key)
-    if key in by_lower and by_lower[key] not in (*_REQUIRED, "model", "source", "open_weights"):
-        return by_lower[key]
-    numeric = [
-        str(c) for c in table.columns
-        if c not in (*_REQUIRED, "open_weights") and pd.api.types.is_numeric_dtype(table[c])
-    ]
-    raise ValueError(f"unknown score column {score!r} (score columns: {', '.join(numeric) or 'none'})")
-
-
-def _check_table(table: Any) -> pd.DataFrame:
-    if not isinstance(table, pd.DataFrame):
-        raise TypeError(f"table must be a pandas DataFrame, got {type(table).__name__}")
-    missing = [c for c in _REQUIRED if c not in table.columns]
-    if missing:
-        raise ValueError(f"price table is missing column(s) {', '.join(missing)} (columns: {', '.join(map(str, table.columns))})")
-    return table
-
-
-def _threshold_value(table: pd.DataFrame, col: str, threshold: Any) -> tuple[float, str | None]:
-    """A numeric threshold, or the score of a named model (Epoch's 'GPT-4 level')."""
-    if isinstance(threshold, str):
-        if "model" not in table.columns:
-            raise ValueError(f"threshold {threshold!r} names a model, but the table has no 'model' column")
-        rows = table[(table["model"] == threshold) & table[col].notna()]
-        if rows.empty:
-            raise ValueError(f"threshold model {threshold!r} has no {col} score in the table")
-        return float(rows[col].iloc[0]), threshold
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.integer, np.floating)):
-        raise TypeError(f"threshold must be a number or a model name, got {type(threshold).__name__} {threshold!r}")
-    if not math.isfinite(float(threshold)):
-        raise ValueError(f"threshold must be finite, got {threshold!r}")
-    return float(threshold), None
-
-
-def _date_bound(x: Any, name: str, end: bool) -> pd.Timestamp | None:
-    if x is None:
-        return None
-    if isinstance(x, str) and len(x) == 7:  # "YYYY-MM": the whole month
-        p = parse_month(x, name)
-        return p.end_time.normalize() if end else p.start_time
-    try:
-        return pd.Timestamp(x)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a date or a 'YYYY-MM' month, got {x!r}") from None
+#: Default floor (serving cost, USD per million tokens, 90% between the bounds) that
+#: :meth:`PriceTrend.model` adds unless ``floor`` is given: the cheapest hosted small
+#: open-weights models list at about $0.02-0.05 per million blended tokens (2026-07 table).
+DEFAULT_FLOOR: tuple[float, float] = (0.005, 0.05)
+#: Default yearly decline factor of that floor (hardware price-performance and inference
+#: efficiency), 90% between the bounds.
+DEFAULT_FLOOR_DECLINE: tuple[float, float] = (1.3, 2.5)
 
 
-def frontier(
-    table: pd.DataFrame,
-    score: str = "mmlu",
-    threshold: float | str = 0.0,
-    *,
-    start: Any = None,
-    end: Any = None,
-    open_weights: bool | None = None,
-) -> pd.DataFrame:
-    """The running price frontier: each model cheaper than every earlier one at or above ``threshold``.
-
-    Parameters
-    ----------
-    table
-        Rows with ``release_date``, ``price_per_mtok`` and the score column, e.g.
-        ``aicast.data.prices_epoch()``.
-    score
-        Score column (case-insensitive): ``"mmlu"``, ``"gpqa"``, ``"arena_elo"``.
-    threshold
-        Minimum score, or the name of a model whose score sets it.
-    start, end
-        Keep only rows released in this date range (dates, or ``"YYYY-MM"`` for whole months).
-    open_weights
-        True: only open-weights models; False: only closed ones; None: all. A threshold given
-        as a model name is looked up in the whole table.
-
-    Returns
-    -------
-    pandas.DataFrame
-        The frontier rows, by date, with columns ``model`` (if present), ``release_date``,
-        ``price_per_mtok`` and ``score``.
-
-    Raises
-    ------
-    ValueError
-        For an unknown score column or a threshold model without a score.
-    """
-    table = _check_table(table)
-    col = _score_column(table, score)
-    thr, _ = _threshold_value(table, col, threshold)
-    df = table.copy()
-    df["release_date"] = pd.to_datetime(df["release_date"])
-    if open_weights is not None:
-        if "open_weights" not in df.columns:
-            raise ValueError("open_weights filter: the table has no 'open_weights' column")
-        df = df[df["open_weights"].fillna(-1).astype(int) == int(bool(open_weights))]
-    lo, hi = _date_bound(start, "start", False), _date_bound(end, "end", True)
-    if lo is not None:
-        df = df[df["release_date"] >= lo]
-    if hi is not None:
-        df = df[df["release_date"] <= hi]
-    price = pd.to_numeric(df["price_per_mtok"], errors="coerce")
-    s = pd.to_numeric(df[col], errors="coerce")
-    keep = s.notna() & (s >= thr) & price.notna() & (price > 0)
-    df = df.loc[keep].assign(price_per_mtok=price[keep].astype(float), score=s[keep].astype(float))
-    df = df.sort_values(["release_date", "price_per_mtok"], kind="mergesort")
-    best = math.inf
-    rows = []
-    for idx, p in zip(df.index, df["price_per_mtok"], strict=True):
-        if p < best:
-            rows.append(idx)
-            best = p
-    cols = [c for c in ("model", "release_date", "price_per_mtok", "score") if c in df.columns]
-    return df.loc[rows, cols].reset_index(drop=True)
-
-
-def _t_quantile(q: float, dof: int) -> float:
+def _t_quantile(q: float, dof: float) -> float:
     from ..priors import student_t
 
     return float(student_t(float(dof)).ppf(q))
 
 
+def _inflate(confidence: float, dof: float) -> float:
+    """Ratio of Student-t to normal quantiles at a central level (lognormal priors carry t intervals)."""
+    from ..priors import normal
+
+    q = 0.5 + confidence / 2.0
+    return _t_quantile(q, dof) / float(normal(0.0, 1.0).ppf(q))
+
+
+def _html_table(caption: str, rows: list[tuple[str, str]]) -> str:
+    """A two-column HTML table (the fits' ``_repr_html_``)."""
+    body = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
+    return f"<table><caption>{html.escape(caption)}</caption>{body}</table>"
+
+
+def _anchored(start_price: Any, noise_sd: float, dof: float, confidence: float) -> Any:
+    """``start_price`` as given if a prior; a number: lognormal at it with one observed and one new point's scatter."""
+    from ..priors import Prior, lognormal
+
+    if isinstance(start_price, Prior):
+        return start_price
+    p0 = float(start_price)
+    if not (math.isfinite(p0) and p0 > 0):
+        raise ValueError(f"start_price must be a positive number or a prior, got {start_price!r}")
+    return lognormal(math.log(p0), math.sqrt(2.0) * noise_sd * _inflate(confidence, dof))
+
+
+class _ModelAlias:
+    """``to_model(name, start, start_price, **params)``: the older spelling of ``model``."""
+
+    def model(self, name: str, start: Any = None, **overrides: Any) -> PriceDecline:
+        raise NotImplementedError
+
+    def to_model(self, name: str, start: Any = None, start_price: Any = None, **params: Any) -> PriceDecline:
+        """Alias of :meth:`model` (``start_price`` given: the level is anchored there)."""
+        if start_price is not None:
+            params["start_price"] = start_price
+        return self.model(name, start=start, **params)
+
+
+def _default_floor(overrides: dict[str, Any]) -> None:
+    from ..priors import to
+
+    if "floor" not in overrides:
+        overrides["floor"] = to(*DEFAULT_FLOOR)
+        overrides.setdefault("floor_annual_decline", to(*DEFAULT_FLOOR_DECLINE))
+
+
 @dataclass(frozen=True)
-class PriceTrend:
+class PriceTrend(_ModelAlias):
     """A log-linear trend of the price frontier at one capability threshold.
 
     Attributes
@@ -189,20 +161,22 @@ class PriceTrend:
     open_weights
         The subset fitted: True (open weights), False (closed) or None (all models).
     frontier
-        The frontier rows that were regressed, with the fitted price (``fitted``) and the
-        time in years since ``t0`` (``t_years``).
+        The frontier rows that were regressed, with ``fitted`` and ``t_years``.
     t0
         Reference date (the first frontier date): ``t = 0`` there.
-    log_slope
-        ``b``: change of ln(price) per year (negative when prices fall).
-    log_intercept
-        ``a``: fitted ln(price) at ``t0``.
-    cov
-        2x2 covariance of (a, b).
+    log_intercept, log_slope
+        ``a`` and ``b`` (``b < 0`` when prices fall).
+    xtx_inv
+        ``(X'X)^-1`` of the regression (2x2); ``cov`` is Epoch's ``s^2 (X'X)^-1``.
     residual_sd
-        ``s``: residual standard deviation of ln(price) (``n - 2`` degrees of freedom).
+        ``s``: this frontier's own residual standard deviation (``n - 2`` degrees of freedom).
+    noise_sd, noise_dof
+        The scatter of a frontier price about the trend used for forecasts, and its degrees of
+        freedom: pooled over :data:`REFERENCE_THRESHOLDS` by default (``noise_from`` says).
+    data_end
+        Date of the newest row of the table the fit saw (the data's as-of date).
     confidence
-        Level of :attr:`annual_decline_ci`.
+        Level of :attr:`annual_decline_ci` and of the t-matching of the priors.
     """
 
     score: str
@@ -213,9 +187,13 @@ class PriceTrend:
     t0: pd.Timestamp
     log_intercept: float
     log_slope: float
-    cov: np.ndarray = field(repr=False)
+    xtx_inv: np.ndarray = field(repr=False)
     residual_sd: float
     r_squared: float
+    noise_sd: float
+    noise_dof: int
+    noise_from: str
+    data_end: pd.Timestamp
     confidence: float = 0.9
 
     # --- derived numbers --------------------------------------------------------------------
@@ -226,7 +204,13 @@ class PriceTrend:
 
     @property
     def dof(self) -> int:
+        """Degrees of freedom of this frontier's own regression, ``n - 2``."""
         return self.n - 2
+
+    @property
+    def cov(self) -> np.ndarray:
+        """Covariance of ``(a, b)`` from this frontier's own residuals (Epoch's)."""
+        return self.residual_sd**2 * self.xtx_inv
 
     @property
     def start(self) -> pd.Timestamp:
@@ -237,7 +221,13 @@ class PriceTrend:
         return pd.Timestamp(self.frontier["release_date"].iloc[-1])
 
     @property
+    def data_as_of(self) -> str:
+        """The month of the newest row the fit saw, ``"YYYY-MM"``."""
+        return str(self.data_end.to_period("M"))
+
+    @property
     def log_slope_se(self) -> float:
+        """Standard error of ``b`` from this frontier's own residuals (Epoch's)."""
         return float(math.sqrt(self.cov[1, 1]))
 
     @property
@@ -247,11 +237,11 @@ class PriceTrend:
 
     @property
     def annual_decline_ci(self) -> tuple[float, float]:
-        """Confidence interval of :attr:`annual_decline` at :attr:`confidence` (Student's t)."""
+        """Epoch's confidence interval of :attr:`annual_decline` at :attr:`confidence`."""
         return self.decline_interval(self.confidence)
 
     def decline_interval(self, confidence: float) -> tuple[float, float]:
-        """Confidence interval of the annual decline factor at another level."""
+        """Epoch's confidence interval of the annual decline factor at another level."""
         if not 0.0 < confidence < 1.0:
             raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
         h = _t_quantile(0.5 + confidence / 2.0, self.dof) * self.log_slope_se
@@ -276,60 +266,94 @@ class PriceTrend:
         """Fitted (median) frontier price at dates, USD per million tokens."""
         return np.exp(self.log_price(dates))
 
+    def predictive(self, dates: Any) -> tuple[np.ndarray, np.ndarray, int]:
+        """Location, scale and degrees of freedom of ln(price of a new frontier point) at dates.
+
+        ``ln P ~ loc + scale * T_dof``: the trend with its uncertainty plus one point's scatter,
+        with the forecast noise (:attr:`noise_sd`, :attr:`noise_dof`).
+        """
+        t = self.years(dates)
+        v = self.xtx_inv
+        scale = self.noise_sd * np.sqrt(1.0 + v[0, 0] + 2.0 * t * v[0, 1] + t * t * v[1, 1])
+        return self.log_price(dates), scale, self.noise_dof
+
     # --- priors ---------------------------------------------------------------------------
-    def priors(self, start: Any = None) -> dict[str, Any]:
-        """Priors for :class:`aicast.PriceDecline` from this fit.
+    def start_month(self, start: Any = None) -> pd.Period:
+        """``start`` as a month; None: the month after the newest row the fit saw."""
+        if start is None:
+            return self.data_end.to_period("M") + 1
+        return parse_month(start, "start")
+
+    def priors(self, start: Any = None, start_price: Any = None) -> dict[str, Any]:
+        """Priors for :class:`aicast.PriceDecline` that forecast a new frontier price.
 
         Parameters
         ----------
         start
-            A month (``"2024-06"``). If given, ``start_price`` is the trend's value on the
-            first day of that month, lognormal with the trend's standard error there (scaled
-            to the t interval like ``annual_decline``), correlated with ``annual_decline`` as
-            the regression's estimates are. Omitted: no ``start_price`` (use a real price).
+            A month (``"2024-06"``). With no ``start_price``, ``start_price`` is the price of a
+            new frontier point in that month: the trend's value with its uncertainty plus one
+            point's scatter, correlated with ``annual_decline`` as the regression's estimates
+            are. Omitted (and no ``start_price``): no ``start_price`` in the result.
+        start_price
+            A price observed in the start month (a number): the path's level is anchored there,
+            lognormal with the scatter of the observed point and of a future point
+            (``noise_sd * sqrt(2)``), independent of the decline. A prior is used as given.
 
         Returns
         -------
         dict
-            ``annual_decline`` (lognormal matching :attr:`annual_decline_ci`), ``volatility``
-            (:attr:`residual_sd`), and ``start_price`` if ``start`` is given.
+            ``annual_decline`` (lognormal, central interval at :attr:`confidence` = the t
+            interval of the slope with the forecast noise), ``volatility`` (0: the scatter is
+            in the level), and ``start_price`` as above.
         """
-        from ..priors import correlate, lognormal, normal, point
+        from ..priors import correlate, lognormal, point
 
-        z = float(normal(0.0, 1.0).ppf(0.5 + self.confidence / 2.0))
-        inflate = _t_quantile(0.5 + self.confidence / 2.0, self.dof) / z
-        decline = lognormal(-self.log_slope, self.log_slope_se * inflate)
-        out: dict[str, Any] = {"annual_decline": decline, "volatility": point(self.residual_sd)}
+        inflate = _inflate(self.confidence, self.noise_dof)
+        s, v = self.noise_sd, self.xtx_inv
+        sd_slope = s * math.sqrt(v[1, 1])
+        decline = lognormal(-self.log_slope, max(sd_slope * inflate, 1e-12))
+        out: dict[str, Any] = {"annual_decline": decline, "volatility": point(0.0)}
+        if start_price is not None:
+            out["start_price"] = _anchored(start_price, s, self.noise_dof, self.confidence)
+            return out
         if start is None:
             return out
-        month = parse_month(start, "start")
-        when = month.start_time
+        when = parse_month(start, "start").start_time
         t = float(self.years([when])[0])
-        c = self.cov
-        var_level = c[0, 0] + 2.0 * t * c[0, 1] + t * t * c[1, 1]
-        cov_level_slope = c[0, 1] + t * c[1, 1]
+        var_level = s * s * (1.0 + v[0, 0] + 2.0 * t * v[0, 1] + t * t * v[1, 1])
+        cov_level_slope = s * s * (v[0, 1] + t * v[1, 1])
         sd_level = math.sqrt(var_level)
         level = lognormal(float(self.log_price([when])[0]), sd_level * inflate)
         # ln(annual_decline) = -b, so its correlation with the level is minus that of b.
-        rho = -cov_level_slope / (sd_level * self.log_slope_se)
+        rho = -cov_level_slope / (sd_level * sd_slope) if sd_slope > 0 else 0.0
         rho = max(-0.999, min(0.999, rho))
         level, decline = correlate(level, decline, correlation=rho)
         out["start_price"] = level
         out["annual_decline"] = decline
         return out
 
-    def to_model(self, name: str, start: Any = None, start_price: Any = None, **params: Any) -> Any:
-        """A :class:`aicast.PriceDecline` with this fit's priors (``params`` override them).
+    def model(self, name: str, start: Any = None, **overrides: Any) -> PriceDecline:
+        """A :class:`aicast.PriceDecline` forecasting the price of this capability level.
 
-        ``start_price`` given: that price; else ``start`` (a month) is required and the
-        trend's value there is used.
+        Parameters
+        ----------
+        name
+            Model name; its series is ``"<name>.price"``.
+        start
+            The month the scenario starts (default: the month after the data end). Run the
+            model in a scenario that starts in this month.
+        **overrides
+            Replace any parameter with a number or a prior. ``start_price=<number>`` anchors
+            the level at an observed price (see :meth:`priors`). Without ``floor``, the
+            default serving-cost floor :data:`DEFAULT_FLOOR` falling by
+            :data:`DEFAULT_FLOOR_DECLINE` a year is added; pass ``floor=0`` to forecast the
+            trend without a floor (it then falls without limit).
         """
-        if start_price is None and start is None:
-            raise ValueError("to_model needs start_price or a start month for the trend's price")
-        pri = self.priors(start=start if start_price is None else None)
-        if start_price is not None:
-            pri["start_price"] = start_price
-        pri.update(params)
+        month = self.start_month(start)
+        sp = overrides.pop("start_price", None)
+        pri = self.priors(start=month, start_price=sp)
+        _default_floor(overrides)
+        pri.update(overrides)
         return PriceDecline(name, **pri)
 
     def summary(self) -> dict[str, Any]:
@@ -347,92 +371,105 @@ class PriceTrend:
             "ci_low": lo,
             "ci_high": hi,
             "residual_sd": self.residual_sd,
+            "noise_sd": self.noise_sd,
             "r_squared": self.r_squared,
         }
 
-    def __repr__(self) -> str:
-        lo, hi = self.annual_decline_ci
+    def _label(self) -> str:
         thr = f"{self.threshold:g}" + (f" ({self.threshold_model})" if self.threshold_model else "")
         if self.open_weights is not None:
             thr += ", open weights" if self.open_weights else ", closed"
+        return f"{self.score} >= {thr}"
+
+    def __repr__(self) -> str:
+        lo, hi = self.annual_decline_ci
         return (
-            f"PriceTrend({self.score} >= {thr}: {self.annual_decline:.3g}x per year, "
+            f"PriceTrend({self._label()}: {self.annual_decline:.3g}x per year, "
             f"{self.confidence:.0%} CI [{lo:.3g}, {hi:.3g}], residual sd {self.residual_sd:.3g}, "
-            f"n={self.n}, {self.start.date()} to {self.end.date()})"
+            f"forecast scatter {self.noise_sd:.3g} ({self.noise_from}), "
+            f"n={self.n}, {self.start.date()} to {self.end.date()}, data as of {self.data_as_of})"
         )
+
+    def _repr_html_(self) -> str:
+        lo, hi = self.annual_decline_ci
+        plo, phi = self.priors()["annual_decline"].interval(self.confidence)
+        rows = [
+            ("capability level", self._label()),
+            ("frontier points", f"{self.n} ({self.start.date()} to {self.end.date()})"),
+            ("annual decline (Epoch fit)", f"{self.annual_decline:.3g}x, {self.confidence:.0%} CI [{lo:.3g}, {hi:.3g}]"),
+            ("annual decline prior (forecast)", f"{self.confidence:.0%} interval [{plo:.3g}, {phi:.3g}]"),
+            ("residual sd (own)", f"{self.residual_sd:.3g} (dof {self.dof})"),
+            ("forecast scatter", f"{self.noise_sd:.3g} (dof {self.noise_dof}, {self.noise_from})"),
+            ("data as of", self.data_as_of),
+        ]
+        return _html_table("PriceTrend: price of a fixed capability level", rows)
 
 
 @dataclass(frozen=True)
-class PooledPriceTrend:
-    """Several price trends (e.g. one per benchmark) pooled into one decline prior.
+class _Ols:
+    frontier: pd.DataFrame
+    t0: pd.Timestamp
+    coef: np.ndarray
+    xtx_inv: np.ndarray
+    sse: float
+    sst: float
 
-    The ``annual_decline`` prior is the equal-weight mixture of the fits' priors, so the
-    disagreement between benchmarks is part of the uncertainty; ``volatility`` is the
-    root-mean-square of their residual standard deviations. Built by :func:`pool`.
-    """
-
-    fits: tuple[PriceTrend, ...]
-
-    def priors(self, start: Any = None) -> dict[str, Any]:
-        """``annual_decline`` (mixture) and ``volatility`` for :class:`aicast.PriceDecline`."""
-        from ..priors import mixture, point
-
-        if start is not None:
-            raise ValueError("a pooled price trend has no single start price: give start_price instead of start")
-        declines = [f.priors()["annual_decline"] for f in self.fits]
-        rms = math.sqrt(sum(f.residual_sd**2 for f in self.fits) / len(self.fits))
-        return {"annual_decline": mixture(declines), "volatility": point(rms)}
-
-    def to_model(self, name: str, start: Any = None, start_price: Any = None, **params: Any) -> Any:
-        """A :class:`aicast.PriceDecline` with the pooled priors; ``start_price`` is required."""
-        if start_price is None:
-            raise ValueError(f"pooled price trend for {name!r}: give start_price (pooled fits have no single trend price)")
-        pri = self.priors()
-        pri["start_price"] = start_price
-        pri.update(params)
-        return PriceDecline(name, **pri)
-
-    def __repr__(self) -> str:
-        parts = "; ".join(
-            f"{f.score} >= {f.threshold:g}: {f.annual_decline:.3g}x" for f in self.fits
-        )
-        return f"PooledPriceTrend({parts})"
+    @property
+    def dof(self) -> int:
+        return len(self.frontier) - 2
 
 
-def pool(*fits: PriceTrend | Iterable[PriceTrend]) -> PooledPriceTrend:
-    """Pool price trends into one decline prior (an equal-weight mixture); see :class:`PooledPriceTrend`.
-
-    Raises
-    ------
-    ValueError
-        If no fit is given.
-    """
-    items: list[Any] = []
-    for f in fits:
-        if isinstance(f, PriceTrend):
-            items.append(f)
-        else:
-            items.extend(f)
-    if not items:
-        raise ValueError("pool needs at least one price trend")
-    for f in items:
-        if not isinstance(f, PriceTrend):
-            raise TypeError(f"pool expects PriceTrend fits, got {type(f).__name__}")
-    return PooledPriceTrend(tuple(items))
+def _ols(fr: pd.DataFrame) -> _Ols:
+    t0 = pd.Timestamp(fr["release_date"].iloc[0])
+    t = np.asarray((fr["release_date"] - t0).dt.days, dtype=float) / DAYS_PER_YEAR
+    # Frontier prices strictly fall and only one point per date can be a new low, so the
+    # dates differ and the regression is well posed.
+    y = np.log(fr["price_per_mtok"].to_numpy(dtype=float))
+    X = np.column_stack([np.ones_like(t), t])
+    coef, *_ = np.linalg.lstsq(X, y, rcond=None)
+    resid = y - X @ coef
+    fr = fr.assign(t_years=t, fitted=np.exp(X @ coef))
+    return _Ols(fr, t0, coef, np.linalg.inv(X.T @ X), float(resid @ resid), float(((y - y.mean()) ** 2).sum()))
 
 
-def _as_dates(dates: Any) -> Any:
-    if isinstance(dates, (str, pd.Timestamp, pd.Period)) or np.isscalar(dates):
-        dates = [dates]
-    out = []
-    for d in dates:
-        if isinstance(d, pd.Period):
-            out.append(d.start_time)
-        elif isinstance(d, str) and len(d) == 7:
-            out.append(parse_month(d, "date").start_time)
-        else:
-            out.append(d)
-    return out
+_REFERENCE_CACHE: dict[tuple[Any, ...], tuple[float, int, list[tuple[str, float]]]] = {}
+
+
+def _reference_noise(table: pd.DataFrame, **where: Any) -> tuple[float, int, list[tuple[str, float]]]:
+    """SSE, degrees of freedom and thresholds of the reference fits on these rows (memoized)."""
+    key = (int(pd.util.hash_pandas_object(table, index=False).sum()), tuple(map(str, table.columns)),
+           *(str(where[k]) for k in sorted(where)))
+    if key in _REFERENCE_CACHE:
+        return _REFERENCE_CACHE[key]
+    sse, dof, used = 0.0, 0, []
+    cols = {str(c).lower() for c in table.columns}
+    frontiers: set[tuple[Any, ...]] = set()
+    for score, thr, _m in REFERENCE_THRESHOLDS:
+        if score not in cols:
+            continue
+        fr = frontier(table, score, thr, **where)
+        pts = tuple(zip(fr["release_date"], fr["price_per_mtok"], strict=True))
+        if len(fr) < 3 or pts in frontiers:  # the same points under two benchmarks count once
+            continue
+        frontiers.add(pts)
+        o = _ols(fr)
+        sse, dof = sse + o.sse, dof + o.dof
+        used.append((score, float(thr)))
+    if len(_REFERENCE_CACHE) > 256:
+        _REFERENCE_CACHE.clear()
+    _REFERENCE_CACHE[key] = (sse, dof, used)
+    return sse, dof, used
+
+
+def _pooled_noise(table: pd.DataFrame, own: tuple[str, float], own_fit: _Ols, **where: Any) -> tuple[float, int, str]:
+    """Scatter pooled over the reference thresholds present in the table (plus the fit's own)."""
+    sse, dof, used = _reference_noise(table, **where)
+    n = len(used)
+    if own not in used:
+        sse, dof, n = sse + own_fit.sse, dof + own_fit.dof, n + 1
+    if dof <= 0 or sse <= 0:
+        return math.sqrt(own_fit.sse / max(own_fit.dof, 1)), max(own_fit.dof, 1), "own residuals"
+    return math.sqrt(sse / dof), dof, f"pooled over {n} thresholds"
 
 
 def price_trend(
@@ -444,6 +481,8 @@ def price_trend(
     end: Any = None,
     open_weights: bool | None = None,
     confidence: float = 0.9,
+    noise: str | tuple[float, int] = "pooled",
+    exclude_reasoning: bool = True,
 ) -> PriceTrend:
     """Fit the log-linear trend of the price frontier at a capability threshold (Epoch's method).
 
@@ -462,6 +501,15 @@ def price_trend(
         True / False: only open-weights / closed models (None: all).
     confidence
         Level of the decline factor's confidence interval (Epoch reports 90%).
+    noise
+        Scatter of a frontier price about the trend used by forecasts: ``"pooled"`` (over
+        :data:`REFERENCE_THRESHOLDS` on the same rows; the default), ``"own"`` (this
+        frontier's residuals only), or ``(sd, dof)``.
+    exclude_reasoning
+        Leave out reasoning models (o1, o1-mini, o1-preview, o3-mini, DeepSeek-R1), as Epoch
+        does: they spend far more tokens per answer, so their price per token is not the cost
+        of their score. With them, o1-mini (Sept 2024, GPQA 59.5) joins the GPQA >= 53 and
+        >= 56 frontiers and the fits differ from Epoch's 851x and 251x.
 
     Returns
     -------
@@ -470,7 +518,7 @@ def price_trend(
     Raises
     ------
     ValueError
-        For an unknown score column or fewer than 3 frontier points.
+        For an unknown score column, a bad ``noise`` or fewer than 3 frontier points.
 
     Examples
     --------
@@ -481,80 +529,35 @@ def price_trend(
     """
     if not 0.0 < float(confidence) < 1.0:
         raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
+    if not (noise in ("pooled", "own") or (isinstance(noise, tuple) and len(noise) == 2)):
+        raise ValueError(f"noise must be 'pooled', 'own' or (sd, dof), got {noise!r}")
+    if isinstance(noise, tuple) and not (float(noise[0]) > 0 and int(noise[1]) >= 1):
+        raise ValueError(f"noise (sd, dof) needs sd > 0 and dof >= 1, got {noise!r}")
     table = _check_table(table)
     col = _score_column(table, score)
     thr, thr_model = _threshold_value(table, col, threshold)
-    fr = frontier(table, col, thr, start=start, end=end, open_weights=open_weights)
+    where = dict(start=start, end=end, open_weights=open_weights, exclude_reasoning=exclude_reasoning)
+    fr = frontier(table, col, thr, **where)
     if len(fr) < 3:
         subset = "" if open_weights is None else (" (open weights)" if open_weights else " (closed)")
         raise ValueError(
             f"price trend {col} >= {thr:g}{subset}: the price frontier has {len(fr)} point(s), need at least 3 "
             f"to fit a trend with an uncertainty (lower the threshold or widen the date range)"
         )
-    t0 = pd.Timestamp(fr["release_date"].iloc[0])
-    t = np.asarray((fr["release_date"] - t0).dt.days, dtype=float) / DAYS_PER_YEAR
-    # Frontier prices strictly fall and only one point per date can be a new low, so the
-    # dates differ and the regression is well posed.
-    y = np.log(fr["price_per_mtok"].to_numpy(dtype=float))
-    X = np.column_stack([np.ones_like(t), t])
-    coef, *_ = np.linalg.lstsq(X, y, rcond=None)
-    resid = y - X @ coef
-    n = len(y)
-    sse = float(resid @ resid)
-    s2 = sse / (n - 2)
-    cov = s2 * np.linalg.inv(X.T @ X)
-    sst = float(((y - y.mean()) ** 2).sum())
-    r2 = 1.0 - sse / sst if sst > 0 else 1.0
-    fr = fr.assign(t_years=t, fitted=np.exp(X @ coef))
-    return PriceTrend(
-        score=col, threshold=thr, threshold_model=thr_model, open_weights=open_weights, frontier=fr, t0=t0,
-        log_intercept=float(coef[0]), log_slope=float(coef[1]), cov=cov,
-        residual_sd=math.sqrt(s2), r_squared=r2, confidence=float(confidence),
-    )
-
-
-def price_trends(
-    table: pd.DataFrame,
-    score: str = "mmlu",
-    thresholds: Iterable[float | str] | None = None,
-    *,
-    start: Any = None,
-    end: Any = None,
-    open_weights: bool | None = None,
-    confidence: float = 0.9,
-    skip_short: bool = True,
-) -> pd.DataFrame:
-    """Fit :func:`price_trend` at many thresholds: how the decline rate depends on capability.
-
-    Parameters
-    ----------
-    thresholds
-        Thresholds (numbers or model names). Default: every distinct score in the table.
-    skip_short
-        Leave out thresholds whose frontier has fewer than 3 points (otherwise raise).
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per threshold (see :meth:`PriceTrend.summary`), with the fits in the
-        ``fit`` column.
-    """
-    table = _check_table(table)
-    col = _score_column(table, score)
-    if thresholds is None:
-        vals: Sequence[float | str] = sorted(pd.to_numeric(table[col], errors="coerce").dropna().unique())
+    o = _ols(fr)
+    s_own = math.sqrt(o.sse / o.dof)
+    if noise == "own":
+        nsd, ndof, nfrom = s_own, o.dof, "own residuals"
+    elif noise == "pooled":
+        nsd, ndof, nfrom = _pooled_noise(table, (col, thr), o, **where)
     else:
-        vals = list(thresholds)
-        if not vals:
-            raise ValueError("thresholds is empty")
-    rows = []
-    for thr in vals:
-        try:
-            tr = price_trend(table, col, thr, start=start, end=end, open_weights=open_weights,
-                             confidence=confidence)
-        except ValueError as e:
-            if skip_short and "need at least 3" in str(e):
-                continue
-            raise
-        rows.append({**tr.summary(), "fit": tr})
-    return pd.DataFrame(rows)
+        nsd, ndof, nfrom = float(noise[0]), int(noise[1]), "given"  # type: ignore[index]
+    dates = pd.to_datetime(table["release_date"])
+    hi = _date_bound(end, "end", True)
+    data_end = pd.Timestamp(dates[dates <= hi].max() if hi is not None else dates.max())
+    return PriceTrend(
+        score=col, threshold=thr, threshold_model=thr_model, open_weights=open_weights, frontier=o.frontier,
+        t0=o.t0, log_intercept=float(o.coef[0]), log_slope=float(o.coef[1]), xtx_inv=o.xtx_inv,
+        residual_sd=s_own, r_squared=1.0 - o.sse / o.sst if o.sst > 0 else 1.0,
+        noise_sd=nsd, noise_dof=ndof, noise_from=nfrom, data_end=data_end, confidence=float(confidence),
+    )

@@ -1,6 +1,6 @@
 """The model families, one module each; every model is a C++ component with a Python class.
 
-- :mod:`~aicast.models.price`: :class:`PriceDecline` (price of a fixed capability level)
+- :mod:`~aicast.models.price`: :class:`PriceDecline` (price of a fixed capability level), :class:`TierListPrice` (a tier's list price)
 - :mod:`~aicast.models.leaderboard`: :class:`LeaderboardGap` and :func:`convergence_table`
 - :mod:`~aicast.models.incidents`: :class:`IncidentGrowth`
 - :mod:`~aicast.models.self_hosting`: :class:`SelfHosting`, :class:`TokenDemand` and their helpers
@@ -14,7 +14,7 @@ from __future__ import annotations
 from ._base import MODEL_CLASSES, Model, model_class
 from .incidents import IncidentGrowth
 from .leaderboard import LeaderboardGap, convergence_table
-from .price import PriceDecline
+from .price import PriceDecline, TierListPrice
 from .self_hosting import SelfHosting, TokenDemand
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "MODEL_CLASSES",
     "Model",
     "PriceDecline",
+    "TierListPrice",
     "SelfHosting",
     "TokenDemand",
     "convergence_table",

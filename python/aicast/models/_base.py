@@ -79,14 +79,22 @@ class Model:
         return self.spec()
 
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
-        return f"{type(self).__name__}({self.name!r}, {args})"
+        args = ", ".join(f"{k}={v._short()}" for k, v in self.params.items())
+        links = "".join(f", {k}={v!r}" for k, v in self.links.items())
+        return f"{type(self).__name__}({self.name!r}, {args}{links})"
 
     def _repr_html_(self) -> str:
-        rows = "".join(
-            f"<tr><td>{k}</td><td><code>{v!r}</code></td></tr>" for k, v in self.params.items()
-        )
+        import html
+
+        rows = []
+        for k, v in self.params.items():
+            lo, med, hi = (float(v.ppf(q)) for q in (0.05, 0.5, 0.95))
+            spread = "" if v.is_point else f"{med:.4g} [{lo:.4g}, {hi:.4g}]"
+            rows.append(f"<tr><td>{k}</td><td><code>{html.escape(v._short())}</code></td><td>{spread}</td></tr>")
+        links = "".join(f"<tr><td>{k}</td><td>reads <code>{html.escape(v)}</code></td><td></td></tr>"
+                        for k, v in self.links.items())
         return (
-            f"<b>{type(self).__name__}</b> <code>{self.name}</code>"
-            f" &rarr; {', '.join(self.series)}<table>{rows}</table>"
+            f"<b>{type(self).__name__}</b> <code>{html.escape(self.name)}</code>"
+            f" &rarr; {html.escape(', '.join(self.series))}<table><tr><th>parameter</th><th>prior</th>"
+            f"<th>median [90% interval]</th></tr>{''.join(rows)}{links}</table>"
         )

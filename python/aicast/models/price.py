@@ -1,15 +1,21 @@
-"""The price-decline model: price per million tokens of a fixed capability level."""
+"""Price models: the price of a fixed capability level (PriceDecline) and a tier's list price (TierListPrice)."""
 
 from __future__ import annotations
 
-from ..priors import Prior
+from typing import Any
+
+from ..priors import Prior, point
 from ._base import Model
 
-__all__ = ["PriceDecline"]
+__all__ = ["PriceDecline", "TierListPrice"]
 
 
 class PriceDecline(Model):
-    """Price per million tokens of a capability tier: a falling floor plus a jump-diffusion excess.
+    """Price per million tokens of a *fixed capability level*: a falling floor plus a jump-diffusion excess.
+
+    The question this answers: "what will this capability cost?" (Epoch AI's constant-capability
+    prices, falling 10-900x a year). For the list price of the best model of the day, see
+    :class:`TierListPrice`.
 
     ``P = F + E``. The floor ``F`` (marginal serving cost) falls by ``floor_annual_decline``
     per year. The excess follows::
@@ -75,3 +81,74 @@ class PriceDecline(Model):
                 "floor_annual_decline": floor_annual_decline,
             },
         )
+
+
+class TierListPrice(Model):
+    """List price per million tokens of the *best model in a tier* at each date (not a fixed capability).
+
+    The question this answers: "what will the flagship of this tier cost per token?" A tier's
+    list price stays put between events and jumps at them: a launch (a new flagship, often
+    dearer, sometimes cheaper) or a price cut. So::
+
+        log P(t) = log start_price - ln(annual_decline) t + volatility W(t) + jumps
+
+    with jumps arriving at ``jump_rate`` per year and log sizes drawn per jump from
+    ``jump_log_size`` (a two-sided prior, e.g. a mixture of an upward launch component and a
+    downward cut component). ``annual_decline`` is the slow drift between events (1: flat).
+    There is no floor: list prices of flagships are far above serving cost. Compare
+    :class:`PriceDecline`, the price of a *fixed capability level*, which falls 10-900x a year.
+    The engine runs it with the price-decline kernel (floor 0).
+
+    Parameters
+    ----------
+    name
+        Model name; its series is ``"<name>.price"`` (USD per million tokens, blended 3:1).
+    start_price
+        The tier's list price in the start month (> 0).
+    jump_rate
+        Expected launches and price changes per year (>= 0).
+    jump_log_size
+        Distribution of each change's log size (both signs).
+    annual_decline
+        Drift factor per year between events (> 0; 1 = flat).
+    volatility
+        Annualized standard deviation of log price between events (>= 0; usually 0).
+
+    Examples
+    --------
+    >>> import aicast as ac
+    >>> m = ac.TierListPrice("frontier_list", start_price=9.0, jump_rate=4.0,
+    ...                      jump_log_size=ac.mixture([ac.normal(0.6, 0.3), ac.normal(-0.6, 0.3)]))
+    >>> m.series
+    ['frontier_list.price']
+    """
+
+    kind = "tier_list_price"
+
+    def __init__(
+        self,
+        name: str,
+        start_price: Prior | float,
+        jump_rate: Prior | float,
+        jump_log_size: Prior | float,
+        annual_decline: Prior | float = 1.0,
+        volatility: Prior | float = 0.0,
+    ) -> None:
+        params = {
+            "start_price": start_price,
+            "jump_rate": jump_rate,
+            "jump_log_size": jump_log_size,
+            "annual_decline": annual_decline,
+            "volatility": volatility,
+        }
+        try:
+            super().__init__(name, params)
+        except ValueError as e:  # the engine checks it as the price-decline kernel: name this class
+            raise ValueError(str(e).replace(f"price_decline '{name}'", f"TierListPrice '{name}'")) from None
+
+    def spec(self) -> dict[str, Any]:
+        """The engine's description: the price-decline kernel with floor 0."""
+        spec = super().spec()
+        spec["kind"] = PriceDecline.kind
+        spec["params"] = {**spec["params"], "floor": point(0.0)._core, "floor_annual_decline": point(1.0)._core}
+        return spec

@@ -319,6 +319,9 @@ def _build(doc: dict[str, Any], chk: _Checker, default_name: str) -> Scenario | 
     sc.paths = paths
     sc.outputs = outputs
     sc.data_tables = dict(sorted(tables.items()))
+    from .. import data as _data
+
+    sc.data_as_of = {t: _data.as_of(t) for t in sc.data_tables if t in _data.TABLES}
     return sc
 
 
