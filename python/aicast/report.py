@@ -60,7 +60,10 @@ def render_charts(res: Result, series: list[str], dpi: int = 100) -> dict[str, b
     return out
 
 
-def _fmt(x: float) -> str:
+def _fmt(x: Any) -> str:
+    """A number to 4 significant digits; text (e.g. the summary's note) escaped as it is."""
+    if isinstance(x, str):
+        return _e(x)
     return f"{x:.4g}"
 
 
@@ -69,7 +72,8 @@ def _summary_table(res: Result) -> str:
     head = "".join(f"<th>{_e(c)}</th>" for c in df.columns)
     rows = []
     for s, row in df.iterrows():
-        cells = "".join(f"<td>{_fmt(v)}</td>" for v in row.to_numpy())
+        cells = "".join(f"<td class='l'>{_fmt(v)}</td>" if isinstance(v, str) else f"<td>{_fmt(v)}</td>"
+                        for v in row.to_numpy())
         rows.append(f"<tr><td class='l'><code>{_e(s)}</code></td><td class='l'>"
                     f"{_e(style.unit(res.scenario, str(s)))}</td>{cells}</tr>")
     return (f"<table><tr><th class='l'>series</th><th class='l'>unit</th>{head}</tr>"

@@ -49,7 +49,6 @@ __all__ = [
     "aiid_yearly",
     "api_price",
     "api_prices",
-    "as_of",
     "arena_best_monthly",
     "arena_best_snapshots",
     "as_of",
@@ -358,23 +357,3 @@ def flagship_prices() -> pd.DataFrame:
     return load("flagship_prices")
 
 
-def as_of(name: str) -> str:
-    """The month a shipped table's newest data are from (``"YYYY-MM"``).
-
-    A dated snapshot (``api_prices_2026-07``) is as of its snapshot month; any other table is
-    as of the newest value of its first date or month column.
-
-    Raises
-    ------
-    ValueError
-        For an unknown table name.
-    """
-    meta = _check_name(name)
-    if name.startswith("api_prices_"):
-        return name.rsplit("_", 1)[1]
-    df = load(name)
-    for col in meta["columns"]:
-        if col["kind"] in ("date", "month") and col["name"] in df.columns:
-            newest = df[col["name"]].max()
-            return str(pd.Period(newest, freq="M"))
-    raise ValueError(f"table {name!r} has no date or month column")

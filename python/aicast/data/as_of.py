@@ -17,6 +17,7 @@ AS_OF: dict[str, str] = {
     "aiid_monthly": "2025-03-28",         # newest AI Incident Database export
     "aiid_yearly": "2025-03-28",
     "aiid_domains_yearly": "2025-03-28",
+    "flagship_prices": "2026-07-24",      # newest LiteLLM price snapshot behind the flagship list
 }
 
 
