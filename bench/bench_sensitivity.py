@@ -30,9 +30,9 @@ def main() -> None:
     inputs = len(sc._engine_scenario().inputs)
     n = PATHS // (inputs + 3)
     t_run, _ = best(lambda: sc.run(paths=PATHS, progress=False))
-    t_at, r = best(lambda: ac.sensitivity(sc, "frontier.price", at="2028-12", statistic="median", n=n,
+    t_at, r = best(lambda: ac.sensitivity(sc, "frontier_capability.price", at="2028-12", statistic="median", n=n,
                                           bootstrap=100))
-    t_all, _ = best(lambda: ac.sensitivity(sc, "frontier.price", statistic="median", n=n, bootstrap=0), repeat=1)
+    t_all, _ = best(lambda: ac.sensitivity(sc, "frontier_capability.price", statistic="median", n=n, bootstrap=0), repeat=1)
     print(f"default scenario: {inputs} priors, {PATHS:,} paths; Sobol with n = {n:,} base rows "
           f"({r.evaluations:,} engine paths)")
     print(f"plain run                                  {t_run:7.3f} s")

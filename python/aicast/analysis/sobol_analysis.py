@@ -117,7 +117,8 @@ class SobolResult:
         import matplotlib.pyplot as plt
 
         df = self.total if total else self.first
-        lead = df.iloc[-1].sort_values(ascending=False).index[:top]
+        effect = df.abs().max(axis=0)
+        lead = df.iloc[-1][effect > 0].sort_values(ascending=False).index[:top]  # inputs with no effect left out
         if ax is None:
             _, ax = plt.subplots(figsize=(8, 4.5))
         x = df.index.to_timestamp() if isinstance(df.index, pd.PeriodIndex) else df.index

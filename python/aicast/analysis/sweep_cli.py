@@ -31,8 +31,8 @@ def add_parser(sub: Any, positive_int: Any, epilog: str) -> None:
             "Run every combination of the --grid values as a variant of the scenario file (all on\n"
             "the file's seed: common random numbers) and write OUT/<name>/table.csv, manifest.json\n"
             "and rows/ (an interrupted sweep resumes from them when run again).\n\n"
-            "  aicast sweep scenarios/baseline.toml --grid frontier.annual_decline=3,10,30 \\\n"
-            "      --grid frontier.volatility=0.2,0.5 --paths 20000 --scheduler tcp://10.0.0.5:8786"
+            "  aicast sweep scenarios/baseline.toml --grid frontier_capability.annual_decline=3,10,30 \\\n"
+            "      --grid frontier_capability.volatility=0.2,0.5 --paths 20000 --scheduler tcp://10.0.0.5:8786"
         ),
         epilog=epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,
