@@ -11,7 +11,7 @@ import pytest
 
 import aicast as ac
 from aicast.backtest import ADAPTERS, CutError, rolling_cuts
-from aicast.fit.incidents import ReportingLag
+from aicast.fit.incidents import ReportingLag, _raw_completeness
 
 LB_TRUTH = dict(closed_drift_per_month=8.0, closed_volatility=50.0, gap_reversion=1.5, equilibrium_gap=40.0,
                 gap_volatility=60.0, innovation_correlation=0.5)
@@ -178,7 +178,8 @@ def test_incident_backtest_on_the_monthly_table_thins_to_the_export():
     bt = ac.backtest("incidents", table, cut="2024-06", paths=4_000, seed=2)
     fit = bt.fits[pd.Period("2024-06", "M")]
     model = bt.scores[bt.scores["forecaster"] == "model"]
-    comp = fit.lag.completeness(list(model["month"]), "2025-03-28")
+    assert fit.lag is None  # the default fit does not use the (unidentified) lag: the export date cuts 2025-03
+    comp = _raw_completeness(list(model["month"]), pd.Timestamp("2025-03-28"))
     assert (comp >= 0.25).all()  # months less complete than min_completeness are not scored
     counts = table.set_index("month")["count_2025_03_28"]
     np.testing.assert_allclose(model["observed"], [counts[str(m)] for m in model["month"]])
@@ -271,13 +272,13 @@ def test_incident_backtest_with_a_known_reporting_lag_covers_at_nominal_rate():
         ("leaderboard", "arena_best_monthly", "2024-12", {"horizon": 0}, ValueError, "horizon must be"),
         ("incidents", "aiid_monthly", "1970-01", {}, CutError, "outside the data range"),
         ("incidents", "aiid_monthly", "2025-03", {}, CutError, "outside the data range"),
-        ("incidents", "aiid_monthly", "2020-02", {}, CutError, "need at least 3 usable months"),
-        ("incidents", "aiid_monthly", "2019-06", {}, CutError, "before the start of the fit window"),
+        ("incidents", "aiid_monthly", "2020-02", {"start": "2020-01"}, CutError, "need at least 6 usable months"),
+        ("incidents", "aiid_monthly", "2019-06", {"start": "2020-01"}, CutError, "before the start of the fit window"),
         ("incidents", "aiid_monthly", "2023-06", {"lag": "yes"}, ValueError, "lag must be"),
         ("incidents", "aiid_monthly", "2023-06", {"dispersion": "x"}, ValueError, "dispersion must be"),
         ("incidents", "aiid_yearly", "2022-06", {}, ValueError, "needs a cut in December"),
         ("incidents", "aiid_yearly", "2025-12", {}, CutError, "outside the data range"),
-        ("incidents", "aiid_yearly", "2021-12", {}, CutError, "need at least 3 usable years"),
+        ("incidents", "aiid_yearly", "2021-12", {"start": "2019-01"}, CutError, "need at least 6 usable years"),
     ],
 )
 def test_backtest_errors_name_the_problem(kind, table, cut, kwargs, error, match):

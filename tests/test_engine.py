@@ -191,10 +191,15 @@ def test_progress_reaches_total_and_a_raising_callback_cancels():
 
 def test_ctrl_c_stops_a_long_run():
     sc = _scenario(horizon="2100-12")  # 899 months x 4M paths: minutes of work if not stopped
+    # Python's own Ctrl-C handler, even when SIGINT was inherited as ignored (a background CI job)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
-    t0 = time.perf_counter()
-    timer.start()
-    with pytest.raises(KeyboardInterrupt):
-        sc.run(paths=4_000_000, progress=False)
-    timer.cancel()
+    try:
+        t0 = time.perf_counter()
+        timer.start()
+        with pytest.raises(KeyboardInterrupt):
+            sc.run(paths=4_000_000, progress=False)
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGINT, previous)
     assert time.perf_counter() - t0 < 30

@@ -260,8 +260,12 @@ def _batch_files(tmp_path: Path) -> list[Path]:
 def _start_batch(tmp_path: Path, out: Path) -> subprocess.Popen:
     files = _batch_files(tmp_path)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # the child installs Python's Ctrl-C handler itself: a child of a background job inherits
+    # SIGINT ignored, and Python then leaves it ignored
+    start = ("import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+             "from aicast.cli import main; sys.exit(main(sys.argv[1:]))")
     return subprocess.Popen(
-        [sys.executable, "-m", "aicast.cli", "run", *map(str, files), "--out", str(out), "--no-progress"],
+        [sys.executable, "-c", start, "run", *map(str, files), "--out", str(out), "--no-progress"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=tmp_path,
     )
 

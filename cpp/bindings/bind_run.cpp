@@ -98,34 +98,39 @@ void bind_run(py::module_& m) {
 
   m.def(
       "estimate_memory",
-      [](const Scenario& sc, std::int64_t paths, int threads, std::vector<double> levels, bool keep_paths, std::size_t nevents) {
-        RunConfig c = to_config(0, paths, threads, 1024, std::move(levels), keep_paths, {}, 0);
-        c.events.resize(nevents);
+      [](const Scenario& sc, const py::object& paths, const py::object& threads, std::vector<double> levels,
+         bool keep_paths, const py::object& nevents) {
+        RunConfig c = to_config(0, int_arg<std::int64_t>(paths, "paths"), int_arg<int>(threads, "threads"), 1024,
+                                std::move(levels), keep_paths, {}, 0);
+        c.events.resize(int_arg<std::uint32_t>(nevents, "nevents"));
         const MemoryEstimate e = estimate_memory(sc, c);
         py::dict parts;
         for (const auto& [k, v] : e.parts) parts[py::str(k)] = v;
         return py::dict("bytes"_a = e.bytes, "available"_a = e.available, "parts"_a = parts);
       },
       "scenario"_a, "paths"_a, "threads"_a = 0, "levels"_a = std::vector<double>{}, "keep_paths"_a = false,
-      "nevents"_a = 0);
+      "nevents"_a = 0);  // integers arrive as objects: int_arg names the argument when one is out of range
 
   m.def(
       "run",
-      [](const Scenario& sc, std::uint64_t seed, std::int64_t paths, int threads, std::int64_t chunk_size,
-         std::vector<double> levels, bool keep_paths, const std::vector<std::tuple<std::string, std::string, double>>& events,
-         double memory_limit, const py::object& progress, std::int64_t path_offset, std::vector<int> keep_series,
+      [](const Scenario& sc, const py::object& seed, const py::object& paths, const py::object& threads,
+         const py::object& chunk_size, std::vector<double> levels, bool keep_paths,
+         const std::vector<std::tuple<std::string, std::string, double>>& events, double memory_limit,
+         const py::object& progress, const py::object& path_offset, std::vector<int> keep_series,
          const std::optional<py::array_t<double, py::array::c_style | py::array::forcecast>>& inputs,
-         std::int64_t noise_period, std::vector<std::int64_t> noise_offsets) {
-        RunConfig cfg = to_config(seed, paths, threads, chunk_size, std::move(levels), keep_paths, events, memory_limit);
-        cfg.path_offset = path_offset;
+         const py::object& noise_period, std::vector<std::int64_t> noise_offsets) {
+        RunConfig cfg = to_config(int_arg<std::uint64_t>(seed, "seed"), int_arg<std::int64_t>(paths, "paths"),
+                                  int_arg<int>(threads, "threads"), int_arg<std::int64_t>(chunk_size, "chunk_size"),
+                                  std::move(levels), keep_paths, events, memory_limit);
+        cfg.path_offset = int_arg<std::int64_t>(path_offset, "path_offset");
         cfg.keep_series = std::move(keep_series);
-        cfg.noise_period = noise_period;
+        cfg.noise_period = int_arg<std::int64_t>(noise_period, "noise_period");
         cfg.noise_offsets = std::move(noise_offsets);
         if (inputs) {
           const auto want = static_cast<py::ssize_t>(sc.inputs().size());
-          if (inputs->ndim() != 2 || inputs->shape(0) != paths || inputs->shape(1) != want)
+          if (inputs->ndim() != 2 || inputs->shape(0) != cfg.paths || inputs->shape(1) != want)
             throw std::invalid_argument("inputs must have shape (paths, " + std::to_string(want) + ") = (" +
-                                        std::to_string(paths) + ", " + std::to_string(want) + ")");
+                                        std::to_string(cfg.paths) + ", " + std::to_string(want) + ")");
           cfg.inputs = inputs->data();
         }
         validate(sc, cfg);  // every input error before any work, with the GIL held

@@ -26,10 +26,11 @@ enum Slot : std::uint32_t { kBase, kGrowth, kDispersion, kSaturation, kElasticit
 struct IncidentState final : ModelState {
   IncidentState(std::size_t n, std::size_t c)
       : base(n), rate(n), k(n), gd(n), gc(n), sat(n), eps(n), log_p0(n), cum(n), ytd(n), alpha(n), z(n), ug(n), u0(n),
-        u1(n), cat_rate(c, std::vector<double>(n)), cat_z(c), cat_u(c) {}
+        u1(n), cat_rate(c, std::vector<double>(n)), cat_ytd(c, std::vector<double>(n)), cat_z(c), cat_u(c) {}
   std::vector<double> base, rate, k, gd, gc, sat, eps, log_p0, cum, ytd, alpha;
   std::vector<double> z, ug, u0, u1;          // this month's first-attempt random numbers
   std::vector<std::vector<double>> cat_rate;  // per category: ln(g_c) / 12, per path
+  std::vector<std::vector<double>> cat_ytd;   // per category: count so far in the calendar year, per path
   std::vector<std::vector<double>> cat_z, cat_u;  // per category: first-attempt normal and uniform (Dirichlet)
 };
 
@@ -99,7 +100,7 @@ IncidentGrowth::IncidentGrowth(const ModelSpec& spec) : Model(spec.name), catego
     if (std::count(categories_.begin(), categories_.end(), c) > 1)
       throw std::invalid_argument(label(spec) + ": category '" + c + "' is given twice");
     allowed.push_back("share." + c);
-    allowed.push_back("growth." + c);
+    allowed.push_back("relative_growth." + c);
   }
   detail::check_known_params(spec, allowed);
   detail::require_support(spec, "base_per_month", 0.0, false, kInf, true);
@@ -145,7 +146,7 @@ IncidentGrowth::IncidentGrowth(const ModelSpec& spec) : Model(spec.name), catego
   if (!categories_.empty()) {
     double total = 0.0;
     for (const auto& c : categories_) {
-      const std::string sf = "share." + c, gf = "growth." + c;
+      const std::string sf = "share." + c, gf = "relative_growth." + c;
       if (spec.params.count(sf) == 0) throw std::invalid_argument(label(spec) + ": missing parameter " + sf);
       if (spec.params.count(gf) == 0) throw std::invalid_argument(label(spec) + ": missing parameter " + gf);
       const Prior& s = detail::param(spec, sf);
@@ -176,6 +177,7 @@ IncidentGrowth::IncidentGrowth(const ModelSpec& spec) : Model(spec.name), catego
 std::vector<std::string> IncidentGrowth::outputs() const {
   std::vector<std::string> o = {"count", "yearly", "cumulative"};
   for (const auto& c : categories_) o.push_back(c + ".count");
+  for (const auto& c : categories_) o.push_back(c + ".yearly");
   return o;
 }
 
@@ -207,6 +209,7 @@ void IncidentGrowth::start(ModelState& state, const BlockContext& ctx, std::span
   for (std::size_t c = 0; c < categories_.size(); ++c) {
     ctx.draw(category_growth_[c], kCategory0 + static_cast<std::uint32_t>(c), s.cat_rate[c]);
     for (auto& v : s.cat_rate[c]) v = fastmath::log(v) / 12.0;
+    std::fill(s.cat_ytd[c].begin(), s.cat_ytd[c].end(), 0.0);
   }
   for (std::size_t i = 0; i < n; ++i) {
     s.rate[i] = fastmath::log(s.rate[i]) / 12.0;
@@ -283,8 +286,16 @@ void IncidentGrowth::emit(ModelState& state, const BlockContext& ctx, std::uint3
     double total = 0.0;
     for (std::size_t c = 0; c < nc; ++c) total += (pi[c] = fastmath::exp(pi[c] - top));
     for (std::size_t c = 0; c < nc; ++c) pi[c] /= total;
+    // per-category year to date, from the category counts written below (out[3 + c])
+    auto close_year = [&] {
+      for (std::size_t c = 0; c < nc; ++c) {
+        s.cat_ytd[c][i] = new_year ? out[3 + c][i] : s.cat_ytd[c][i] + out[3 + c][i];
+        out[3 + nc + c][i] = s.cat_ytd[c][i];
+      }
+    };
     if (count == 0) {
       for (std::size_t c = 0; c < nc; ++c) out[3 + c][i] = 0.0;
+      close_year();
       continue;
     }
     Stream cs(ctx.key, ctx.first_path + i, month, ctx.noise_stream(1));
@@ -318,6 +329,7 @@ void IncidentGrowth::emit(ModelState& state, const BlockContext& ctx, std::uint3
       mass -= probs[c];
     }
     out[3 + nc - 1][i] = static_cast<double>(left);
+    close_year();
   }
 }
 

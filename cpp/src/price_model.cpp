@@ -4,6 +4,7 @@
 #include <bit>
 #include <cstring>
 #include <limits>
+#include <sstream>
 #include <stdexcept>
 
 #include "aicast/fastmath.hpp"
@@ -118,10 +119,12 @@ PriceDecline::PriceDecline(const ModelSpec& spec) : Model(spec.name) {
   if (jump_log_size_.copula())
     throw std::invalid_argument("price_decline '" + spec.name +
                                 "': jump_log_size is drawn once per jump and cannot be correlated");
-  if (floor_.is_point() && start_price_.is_point() && floor_.params()[0] >= start_price_.params()[0])
-    throw std::invalid_argument("price_decline '" + spec.name + "': floor must be below start_price, got floor=" +
-                                std::to_string(floor_.params()[0]) +
-                                " and start_price=" + std::to_string(start_price_.params()[0]));
+  if (floor_.is_point() && start_price_.is_point() && floor_.params()[0] >= start_price_.params()[0]) {
+    std::ostringstream os;  // the numbers as written (50, not 50.000000)
+    os << "price_decline '" << spec.name << "': floor must be below start_price, got floor=" << floor_.params()[0]
+       << " and start_price=" << start_price_.params()[0];
+    throw std::invalid_argument(os.str());
+  }
   jumps_ = !(jump_rate_.is_point() && jump_rate_.params()[0] == 0.0);
 }
 

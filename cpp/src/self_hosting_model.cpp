@@ -39,14 +39,16 @@ std::string link_target(const ModelSpec& spec, const std::string& link, bool req
 }
 
 enum ShSlot : std::uint32_t { kVolume, kGpus, kGpuPrice, kDepreciation, kGpuHour, kGpuDecline, kPower, kOps, kStaff,
-                              kTps, kUtil };
+                              kTps, kUtil, kApiPrice };
 
 struct ShState final : ModelState {
-  explicit ShState(std::size_t n) : volume(n), capacity(n), gpu_cost(n), fixed(n), staff(n), month_log_decline(n), tmp(n) {}
+  explicit ShState(std::size_t n)
+      : volume(n), capacity(n), gpu_cost(n), fixed(n), staff(n), month_log_decline(n), tmp(n), api_price(n) {}
   // volume: tokens per month; capacity: tokens per month per replica; gpu_cost: USD per month per
   // replica for the GPUs at start-month prices; fixed: power + ops, USD per month per replica;
   // staff: USD per month; month_log_decline: ln(gpu_price_annual_decline) / 12
   std::vector<double> volume, capacity, gpu_cost, fixed, staff, month_log_decline, tmp;
+  std::vector<double> api_price;  // a constant API price (USD per million tokens), drawn once per path
 };
 
 enum TdSlot : std::uint32_t { kBase, kElasticity, kGrowth, kReference };
@@ -118,8 +120,15 @@ AICAST_SIMD_CLONES void demand_kernel(std::size_t n, double m, const double* __r
 SelfHosting::SelfHosting(const ModelSpec& spec) : Model(spec.name) {
   detail::check_known_params(spec, {"volume_per_month", "gpus", "gpu_price", "depreciation_months", "gpu_hour_price",
                                     "gpu_price_annual_decline", "power_per_month", "ops_per_month", "staff_per_month",
-                                    "tokens_per_second_per_gpu", "utilization"});
-  price_ = link_target(spec, "api_price", true, {"api_price", "volume"});
+                                    "tokens_per_second_per_gpu", "utilization", "api_price"});
+  const bool constant_price = spec.params.count("api_price") > 0;
+  price_ = link_target(spec, "api_price", !constant_price, {"api_price", "volume"});
+  if (constant_price && !price_.empty())
+    throw std::invalid_argument("self_hosting '" + spec.name + "': give api_price as a price series or a number, not both");
+  if (constant_price) {
+    detail::require_support(spec, "api_price", 0.0, false, kInf, true);
+    api_price_ = detail::param(spec, "api_price");
+  }
   volume_link_ = link_target(spec, "volume", false, {"api_price", "volume"});
   const bool has_volume = spec.params.count("volume_per_month") > 0;
   if (has_volume == !volume_link_.empty())
@@ -165,6 +174,7 @@ void SelfHosting::start(ModelState& state, const BlockContext& ctx, std::span<co
   const std::size_t n = ctx.n;
   std::vector<double> gpus(n), price(n), depr(n), hour(n), tps(n), util(n);
   if (volume_link_.empty()) ctx.draw(volume_, kVolume, s.volume);
+  if (price_.empty()) ctx.draw(api_price_, kApiPrice, s.api_price);
   ctx.draw(gpus_, kGpus, gpus);
   ctx.draw(gpu_price_, kGpuPrice, price);
   ctx.draw(depreciation_months_, kDepreciation, depr);
@@ -192,13 +202,15 @@ void SelfHosting::step(ModelState& state, const BlockContext&, std::uint32_t mon
 void SelfHosting::write(ModelState& state, std::uint32_t month, std::span<const std::span<const double>> in,
                         std::span<const std::span<double>> out) const {
   auto& s = static_cast<ShState&>(state);
-  const std::span<const double> price = in[0];
+  const bool linked = !price_.empty();
+  const std::span<const double> price = linked ? in[0] : std::span<const double>(s.api_price);
   const std::size_t n = price.size();
-  if (const std::size_t bad = first_bad(price.data(), n, 0.0); bad < n)
-    bad_input(kind(), name(), "price", price_, price[bad], month, "finite and non-negative");
+  if (linked)
+    if (const std::size_t bad = first_bad(price.data(), n, 0.0); bad < n)
+      bad_input(kind(), name(), "price", price_, price[bad], month, "finite and non-negative");
   const double* volume = s.volume.data();
   if (!volume_link_.empty()) {
-    volume = in[1].data();
+    volume = in[linked ? 1 : 0].data();
     if (const std::size_t bad = first_bad(volume, n, 0.0); bad < n)
       bad_input(kind(), name(), "volume", volume_link_, volume[bad], month, "finite and non-negative");
   }

@@ -4,6 +4,7 @@ checks them, ``aicast show`` prints a result; ``aicast run`` alone runs the buil
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -11,19 +12,29 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ._checks import MAX_PATHS, MAX_THREADS
+
 __all__ = ["main"]
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INVALID, EXIT_EXISTS, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 3, 4, 130, 143
+EXIT_PIPE = 141  # the reader of our output went away (``aicast show ... | head``), as a shell reports SIGPIPE
 
 
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if v <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {v}")
-    return v
+def _positive_int(hi: int) -> Any:
+    """An argparse type: a whole number in [1, hi]."""
+
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text[:40]!r}") from None
+        if v <= 0:
+            raise argparse.ArgumentTypeError(f"expected a positive number, got {v}")
+        if v > hi:
+            raise argparse.ArgumentTypeError(f"expected at most {hi}, got {text[:40]}")
+        return v
+
+    return parse
 
 
 _EPILOG = """\
@@ -35,6 +46,7 @@ exit codes:
   4    an output folder exists (pass --force to replace it)
   130  interrupted (Ctrl-C); results finished before stay intact
   143  terminated (SIGTERM); likewise
+  141  the output pipe was closed (e.g. aicast show ... | head)
 With several files, each is handled in turn (one failing does not stop the others) and the
 exit code is the largest of theirs.
 """
@@ -68,10 +80,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     r.add_argument("files", nargs="*", metavar="FILE", type=Path,
                    help="scenario file (.toml), a folder of them, or a manifest.json / result folder to run again")
-    r.add_argument("--paths", type=_positive_int, default=None,
+    r.add_argument("--paths", type=_positive_int(MAX_PATHS), default=None,
                    help="Monte Carlo paths (default: the file's 'paths', else 100000; 200000 for the default scenario)")
     r.add_argument("--seed", type=_seed, default=None, help="random seed (default: the file's 'seed'; 0 for the default scenario)")
-    r.add_argument("--threads", type=_positive_int, default=None, help="worker threads (default: all cores); results do not depend on it")
+    r.add_argument("--threads", type=_positive_int(MAX_THREADS), default=None, help="worker threads (default: all cores); results do not depend on it")
     r.add_argument("--out", type=Path, default=Path("aicast-output"), help="folder for the results (default aicast-output)")
     r.add_argument("--force", action="store_true", help="replace result folders that exist already")
     r.add_argument("--keep-paths", action="store_true", help="also write every path as NetCDF (paths.nc)")
@@ -186,6 +198,13 @@ def _run_files(args: argparse.Namespace) -> int:
     files: list[Path] = []
     for f in args.files:  # a folder of scenario files runs each of them, in name order
         if f.is_dir() and not (f / "manifest.json").exists():
+            partial = sorted(p.name for p in f.iterdir() if p.name in _RESULT_FILES)
+            if partial:
+                print(f"aicast: error: {f} is not a complete aicast result: it holds {', '.join(partial)} but no "
+                      "manifest.json (an interrupted run or a damaged folder); run its scenario.toml to "
+                      "compute it again", file=sys.stderr)
+                codes.append(EXIT_INVALID)
+                continue
             found = sorted(f.glob("*.toml"))
             if not found:
                 print(f"aicast: error: {f} holds no scenario files (*.toml) and no manifest.json", file=sys.stderr)
@@ -244,15 +263,23 @@ def _run_files(args: argparse.Namespace) -> int:
     return max(codes)
 
 
+#: Files only a result folder holds (a folder with any of them but no manifest is an incomplete result).
+_RESULT_FILES = ("quantiles.parquet", "moments.parquet", "events.parquet", "paths.nc")
+
+
 def _validate(args: argparse.Namespace) -> int:
     from .scenario_file import ScenarioFileError, load_scenario
 
     code = EXIT_OK
-    for f in args.files:
+    for f in args.files:  # every file is checked, whatever the others hold
         try:
             sc = load_scenario(f)
         except ScenarioFileError as e:
             print(f"aicast: invalid: {e}", file=sys.stderr)
+            code = EXIT_INVALID
+            continue
+        except (ValueError, TypeError, OSError) as e:
+            print(f"aicast: invalid: {f}: {e}", file=sys.stderr)
             code = EXIT_INVALID
             continue
         print(f"ok: {f} ({sc.name}: {len(sc.models)} models, series {', '.join(sc.series)}, "
@@ -269,7 +296,7 @@ def _show(args: argparse.Namespace) -> int:
     for folder in args.folders:
         try:
             res = load(folder)
-        except ValueError as e:
+        except (ValueError, OSError) as e:
             print(f"aicast: error: {e}", file=sys.stderr)
             code = EXIT_INVALID
             continue
@@ -339,10 +366,17 @@ def main(argv: list[str] | None = None) -> int:
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        return _main(args)
+        code = _main(args)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
+        return code
     except _Terminated:
         print("aicast: terminated", file=sys.stderr)
         return EXIT_TERMINATED
+    except BrokenPipeError:
+        # Python's recipe: point stdout at devnull so the interpreter's final flush does not fail again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_PIPE
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

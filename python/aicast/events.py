@@ -53,6 +53,9 @@ def parse_event(event: str | Sequence[Any], op: str | None = None, value: float 
             raise ValueError(f"event threshold must be a number, got {value!r}")
         threshold = float(value)
     else:
+        if isinstance(event, (bytes, bytearray)) or not isinstance(event, Sequence):
+            raise TypeError(f"event must be a string like 'frontier.price < 0.5' or (series, op, value), got "
+                            f"{type(event).__name__} {event!r:.60}")
         parts = tuple(event)
         if len(parts) != 3:
             raise ValueError(f"event must be 'series < value' or (series, op, value), got {event!r}")

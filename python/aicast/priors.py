@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _engine
+from ._checks import _short
 
 __all__ = [
     "Prior",
@@ -117,11 +118,11 @@ class Prior:
     # --- distribution functions ---------------------------------------------------------
     def ppf(self, q: npt.ArrayLike) -> np.ndarray:
         """Quantile function (inverse CDF) at probabilities ``q`` in [0, 1]."""
-        return self._core.ppf(np.asarray(q, dtype=float))
+        return self._core.ppf(_floats(q, "q"))
 
     def cdf(self, x: npt.ArrayLike) -> np.ndarray:
         """Cumulative distribution function at ``x``."""
-        return self._core.cdf(np.asarray(x, dtype=float))
+        return self._core.cdf(_floats(x, "x"))
 
     def mean(self) -> float:
         """Expected value."""
@@ -156,6 +157,13 @@ class Prior:
         return truncate(self, lo, hi)
 
 
+def _floats(x: Any, field: str) -> np.ndarray:
+    try:
+        return np.asarray(x, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{field} must be a number or an array of numbers, got {type(x).__name__} {_short(x)}") from None
+
+
 def _html_escape(s: str) -> str:
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -187,6 +195,22 @@ def _check_seed(seed: Any) -> int:
     if not (0 <= seed < 2**64):
         raise ValueError(f"seed must be in [0, 2**64), got {seed}")
     return int(seed)
+
+
+#: Deepest nesting of mixtures and truncations (deeper ones are a mistake, and recursion in
+#: describing or writing them would fail).
+MAX_PRIOR_DEPTH = 16
+
+
+def _depth(core: Any) -> int:
+    return 1 + max((_depth(c) for c in core.components), default=0)
+
+
+def _check_depth(priors: Sequence[Prior], field: str) -> None:
+    d = 1 + max((_depth(p._core) for p in priors), default=0)
+    if d > MAX_PRIOR_DEPTH:
+        raise ValueError(f"{field}: priors may be nested (mixtures, truncations) at most {MAX_PRIOR_DEPTH} deep, "
+                         f"got {d}")
 
 
 def _fmt(x: float) -> str:
@@ -253,6 +277,7 @@ def student_t(df: float, loc: float = 0.0, scale: float = 1.0) -> Prior:
 def truncate(prior: Prior | float, lo: float = -math.inf, hi: float = math.inf) -> Prior:
     """``prior`` conditioned to lie in [lo, hi] (either bound may be infinite)."""
     p = as_prior(prior, "prior")
+    _check_depth([p], "prior")
     core = _engine.Prior.truncated(p._core, _num(lo, "lo"), _num(hi, "hi"))
     text = None if p._text is None else f"truncate({p._text}, {_fmt(lo)}, {_fmt(hi)})"
     return Prior(core, text)
@@ -263,7 +288,13 @@ def mixture(components: Sequence[Prior | float], weights: Sequence[float] | None
 
     Weights default to equal and are normalized to sum to 1.
     """
+    if isinstance(components, (str, bytes, Prior, Real)) or not isinstance(components, Sequence):
+        raise TypeError(f"components must be a list of priors or numbers, got {type(components).__name__} "
+                        f"{_short(components)}")
     comps = [as_prior(c, f"components[{i}]") for i, c in enumerate(components)]
+    _check_depth(comps, "components")
+    if weights is not None and (isinstance(weights, (str, bytes)) or not isinstance(weights, Sequence)):
+        raise TypeError(f"weights must be a list of numbers, got {type(weights).__name__} {_short(weights)}")
     if weights is None:
         w = [1.0] * len(comps)
     else:
@@ -273,7 +304,13 @@ def mixture(components: Sequence[Prior | float], weights: Sequence[float] | None
 
 def empirical(values: npt.ArrayLike) -> Prior:
     """Resample the given values (each equally likely), e.g. a bootstrap or posterior sample."""
-    arr = np.asarray(values, dtype=float).ravel()
+    if isinstance(values, (str, bytes, Real)) or values is None:
+        raise TypeError(f"values must be an array of numbers, got {type(values).__name__} {_short(values)}")
+    try:
+        arr = np.asarray(values, dtype=float).ravel()
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"values must be an array of numbers (rows of equal length), got {_short(values)}: "
+                        f"{str(e).splitlines()[0]}") from None
     return Prior(_engine.Prior.empirical(arr.tolist()))
 
 
@@ -326,7 +363,14 @@ def correlate(*priors: Prior | Sequence[Prior], correlation: npt.ArrayLike) -> t
     """
     items: list[Any] = list(priors[0]) if len(priors) == 1 and not isinstance(priors[0], Prior) else list(priors)  # type: ignore[arg-type]
     ps = [as_prior(p, f"priors[{i}]") for i, p in enumerate(items)]
-    c = np.asarray(correlation, dtype=float)
+    for i, p in enumerate(ps):
+        if p._core.correlation is not None:
+            raise ValueError(f"correlate: priors[{i}] ({_short(p)}) is already correlated with other priors; "
+                             "correlate all of them in one call (a correlation matrix), or pass p.marginal()")
+    try:
+        c = np.asarray(correlation, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"correlation must be a number or a matrix of numbers, got {_short(correlation)}") from None
     if c.ndim == 0:
         if len(ps) != 2:
             raise ValueError(

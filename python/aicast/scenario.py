@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from . import _engine
-from ._checks import _check_positive_int
+from ._checks import MAX_MONTHS, MAX_PATHS, MAX_THREADS, _check_memory_limit, _check_positive_int, _short
 from ._months import parse_month
 from ._progress import progress_bar
 from .events import DEFAULT_QUANTILES, Event, _levels, parse_event
@@ -46,6 +47,9 @@ class Scenario:
         self.horizon = parse_month(horizon, "horizon")
         if self.horizon < self.start:
             raise ValueError(f"horizon must not be before start, got start={self.start}, horizon={self.horizon}")
+        if self.n_months > MAX_MONTHS:
+            raise ValueError(f"horizon must be at most {MAX_MONTHS} months after start (1000 years), got "
+                             f"start={self.start}, horizon={self.horizon} ({self.n_months} months)")
         self.seed = _check_seed(seed)
         self.models: list[Model] = []
         # set by scenario files (aicast.scenario_file); kept by to_toml
@@ -164,13 +168,17 @@ class Scenario:
     def _engine_scenario(self) -> _engine.Scenario:
         if not self.models:
             raise ValueError("the scenario has no models: add one with Scenario.add(...)")
+        _check_link_cycles(self.models)
+        for m in self.models:
+            m._check_links(self.models)
         return _engine.Scenario([m._spec_on_grid(self.start) for m in self.models], self.n_months)
 
     def estimate_memory(self, paths: int, keep_paths: bool = False, threads: int | None = None) -> dict[str, Any]:
         """Bytes a run would need, by part, and what the machine has available."""
-        paths = _check_positive_int(paths, "paths")
+        paths = _check_positive_int(paths, "paths", MAX_PATHS)
+        threads_n = 0 if threads is None else _check_positive_int(threads, "threads", MAX_THREADS)
         return _engine.estimate_memory(
-            self._engine_scenario(), paths, threads or 0, list(DEFAULT_QUANTILES), keep_paths, 0
+            self._engine_scenario(), paths, threads_n, list(DEFAULT_QUANTILES), bool(keep_paths), 0
         )
 
     def run(
@@ -215,17 +223,24 @@ class Scenario:
         Raises
         ------
         ValueError
-            For a bad argument, a link to a missing model, or a run too large for memory,
-            before any simulation starts.
+            For a bad argument (``paths`` above 2**32 - 1, ``threads`` above 4096, a quantile
+            level outside [0, 1], ``memory_limit`` not a positive number), a link to a missing
+            model, a cycle of links, or a run too large for memory, before any simulation starts.
+        TypeError
+            For an argument of the wrong type (``quantiles`` and ``events`` are lists; a lone
+            string or number is refused rather than iterated over).
         KeyboardInterrupt
             When interrupted (Ctrl-C stops a run within about a second).
         """
-        paths = _check_positive_int(paths, "paths")
-        threads_n = 0 if threads is None else _check_positive_int(threads, "threads")
-        chunk = _check_positive_int(chunk_size, "chunk_size")
-        levels = _levels(quantiles)
-        evs = [parse_event(e) for e in events]
-        limit = 0.0 if memory_limit is None else float(memory_limit)
+        paths = _check_positive_int(paths, "paths", MAX_PATHS)
+        threads_n = 0 if threads is None else _check_positive_int(threads, "threads", MAX_THREADS)
+        chunk = _check_positive_int(chunk_size, "chunk_size", MAX_PATHS)
+        for flag, v in (("keep_paths", keep_paths), ("progress", progress)):
+            if not isinstance(v, (bool, np.bool_)):
+                raise TypeError(f"{flag} must be True or False, got {type(v).__name__} {_short(v)}")
+        levels = _levels(_sequence(quantiles, "quantiles", "[0.05, 0.95]"))
+        evs = [parse_event(e) for e in _sequence(events, "events", "['frontier.price < 1']")]
+        limit = _check_memory_limit(memory_limit)
         core = self._engine_scenario()
         settings = dict(paths=paths, threads=threads_n, chunk_size=chunk, memory_limit=limit)
         callback, bar = progress_bar(progress, desc="aicast run")
@@ -311,3 +326,35 @@ class Scenario:
             f"seed {self.seed}, {html.escape(as_of_text(self.data_as_of))}<ul>{items}</ul>"
             + (f"Correlated parameters (Gaussian copula):<ul>{corr}</ul>" if corr else "")
         )
+
+
+def _sequence(x: Any, field: str, example: str) -> list[Any]:
+    """``x`` as a list; a lone string or number is an error naming ``field`` (not iterated over)."""
+    if isinstance(x, (str, bytes, int, float, Mapping)) or not isinstance(x, Iterable):
+        raise TypeError(f"{field} must be a list, e.g. {field}={example}, got {type(x).__name__} {_short(x)}")
+    return list(x)
+
+
+def _check_link_cycles(models: Sequence[Model]) -> None:
+    """A ValueError listing the models of a cycle of links (``a -> b -> a``), before the engine sees it."""
+    owner = {s: m.name for m in models for s in m.series}
+    needs = {m.name: [owner[t] for t in m.links.values() if t in owner] for m in models}
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    for root in needs:
+        if state.get(root):
+            continue
+        path, stack = [root], [iter(needs[root])]
+        state[root] = 1
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                stack.pop()
+            elif state.get(nxt) == 1:
+                cycle = [*path[path.index(nxt):], nxt]
+                raise ValueError(f"models link to each other in a cycle: {' -> '.join(cycle)} "
+                                 "(each reads a series of the next); break the cycle")
+            elif not state.get(nxt):
+                state[nxt] = 1
+                path.append(nxt)
+                stack.append(iter(needs[nxt]))

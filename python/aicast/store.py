@@ -26,12 +26,15 @@ leaves a folder that loads as a result. An existing result is replaced only with
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import hashlib
 import json
 import os
 import platform
 import secrets
 import shutil
+import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -103,34 +106,82 @@ def _temp_dir(target: Path) -> Path:
     return tmp
 
 
+def _dead_pid(d: Path, marker: str) -> bool:
+    """True if the hidden folder ``d`` (``.<name><marker><pid>-<random>``) was made by a process that is gone."""
+    try:
+        pid = int(d.name.rsplit(marker, 1)[1].split("-")[0])
+    except (IndexError, ValueError):
+        return False
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 def _clean_stale(target: Path) -> None:
-    """Remove temporary folders of ``target`` left by runs whose process is gone."""
+    """Clean up after runs of ``target`` whose process is gone: remove their temporary folders
+    (``.tmp-*``: unfinished results, or an old result swapped out by ``--force``), and put back an
+    old result that a replacing run had moved aside (``.old-*``) if it was killed before the new
+    one was in place; otherwise remove it."""
     for d in target.parent.glob(f".{target.name}.tmp-*"):
-        try:
-            pid = int(d.name.rsplit(".tmp-", 1)[1].split("-")[0])
-        except (IndexError, ValueError):
-            continue
-        if pid == os.getpid():
-            continue
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if _dead_pid(d, ".tmp-"):
             shutil.rmtree(d, ignore_errors=True)
-        except PermissionError:
-            pass
+    for d in sorted(target.parent.glob(f".{target.name}.old-*")):
+        if not _dead_pid(d, ".old-"):
+            continue
+        if not (target.exists() or target.is_symlink()):
+            try:
+                os.rename(d, target)
+                continue
+            except OSError:  # pragma: no cover - a race with another run
+                pass
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux ``renameat2(RENAME_EXCHANGE)``); False where unsupported."""
+    if sys.platform != "linux":  # pragma: no cover - other platforms fall back to two renames
+        return False
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):  # pragma: no cover - glibc before 2.28, musl
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):  # pragma: no cover - kernel or file system without it
+        return False
+    raise OSError(err, f"cannot swap {b} for the new result: {os.strerror(err)}")
 
 
 def _publish(tmp: Path, target: Path, force: bool) -> None:
-    """Rename the finished temporary folder to ``target`` (replacing it only with ``force``)."""
-    old = None
+    """Put the finished temporary folder at ``target`` (replacing it only with ``force``).
+
+    A replaced result is swapped with the new one in one atomic step, so ``target`` always holds
+    a complete result; the old one, now in the temporary folder's place, is removed (a run killed
+    before that leaves it there, and the next run of ``target`` removes it). Where an atomic swap
+    is not available the old result is renamed aside first (``.old-*``), and the next run puts it
+    back if the new one never arrived.
+    """
     if target.exists() or target.is_symlink():
         if not force:
             raise OutputExistsError(f"output folder {target} exists; use --force (force=True) to replace it")
-        old = target.parent / f".{target.name}.old-{os.getpid()}-{secrets.token_hex(4)}"
-        os.rename(target, old)
-    os.rename(tmp, target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        if _exchange(tmp, target):
+            shutil.rmtree(tmp, ignore_errors=True)  # tmp holds the old result now
+        else:
+            old = target.parent / f".{target.name}.old-{os.getpid()}-{secrets.token_hex(4)}"
+            os.rename(target, old)
+            os.rename(tmp, target)
+            shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.rename(tmp, target)
     try:  # make the rename durable
         fd = os.open(target.parent, os.O_RDONLY)
         try:
@@ -350,6 +401,8 @@ def load(folder: str | Path) -> Result:
     """
     from .result import Result
 
+    if not isinstance(folder, (str, os.PathLike)):
+        raise TypeError(f"folder must be a path, got {type(folder).__name__} {folder!r:.60}")
     folder = Path(folder)
     manifest = read_manifest(folder)
     sc = load_scenario(text=manifest["scenario"]["toml"])
@@ -430,7 +483,7 @@ def run_to_folder(
     OutputExistsError
         If ``out`` exists and ``force`` is false (before anything runs).
     """
-    from ._checks import _check_positive_int
+    from ._checks import MAX_PATHS, _check_positive_int
 
     t0 = time.perf_counter()
     started = _now()
@@ -441,7 +494,7 @@ def run_to_folder(
         from .priors import _check_seed
 
         sc.seed = _check_seed(seed)
-    n = _check_positive_int(paths if paths is not None else (sc.paths or 100_000), "paths")
+    n = _check_positive_int(paths if paths is not None else (sc.paths or 100_000), "paths", MAX_PATHS)
     target = Path(out)
     if target.exists() and not force:
         raise OutputExistsError(f"output folder {target} exists; use --force (force=True) to replace it")
@@ -478,7 +531,7 @@ def rerun(source: str | Path, *, threads: int | None = None, progress: bool = Fa
     else:
         try:
             manifest = json.loads(source.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as e:
+        except (OSError, json.JSONDecodeError, UnicodeDecodeError) as e:
             raise ValueError(f"cannot read manifest {source}: {e}") from None
         if not isinstance(manifest, dict) or manifest.get("format", {}).get("name") != FORMAT["name"]:
             raise ValueError(f"{source} is not an aicast result manifest")

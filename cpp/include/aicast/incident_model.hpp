@@ -14,12 +14,14 @@
 //                   only the months from the start month, and a horizon before December gives a partial year)
 //   cumulative(m) = N(0) + ... + N(m)
 //
-// Categories c = 1..C (optional), each with a starting share s_c (numbers summing to 1) and an annual
-// growth g_c (a prior, drawn once per path):
+// Categories c = 1..C (optional), each with a starting share s_c (numbers summing to 1) and a relative
+// growth g_c (a prior, drawn once per path; parameter "relative_growth.<c>"): it moves the category's share
+// of the total, not the total, which follows annual_growth alone:
 //   pi_c(t) = s_c g_c^t / sum_j s_j g_j^t                                 (mean mix: only ratios of g_c matter)
 //   p(t) ~ Dirichlet(category_concentration pi(t)),  (N_1..N_C) | N, p ~ Multinomial(N, p)
 // drawn afresh every month (a Dirichlet-multinomial split; without a concentration, multinomial with pi(t)).
-// Category counts sum to N path by path; E N_c = lambda pi_c.
+// Category counts sum to N path by path; E N_c = lambda pi_c. Outputs <c>.count and <c>.yearly (year to
+// date, as yearly).
 //
 // Every prior is drawn once per path (parameter uncertainty); counts are drawn per path and month.
 // The first calendar month of the grid comes in as first_month_of_year (1 = January, the default).
@@ -35,7 +37,7 @@ class IncidentGrowth final : public Model {
   std::string kind() const override { return "incident_growth"; }
   std::vector<std::string> outputs() const override;
   std::vector<std::string> inputs() const override;
-  std::size_t state_doubles() const override { return 15 + 3 * categories_.size(); }
+  std::size_t state_doubles() const override { return 15 + 4 * categories_.size(); }
   std::unique_ptr<ModelState> new_state(std::size_t n) const override;
   void start(ModelState& state, const BlockContext& ctx, std::span<const std::span<const double>> in,
              std::span<const std::span<double>> out) const override;

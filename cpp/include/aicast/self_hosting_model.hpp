@@ -51,11 +51,13 @@ class SelfHosting final : public Model {
   std::vector<std::string> outputs() const override {
     return {"self_host_cost", "api_cost", "savings", "break_even_volume", "capacity", "replica_cost", "staff_cost"};
   }
-  std::vector<std::string> inputs() const override {
-    if (volume_link_.empty()) return {price_};
-    return {price_, volume_link_};
+  std::vector<std::string> inputs() const override {  // the linked price (unless constant), then the volume
+    std::vector<std::string> in;
+    if (!price_.empty()) in.push_back(price_);
+    if (!volume_link_.empty()) in.push_back(volume_link_);
+    return in;
   }
-  std::size_t state_doubles() const override { return 7; }
+  std::size_t state_doubles() const override { return 8; }
   std::unique_ptr<ModelState> new_state(std::size_t n) const override;
   void start(ModelState& state, const BlockContext& ctx, std::span<const std::span<const double>> in,
              std::span<const std::span<double>> out) const override;
@@ -66,7 +68,7 @@ class SelfHosting final : public Model {
   void write(ModelState& state, std::uint32_t month, std::span<const std::span<const double>> in,
              std::span<const std::span<double>> out) const;
   std::string price_, volume_link_;
-  Prior volume_, gpus_, gpu_price_, depreciation_months_, gpu_hour_price_, gpu_decline_, power_, ops_, staff_, tps_,
+  Prior api_price_, volume_, gpus_, gpu_price_, depreciation_months_, gpu_hour_price_, gpu_decline_, power_, ops_, staff_, tps_,
       utilization_;
 };
 

@@ -8,11 +8,11 @@ the fitted ones, so the newest months are themselves incomplete. The forecast is
 what the export shows: the engine's complete counts ``N`` are thinned to
 ``Binomial(N, c(m))`` with ``c(m)`` the completeness of month ``m`` in the export (from the
 fitted reporting-lag curve), and months less than ``min_completeness`` complete are not scored.
-The baselines are thinned in expectation (multiplied by ``c(m)``). Two caveats: the lag curve
-is estimated from the two exports, both taken after every cut, and the counts of the months
-before the cut are those of the latest export, more complete than they were at the cut (the
-fit corrects them with that export's completeness, so the fit is consistent with the data it
-sees, but it is a pseudo-real-time backtest).
+The baselines are thinned in expectation (multiplied by ``c(m)``). The fit goes through
+:func:`aicast.fit.incident_growth` with ``end=cut``, so it reads no row after the cut (the
+reporting lag, when one is estimated, too). One caveat: the counts of the months before the
+cut are those of the latest export, more complete than they were at the cut (a
+pseudo-real-time backtest).
 """
 
 from __future__ import annotations
@@ -24,14 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .._months import parse_month
-from ..fit.incidents import (
-    ReportingLag,
-    _completeness,
-    _counts,
-    _snapshots,
-    incident_growth,
-    reporting_lag,
-)
+from ..fit.incidents import ReportingLag, _counts, _raw_completeness, incident_growth
 from ._registry import (
     BacktestSetup,
     CutError,
@@ -61,27 +54,34 @@ def incident_adapter(
     table: pd.DataFrame,
     cut: pd.Period,
     *,
-    start: Any = "2020-01",
-    lag: Any = "auto",
+    start: Any = None,
+    lag: Any = "report",
     min_completeness: float = 0.25,
-    dispersion: str = "ml",
+    dispersion: str | None = None,
     horizon: int | None = None,
+    window: int | None = None,
 ) -> BacktestSetup:
     """Incident counts: fit on the months (or years) up to the cut, forecast the later ones.
 
     Options (keywords of :func:`aicast.backtest`)
     ---------------------------------------------
     start
-        First month of the fit window (as in :func:`aicast.fit.incident_growth`).
+        First month of the fit window (default as in :func:`aicast.fit.incident_growth`: the
+        last 36 usable months, 6 usable years, before the cut).
     lag
-        ``"auto"`` (estimate the reporting lag from the table's two latest exports; none with
-        fewer), a :class:`~aicast.fit.incidents.ReportingLag`, or None.
+        As in :func:`aicast.fit.incident_growth`: ``"report"`` (default: raw fit),
+        ``"auto"`` (the lag estimated from the rows up to the cut, when identified), a
+        :class:`~aicast.fit.incidents.ReportingLag`, or None. The lag the fit uses also
+        thins the forecast.
     min_completeness
         Months (years) less complete than this in the export are neither fitted nor scored.
     dispersion
-        ``"ml"``, ``"moments"`` or ``"poisson"``.
+        ``"ml"``, ``"moments"`` or ``"poisson"`` (default as in the fit).
     horizon
         Score only observations at most this many months after the cut (default: all).
+    window
+        Fit only the last ``window`` months before the cut (a rolling window; replaces
+        ``start``), e.g. 96 for the eight years before a December cut.
 
     A monthly table (``month`` column) scores the series ``inc.count`` in each later month; a
     yearly table (``year`` column) needs a cut in December and scores the calendar-year totals
@@ -91,7 +91,7 @@ def incident_adapter(
     fitted month (year) carried forward, and ``"trend"``, the fitted mean without uncertainty;
     both times the completeness of the observed month (year).
     """
-    if dispersion not in ("ml", "moments", "poisson"):
+    if dispersion not in (None, "ml", "moments", "poisson"):
         raise ValueError(f"dispersion must be 'ml', 'moments' or 'poisson', got {dispersion!r}")
     if not (0.0 <= float(min_completeness) < 1.0):
         raise ValueError(f"min_completeness must be in [0, 1), got {min_completeness!r}")
@@ -104,23 +104,21 @@ def incident_adapter(
         )
     col, snapshot = _counts(table)
     if isinstance(lag, str):
-        if lag != "auto":
-            raise ValueError(f"lag must be 'auto', None or a ReportingLag, got {lag!r}")
-        lag = reporting_lag(table) if len(_snapshots(table)) >= 2 else None
+        if lag not in ("report", "auto"):
+            raise ValueError(f"lag must be 'report', 'auto', None or a ReportingLag, got {lag!r}")
     elif lag is not None and not isinstance(lag, ReportingLag):
-        raise ValueError(f"lag must be 'auto', None or a ReportingLag, got {type(lag).__name__}")
-    if lag is not None and snapshot is None:
+        raise ValueError(f"lag must be 'report', 'auto', None or a ReportingLag, got {type(lag).__name__}")
+    if isinstance(lag, ReportingLag) and snapshot is None:
         raise ValueError("a reporting-lag correction needs export columns count_YYYY_MM_DD")
 
-    def completeness(labels: Any) -> np.ndarray:
-        if lag is not None:
-            return lag.completeness(labels, snapshot)
-        if snapshot is not None:  # no delay, but the export still cuts the period it falls in
-            return _completeness(lambda a: (a > 0).astype(float), labels, snapshot)
-        return np.ones(len(labels))
-
     cut = parse_month(cut, "cut")
-    first = parse_month(start, "start")
+    if window is not None:
+        if isinstance(window, bool) or not isinstance(window, int) or window <= 0:
+            raise ValueError(f"window must be a positive number of months, got {window!r}")
+        if start is not None:
+            raise ValueError("give start or window, not both")
+        start = cut - (window - 1)
+    first = parse_month(start, "start") if start is not None else None
     if yearly:
         if cut.month != 12:
             raise ValueError(f"a yearly table needs a cut in December (whole years before it), got {cut}")
@@ -137,7 +135,7 @@ def incident_adapter(
         _, after, cut = split_at_cut(table, "month", cut)
         months = [parse_month(m, "month") for m in after["month"].astype(str)]
         labels = months
-    if (first.year > cut.year) if yearly else (first > cut):
+    if first is not None and ((first.year > cut.year) if yearly else (first > cut)):
         raise CutError(f"cut {cut} lies before the start of the fit window {first}: nothing to fit")
     try:
         fit = incident_growth(
@@ -146,7 +144,8 @@ def incident_adapter(
     except ValueError as e:  # too few usable months (years) in the window before the cut
         raise CutError(f"cut {cut}: {e}") from None
 
-    comp = completeness(labels)
+    used_lag = fit.lag
+    comp = used_lag.completeness(labels, snapshot) if used_lag is not None else _raw_completeness(labels, snapshot)
     h = _months_after(months, cut)
     keep = (comp >= max(float(min_completeness), 1e-12)) & (h <= (h_max if h_max is not None else np.inf))
     counts = after[col].to_numpy(dtype=float)

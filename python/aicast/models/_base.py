@@ -51,7 +51,7 @@ class Model:
             raise TypeError(f"name must be a string, got {type(name).__name__} {name!r}")
         self.name = name
         self.params: dict[str, Prior] = {
-            k: as_prior(v, f"{type(self).__name__} '{name}': {k}") for k, v in params.items()
+            k: as_prior(v, f"{self.kind or type(self).__name__} '{name}': {k}") for k, v in params.items()
         }
         self.links: dict[str, str] = dict(links or {})
         self.labels: list[str] = list(labels or [])
@@ -73,6 +73,9 @@ class Model:
             "links": dict(self.links),
             "labels": list(self.labels),
         }
+
+    def _check_links(self, models: list[Model]) -> None:
+        """Checks of this model's links against the scenario's other models (none by default)."""
 
     def _spec_on_grid(self, start: Any) -> dict[str, Any]:
         """The engine's description of this model on a grid starting at month ``start``."""

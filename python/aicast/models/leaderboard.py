@@ -106,7 +106,7 @@ class LeaderboardGap(Model):
         scale: str = "elo",
     ) -> None:
         if scale not in _SCALES:
-            raise ValueError(f"LeaderboardGap '{name}': scale must be 'elo' or 'percent', got {scale!r}")
+            raise ValueError(f"leaderboard_gap '{name}': scale must be 'elo' or 'percent', got {scale!r}")
         self.scale = scale
         super().__init__(
             name,

@@ -87,8 +87,8 @@ class SelfHosting(Model):
         per replica), ``.replica_cost`` and ``.staff_cost`` (USD per month).
     api_price
         The API price to compare with: a :class:`PriceDecline` in the same scenario, its
-        name (``"frontier"`` reads ``"frontier.price"``) or a full series name; USD per
-        million tokens.
+        name (``"frontier"`` reads ``"frontier.price"``) or a full series name; or a constant
+        price (a number or a prior, drawn once per path, >= 0); USD per million tokens.
     volume_per_month
         Tokens served per month (>= 0): a number or a prior, or a :class:`TokenDemand` in the
         same scenario (or its name, or a full series name) whose ``tokens`` series is read
@@ -144,7 +144,7 @@ class SelfHosting(Model):
     def __init__(
         self,
         name: str,
-        api_price: str | PriceDecline,
+        api_price: str | PriceDecline | Prior | float,
         volume_per_month: Prior | float | str | TokenDemand,
         *,
         tokens_per_second_per_gpu: Prior | float,
@@ -158,10 +158,14 @@ class SelfHosting(Model):
         ops_per_month: Prior | float = 0.0,
         staff_per_month: Prior | float = 0.0,
     ) -> None:
-        links = {"api_price": _price_series(api_price, f"SelfHosting '{name}': api_price")}
+        links: dict[str, str] = {}
         params: dict[str, Any] = {}
+        if isinstance(api_price, (Prior, int, float)) and not isinstance(api_price, bool):
+            params["api_price"] = api_price  # a constant price (a number, or a prior drawn once per path)
+        else:
+            links["api_price"] = _price_series(api_price, f"self_hosting '{name}': api_price")
         if isinstance(volume_per_month, (str, Model)):
-            links["volume"] = _tokens_series(volume_per_month, f"SelfHosting '{name}': volume_per_month")
+            links["volume"] = _tokens_series(volume_per_month, f"self_hosting '{name}': volume_per_month")
         else:
             params["volume_per_month"] = volume_per_month
         super().__init__(
@@ -182,9 +186,9 @@ class SelfHosting(Model):
         )
 
     @property
-    def api_price(self) -> str:
-        """The price series this model reads (USD per million tokens)."""
-        return self.links["api_price"]
+    def api_price(self) -> str | Prior:
+        """The price series this model reads, or its constant API price (USD per million tokens)."""
+        return self.links.get("api_price") or self.params["api_price"]
 
     def prob_cheaper(
         self, result: Result, volumes: Iterable[float], *, cumulative: bool = False
@@ -230,7 +234,13 @@ class SelfHosting(Model):
         cap = result.paths(f"{self.name}.capacity")
         h = result.paths(f"{self.name}.replica_cost")
         staff = result.paths(f"{self.name}.staff_cost")
-        price = result.paths(self.api_price)
+        if "api_price" in self.links:
+            price = result.paths(self.links["api_price"])
+        elif self.params["api_price"].is_point:
+            price = np.full_like(cap, self.params["api_price"].params[0])
+        else:
+            raise ValueError(f"prob_cheaper needs the API price of each path; {self.name!r} draws it from a prior "
+                             "(api_price), which the result does not keep: link api_price to a PriceDecline instead")
         out = np.empty((cap.shape[1], v.size))
         for j, vol in enumerate(v):
             replicas = np.where(vol <= cap, 1.0, np.ceil(vol / cap))
@@ -303,7 +313,7 @@ class TokenDemand(Model):
         }
         if reference_price is not None:
             params["reference_price"] = reference_price
-        super().__init__(name, params, links={"price": _price_series(price, f"TokenDemand '{name}': price")})
+        super().__init__(name, params, links={"price": _price_series(price, f"token_demand '{name}': price")})
 
     @property
     def price(self) -> str:

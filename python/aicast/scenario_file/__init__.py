@@ -37,18 +37,18 @@ The keys a model table accepts are the parameters of its Python class's ``__init
 ``name``), so a model added to :data:`aicast.models.MODEL_CLASSES` works in files without any
 change here. A string value is passed as is: a link to another model in the form its class
 accepts (``price = "frontier"`` for IncidentGrowth; ``"frontier"`` or ``"frontier.price"`` for
-TokenDemand's ``price`` and SelfHosting's ``api_price``; ``volume_per_month = "demand"`` for a
-TokenDemand's tokens), or an option such as LeaderboardGap's ``scale = "percent"``. A table
+TokenDemand's ``price`` and SelfHosting's ``api_price``, which also takes a number or a prior: a
+constant price; ``volume_per_month = "demand"`` for a TokenDemand's tokens), or an option such as LeaderboardGap's ``scale = "percent"``. A table
 with a prior key becomes a :class:`~aicast.priors.Prior`. A parameter that may be None in
 Python (IncidentGrowth's ``dispersion``, ``saturation``) is left out of the file for None.
 IncidentGrowth's categories are one sub-table each::
 
     [models.aiid.categories.misuse]
     share = 0.3                          # a number; the shares sum to 1
-    annual_growth = {to = [1.5, 3.0]}    # a number or a prior
+    relative_growth = {to = [1.0, 1.5]}  # a number or a prior: moves the share, not the total
 
-(or ``categories = {misuse = [0.3, {to = [1.5, 3.0]}], ...}``). In ``[[correlations]]`` a
-category's growth is ``"aiid.categories.misuse.annual_growth"``. Models whose constructor
+(or ``categories = {misuse = [0.3, {to = [1.0, 1.5]}], ...}``). In ``[[correlations]]`` a
+category's growth is ``"aiid.categories.misuse.relative_growth"``. Models whose constructor
 arguments are not kept under their own names are written by ``_ARG_WRITERS``; tables that need
 checks beyond their parameters' types (categories) are checked by ``_MODEL_CHECKS``.
 
@@ -66,6 +66,11 @@ lam = 4), ``beta`` (a, b), ``gamma`` (shape, scale = 1), ``student_t`` (df, loc 
 stat = "geomean"}``  a number computed from a shipped data table (stat: ``value`` (exactly
 one row), ``mean``, ``geomean``, ``median``, ``min``, ``max``); the table's hash goes into
 the run manifest and the resolved number into the saved scenario.
+
+Files are UTF-8 (a leading byte order mark is ignored), at most 1 MiB, nested at most 48 tables
+or arrays deep. Every problem is collected (the first 200 are kept, the rest counted) and
+:class:`ScenarioFileError` shows the first 20; a problem in a file that the loaded one extends
+names both (``base.toml (extended by child.toml): key: ...``).
 
 ``extends``: the file's tables are merged over the parent's, key by key: a model table
 overrides only the parameters it names, ``outputs`` only the keys it names; ``correlations``

@@ -5,13 +5,15 @@ from __future__ import annotations
 import difflib
 import inspect
 import math
+import os
 import re
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from .._checks import MAX_MONTHS, MAX_PATHS
 from .._months import parse_month
 from ..events import parse_event
 from ..models import MODEL_CLASSES, Model
@@ -102,12 +104,21 @@ def _prior_only(param: inspect.Parameter) -> bool:
     return not re.search(r"\b(str|Any|Mapping|dict|Sequence|list|None)\b", text)
 
 
+def _unprefixed(message: str, field: str) -> str:
+    """``message`` without a leading ``field`` (the key path names it already)."""
+    return message[len(field) + 1:] if message.startswith(field + " ") else message
+
+
 def _blame(message: str, names: Iterable[str]) -> str | None:
-    """The parameter an error message names (longest first, whole words)."""
-    for n in sorted(names, key=len, reverse=True):
-        if re.search(rf"(?<![\w.]){re.escape(n)}(?!\w)", message):
-            return n
-    return None
+    """The parameter an error message is about: the first one it names after the model
+    (``floor must be below start_price`` blames ``floor``); the longest at the same place."""
+    body = message.split("': ", 1)[1] if "': " in message else message
+    found = []
+    for n in names:
+        m = re.search(rf"(?<![\w.]){re.escape(n)}(?!\w)", body)
+        if m:
+            found.append((m.start(), -len(n), n))
+    return min(found)[2] if found else None
 
 
 def _int(v: Any, key: str, chk: _Checker, lo: int, hi: int | None = None) -> int | None:
@@ -115,8 +126,8 @@ def _int(v: Any, key: str, chk: _Checker, lo: int, hi: int | None = None) -> int
         chk.error(key, f"must be a whole number, got {_describe(v)}")
         return None
     if v < lo or (hi is not None and v >= hi):
-        chk.error(key, f"must be {'positive' if lo == 1 else f'at least {lo}'}"
-                       f"{'' if hi is None else ' and below 2**64'}, got {v}")
+        top = "" if hi is None else " and below 2**64" if hi == 2**64 else f" and at most {hi - 1}"
+        chk.error(key, f"must be {'positive' if lo == 1 else f'at least {lo}'}{top}, got {v}")
         return None
     return v
 
@@ -141,8 +152,8 @@ def _link_param(m: Model, link_key: str, target: str, table: Mapping[str, Any]) 
 
 
 def _check_categories(table: Mapping[str, Any], mkey: str, chk: _Checker) -> None:
-    """IncidentGrowth's ``categories``: ``{name = {share = <number>, annual_growth = <prior>}}``
-    (or ``name = [share, annual_growth]``), checked key by key so errors name the path."""
+    """IncidentGrowth's ``categories``: ``{name = {share = <number>, relative_growth = <prior>}}``
+    (or ``name = [share, relative_growth]``), checked key by key so errors name the path."""
     cats = table.get("categories")
     if cats is None:
         if "category_concentration" in table:
@@ -150,10 +161,10 @@ def _check_categories(table: Mapping[str, Any], mkey: str, chk: _Checker) -> Non
         return
     ckey = _join(mkey, "categories")
     if not isinstance(cats, dict) or not cats:
-        chk.error(ckey, "must be a table of categories such as {misuse = {share = 0.3, annual_growth = 2.0}}, "
+        chk.error(ckey, "must be a table of categories such as {misuse = {share = 0.3, relative_growth = 1.2}}, "
                         f"got {_describe(cats)}")
         return
-    fields = ("share", "annual_growth")
+    fields = ("share", "relative_growth")
     total, ok = 0.0, True
     for cat, spec in cats.items():
         key = _join(ckey, cat)
@@ -162,12 +173,12 @@ def _check_categories(table: Mapping[str, Any], mkey: str, chk: _Checker) -> Non
             ok = False
         if isinstance(spec, list):
             if len(spec) != 2:
-                chk.error(key, f"must be [share, annual_growth], got {_describe(spec)}")
+                chk.error(key, f"must be [share, relative_growth], got {_describe(spec)}")
                 ok = False
                 continue
             spec = dict(zip(fields, spec))
         elif not isinstance(spec, dict):
-            chk.error(key, f"must be a table {{share = ..., annual_growth = ...}}, got {_describe(spec)}")
+            chk.error(key, f"must be a table {{share = ..., relative_growth = ...}}, got {_describe(spec)}")
             ok = False
             continue
         for k in spec:
@@ -211,12 +222,18 @@ def _build(doc: dict[str, Any], chk: _Checker, default_name: str) -> Scenario | 
             try:
                 months[k] = parse_month(doc[k], k)
             except ValueError as e:
-                chk.error(k, str(e))
+                chk.error(k, _unprefixed(str(e), k))
     if len(months) == 2 and months["horizon"] < months["start"]:
         chk.error("horizon", f"must not be before start, got start={months['start']}, horizon={months['horizon']}")
         months.clear()
+    if len(months) == 2:
+        n_months = (months["horizon"] - months["start"]).n + 1
+        if n_months > MAX_MONTHS:
+            chk.error("horizon", f"the grid from start {months['start']} to horizon {months['horizon']} has "
+                                 f"{n_months} months; at most {MAX_MONTHS} (1000 years), got {doc['horizon']!r}")
+            months.clear()
     seed = _int(doc.get("seed", 0), "seed", chk, 0, 2**64)
-    paths = _int(doc["paths"], "paths", chk, 1) if "paths" in doc else None
+    paths = _int(doc["paths"], "paths", chk, 1, MAX_PATHS + 1) if "paths" in doc else None
     name = doc.get("name", default_name)
     if not isinstance(name, str) or not re.match(r"^[\w][\w.\-]*$", name):
         chk.error("name", f"must be a simple name (letters, digits, _ . -), got {_describe(name)}")
@@ -255,27 +272,27 @@ def _build(doc: dict[str, Any], chk: _Checker, default_name: str) -> Scenario | 
             if k == "kind":
                 continue
             if k not in params:
-                chk.unknown(_join(mkey, k), k, ["kind", *params], f"parameter of {cls.__name__}")
+                chk.unknown(_join(mkey, k), k, ["kind", *params], "parameter", f"{kind} {mname!r}")
                 ok = False
                 continue
-            n0 = len(chk.problems)
+            n0 = chk.count
             if _prior_only(params[k]):
                 a[k] = _prior(v, _join(mkey, k), chk, tables)
             else:
                 a[k] = _convert(v, _join(mkey, k), chk, tables)
-            ok = ok and len(chk.problems) == n0
+            ok = ok and chk.count == n0
         for k, p in params.items():
             if p.default is inspect.Parameter.empty and k not in table:
                 if _allows_none(p):
                     a[k] = None  # TOML has no null: leaving out a parameter that may be None means None
                     continue
-                chk.error(_join(mkey, k), f"is required by {cls.__name__}")
+                chk.error(_join(mkey, k), f"is required by {kind} {mname!r}")
                 ok = False
         check = _MODEL_CHECKS.get(kind)
         if check is not None and ok:
-            n0 = len(chk.problems)
+            n0 = chk.count
             check(table, mkey, chk)
-            ok = len(chk.problems) == n0
+            ok = chk.count == n0
         if ok:
             args[mname] = a
             classes[mname] = cls
@@ -299,12 +316,10 @@ def _build(doc: dict[str, Any], chk: _Checker, default_name: str) -> Scenario | 
         for link_key, target in m.links.items():
             if target not in published and target.split(".")[0] not in broken:
                 key = _join("models", m.name, _link_param(m, link_key, target, models_doc.get(m.name, {})))
-                close = difflib.get_close_matches(target, list(published), n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else f" (series: {', '.join(published) or 'none'})"
-                chk.error(key, f"links to {target!r}, which no model publishes{hint}")
+                chk.error(key, f"links to {target!r}, which no model publishes{_series_hint(target, published, chk)}")
 
     outputs = _outputs(doc.get("outputs", {}), published, months, chk, parse_event, broken)
-    if chk.problems:
+    if chk.count:
         return None
     sc = Scenario(months["start"], months["horizon"], seed or 0)
     try:
@@ -323,6 +338,17 @@ def _build(doc: dict[str, Any], chk: _Checker, default_name: str) -> Scenario | 
 
     sc.data_as_of = {t: _data.as_of(t) for t in sc.data_tables if t in _data.TABLES}
     return sc
+
+
+def _series_hint(series: str, published: Mapping[str, str], chk: _Checker) -> str:
+    """``; did you mean ...?``, the model's removal by an extending file, or the series there are."""
+    model = series.split(".")[0]
+    if model in chk.removed:
+        return f" (model {model!r} was removed by {chk.removed[model]})"
+    close = difflib.get_close_matches(series, list(published), n=1)
+    if close:
+        return f"; did you mean {close[0]!r}?"
+    return f" (series: {', '.join(published)})" if published else " (no model publishes any series)"
 
 
 def _outputs(o: Any, published: Mapping[str, str], months: dict[str, Any], chk: _Checker, parse_event: Any,
@@ -361,9 +387,7 @@ def _outputs(o: Any, published: Mapping[str, str], months: dict[str, Any], chk: 
             chk.error(key, str(err))
             continue
         if series not in published and series.split(".")[0] not in broken:
-            close = difflib.get_close_matches(series, list(published), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else f" (series: {', '.join(published)})"
-            chk.error(key, f"unknown series {series!r}{hint}")
+            chk.error(key, f"unknown series {series!r}{_series_hint(series, published, chk)}")
             continue
         if by is not None:
             try:
@@ -382,7 +406,7 @@ def _outputs(o: Any, published: Mapping[str, str], months: dict[str, Any], chk: 
         else:
             for i, x in enumerate(s):
                 if x not in published and x.split(".")[0] not in broken:
-                    chk.unknown(_join("outputs", "series", i), x, list(published), "series")
+                    chk.error(_join("outputs", "series", i), f"unknown series {x!r}{_series_hint(x, published, chk)}")
             out.series = list(s)
     for k in ("keep_paths", "plots"):
         if k in o:
@@ -406,6 +430,10 @@ def load_scenario(path: str | Path | None = None, *, text: str | None = None) ->
     """
     if (path is None) == (text is None):
         raise TypeError("give exactly one of path or text")
+    if path is not None and not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a file path, got {type(path).__name__} {path!r:.60}")
+    if text is not None and not isinstance(text, str):
+        raise TypeError(f"text must be a string (TOML), got {type(text).__name__} {text!r:.60}")
     p = Path(path) if path is not None else Path("<string>")
     label = str(p)
     chk = _Checker({}, label)
@@ -413,16 +441,17 @@ def load_scenario(path: str | Path | None = None, *, text: str | None = None) ->
     doc = _load_doc(p if path is not None else Path.cwd() / "<string>", text, chk, stack)
     if path is None:
         # relative extends in text resolve against the working directory; label stays <string>
-        chk.problems = [Problem("<string>" if pr.file.endswith("<string>") else pr.file, pr.key, pr.message)
+        chk.problems = [replace(pr, file="<string>" if pr.file.endswith("<string>") else pr.file)
                         for pr in chk.problems]
         chk.origins = {k: ("<string>" if v.endswith("<string>") else v) for k, v in chk.origins.items()}
         chk.default_file = "<string>"
-    if doc is None:
-        raise ScenarioFileError(chk.problems)
-    stem = p.stem if path is not None else "scenario"
-    sc = _build(doc, chk, re.sub(r"[^\w.\-]", "_", stem) or "scenario")
-    if sc is None or chk.problems:
-        raise ScenarioFileError(chk.problems)
+    sc = None
+    if doc is not None:
+        stem = p.stem if path is not None else "scenario"
+        sc = _build(doc, chk, re.sub(r"[^\w.\-]", "_", stem) or "scenario")
+    if sc is None or chk.count:
+        top = label if path is not None else "<string>"
+        raise ScenarioFileError([replace(pr, via=top) if pr.file != top else pr for pr in chk.problems], chk.more)
     sc.source = str(p) if path is not None else None
     return sc
 

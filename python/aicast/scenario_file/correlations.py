@@ -58,13 +58,16 @@ def _apply_correlations(corr: Any, args: dict[str, dict[str, Any]], classes: dic
                 if ref == "" and not isinstance(entry, list):
                     continue  # an unused coordinate of the copula
                 if not isinstance(ref, str) or not (ref.count(".") == 1 or _CATEGORY_REF.match(ref)):
-                    chk.error(rkey, "must be 'model.parameter' (or 'model.categories.<category>.annual_growth'), "
+                    chk.error(rkey, "must be 'model.parameter' (or 'model.categories.<category>.relative_growth'), "
                                     f"got {_describe(ref)}")
                     ok = False
                     continue
                 mname, _, pname = ref.partition(".")
                 if mname not in models_doc:
-                    chk.unknown(rkey, mname, list(models_doc), "model")
+                    if mname in chk.removed:
+                        chk.error(rkey, f"unknown model {mname!r}: it was removed by {chk.removed[mname]}")
+                    else:
+                        chk.unknown(rkey, mname, list(models_doc), "model")
                     ok = False
                     continue
                 if mname not in classes:
@@ -75,11 +78,11 @@ def _apply_correlations(corr: Any, args: dict[str, dict[str, Any]], classes: dic
                     cat = pname.split(".")[1]
                     if not isinstance(cats, dict) or cat not in cats:
                         names = list(cats) if isinstance(cats, dict) else []
-                        chk.unknown(rkey, cat, names or ["(none)"], f"category of {mname!r}")
+                        chk.unknown(rkey, cat, names, "category", f"model {mname!r}")
                         ok = False
                         continue
                 elif pname not in _ctor_params(classes[mname]):
-                    chk.unknown(rkey, pname, list(_ctor_params(classes[mname])), f"parameter of model {mname!r}")
+                    chk.unknown(rkey, pname, list(_ctor_params(classes[mname])), "parameter", f"model {mname!r}")
                     ok = False
                     continue
                 if ref in used:
@@ -129,7 +132,13 @@ def _apply_correlations(corr: Any, args: dict[str, dict[str, Any]], classes: dic
                     chk.error(_join(gkey, "params", i), f"{mname}.{pname} is not a number or prior, got {_describe(v)}")
                     ok = False
                     break
-                got.append(_p.as_prior(v, f"{mname}.{pname}"))
+                prior = _p.as_prior(v, f"{mname}.{pname}")
+                if prior.is_point:
+                    chk.error(_join(gkey, "params", i), f"{mname}.{pname} is a plain number ({prior.params[0]:g}), "
+                                                        "not uncertain: correlating it has no effect; give it a prior")
+                    ok = False
+                    break
+                got.append(prior)
             if not ok:
                 break
             if any(not _same_core(x._core, got[0]._core) for x in got[1:]):
@@ -149,14 +158,14 @@ def _apply_correlations(corr: Any, args: dict[str, dict[str, Any]], classes: dic
                 _arg_set(args[mname], pname, prior)
 
 
-_CATEGORY_REF = re.compile(r"^[A-Za-z_]\w*\.categories\.[A-Za-z0-9_]+\.annual_growth$")
+_CATEGORY_REF = re.compile(r"^[A-Za-z_]\w*\.categories\.[A-Za-z0-9_]+\.relative_growth$")
 
 
 def _arg_get(a: dict[str, Any], cls: type[Model], pname: str) -> Any:
-    """A model argument by its correlation name (``categories.<c>.annual_growth`` reaches into categories)."""
+    """A model argument by its correlation name (``categories.<c>.relative_growth`` reaches into categories)."""
     if pname.startswith("categories."):
         spec = a["categories"][pname.split(".")[1]]
-        return spec.get("annual_growth") if isinstance(spec, dict) else spec[1] if len(spec) == 2 else None
+        return spec.get("relative_growth") if isinstance(spec, dict) else spec[1] if len(spec) == 2 else None
     return a.get(pname, _ctor_params(cls)[pname].default)
 
 
@@ -164,7 +173,7 @@ def _arg_set(a: dict[str, Any], pname: str, value: Any) -> None:
     if pname.startswith("categories."):
         spec = a["categories"][pname.split(".")[1]]
         if isinstance(spec, dict):
-            spec["annual_growth"] = value
+            spec["relative_growth"] = value
         else:
             spec[1] = value
         return
@@ -173,9 +182,9 @@ def _arg_set(a: dict[str, Any], pname: str, value: Any) -> None:
 
 def _param_ref(m: Model, k: str) -> str:
     """The name of a model's parameter in ``[[correlations]]``: ``model.parameter``, or
-    ``model.categories.<c>.annual_growth`` for an IncidentGrowth category's growth."""
-    if m.kind == "incident_growth" and k.startswith("growth."):
-        return f"{m.name}.categories.{k[len('growth.'):]}.annual_growth"
+    ``model.categories.<c>.relative_growth`` for an IncidentGrowth category's growth."""
+    if m.kind == "incident_growth" and k.startswith("relative_growth."):
+        return f"{m.name}.categories.{k[len('relative_growth.'):]}.relative_growth"
     return f"{m.name}.{k}"
 
 

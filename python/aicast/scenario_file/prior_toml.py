@@ -83,10 +83,10 @@ def prior_from_toml(value: Any, key: str = "prior", *, _chk: _Checker | None = N
         Naming ``key`` and the bad value (when called directly).
     """
     chk = _chk or _Checker({}, "<prior>")
-    n0 = len(chk.problems)
+    n0 = chk.count
     out = _prior(value, key, chk, _tables if _tables is not None else {})
-    if _chk is None and len(chk.problems) > n0:
-        raise ScenarioFileError(chk.problems)
+    if _chk is None and chk.count > n0:
+        raise ScenarioFileError(chk.problems, chk.more)
     return out
 
 
@@ -246,6 +246,11 @@ def _data_value(v: dict[str, Any], key: str, chk: _Checker, tables: dict[str, st
             chk.unknown(_join(key, "where", c), c, df.columns, "column")
             return None
         wants = want if isinstance(want, list) else [want]
+        bad = next((w for w in wants if not isinstance(w, (str, int, float))), None)
+        if bad is not None or not wants:
+            chk.error(_join(key, "where", c), f"must be a value or an array of values (strings or numbers), "
+                                              f"got {_describe(want)}")
+            return None
         missing = [w for w in wants if not (df[c] == w).any()]
         if missing:
             chk.error(_join(key, "where", c), f"no row of {name} has {c} = {_short(missing[0])}")

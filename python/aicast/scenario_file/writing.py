@@ -70,7 +70,7 @@ def _incident_args(m: Any) -> dict[str, Any]:
         out["price"] = m.price
     if m.categories:
         out["categories"] = {
-            c: {"share": m.params[f"share.{c}"].params[0], "annual_growth": m.params[f"growth.{c}"]}
+            c: {"share": m.params[f"share.{c}"].params[0], "relative_growth": m.params[f"relative_growth.{c}"]}
             for c in m.categories
         }
         if "category_concentration" in m.params:
@@ -79,9 +79,9 @@ def _incident_args(m: Any) -> dict[str, Any]:
 
 
 def _self_hosting_args(m: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {"api_price": m.links["api_price"]}
+    out: dict[str, Any] = {"api_price": m.links["api_price"] if "api_price" in m.links else m.params["api_price"]}
     out["volume_per_month"] = m.links["volume"] if "volume" in m.links else m.params["volume_per_month"]
-    out.update((k, p) for k, p in m.params.items() if k != "volume_per_month")
+    out.update((k, p) for k, p in m.params.items() if k not in ("volume_per_month", "api_price"))
     return out
 
 
