@@ -114,7 +114,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--open", action="store_true", help="open each folder's report.html in the web browser")
     from .analysis import sweep_cli
 
-    sweep_cli.add_parser(sub, _positive_int, _EPILOG)
+    sweep_cli.add_parser(sub, _positive_int(MAX_PATHS), _EPILOG)
     return p
 
 
