@@ -157,14 +157,16 @@ def test_invariants_hold_for_any_parameters(c0, g0, drift, vol_c, kappa, theta, 
 
 
 def test_engine_matches_an_independent_numpy_replica_on_the_same_normals():
-    # the engine's normals for model 0 come from stream (1 << 16) | 0x8000 at (seed, path, month)
+    # the engine's normals for a model come from noise stream 0x8000 under the model's own key
+    # (seed and model name) at (path, month)
     n, months, seed = 3000, 25, 11
     c0, g0, mu, vc, k, th, vg, rho = 1300.0, 90.0, 4.0, 40.0, 0.8, 25.0, 55.0, 0.6
     lb = ac.LeaderboardGap("lb", closed_start=c0, gap_start=g0, closed_drift_per_month=mu,
                            closed_volatility=vc, gap_reversion=k, equilibrium_gap=th, gap_volatility=vg,
                            innovation_correlation=rho)
     res = run(lb, months=months, paths=n, seed=seed, keep_paths=True)
-    stream = (1 << 16) | 0x8000
+    stream = 0x8000
+    seed = T.named_key(seed, "model:lb")
     a = np.exp(-k * DT)
     s = vg * np.sqrt((1 - a * a) / (2 * k))
     L = np.full(n, c0)

@@ -60,8 +60,11 @@ py::dict to_dict(RunSummary&& r, std::size_t nevents) {
   d["sd"] = to_numpy(std::move(r.sd), {S, M});
   d["first_hit"] = to_numpy(std::move(r.first_hit), {E, M + 1});
   d["holds"] = to_numpy(std::move(r.holds), {E, M});
-  if (!r.paths_data.empty())
-    d["paths_data"] = to_numpy(std::move(r.paths_data), {S, static_cast<py::ssize_t>(r.paths), M});
+  if (!r.kept_series.empty()) {
+    const auto KS = static_cast<py::ssize_t>(r.kept_series.size());
+    d["kept_series"] = r.kept_series;
+    d["paths_data"] = to_numpy(std::move(r.paths_data), {KS, static_cast<py::ssize_t>(r.paths), M});
+  }
   d["threads"] = r.threads;
   d["seconds"] = r.seconds;
   return d;
@@ -78,6 +81,8 @@ void bind_run(py::module_& m) {
            }),
            "specs"_a, "months"_a)
       .def_property_readonly("series", &Scenario::series)
+      .def_property_readonly("inputs", &Scenario::inputs)
+      .def_property_readonly("input_groups", &Scenario::input_groups)
       .def_property_readonly("months", &Scenario::months);
 
   m.def("model_kinds", &model_kinds);
@@ -111,10 +116,23 @@ void bind_run(py::module_& m) {
       [](const Scenario& sc, const py::object& seed, const py::object& paths, const py::object& threads,
          const py::object& chunk_size, std::vector<double> levels, bool keep_paths,
          const std::vector<std::tuple<std::string, std::string, double>>& events, double memory_limit,
-         const py::object& progress) {
-        const RunConfig cfg = to_config(int_arg<std::uint64_t>(seed, "seed"), int_arg<std::int64_t>(paths, "paths"),
-                                        int_arg<int>(threads, "threads"), int_arg<std::int64_t>(chunk_size, "chunk_size"),
-                                        std::move(levels), keep_paths, events, memory_limit);
+         const py::object& progress, const py::object& path_offset, std::vector<int> keep_series,
+         const std::optional<py::array_t<double, py::array::c_style | py::array::forcecast>>& inputs,
+         const py::object& noise_period, std::vector<std::int64_t> noise_offsets) {
+        RunConfig cfg = to_config(int_arg<std::uint64_t>(seed, "seed"), int_arg<std::int64_t>(paths, "paths"),
+                                  int_arg<int>(threads, "threads"), int_arg<std::int64_t>(chunk_size, "chunk_size"),
+                                  std::move(levels), keep_paths, events, memory_limit);
+        cfg.path_offset = int_arg<std::int64_t>(path_offset, "path_offset");
+        cfg.keep_series = std::move(keep_series);
+        cfg.noise_period = int_arg<std::int64_t>(noise_period, "noise_period");
+        cfg.noise_offsets = std::move(noise_offsets);
+        if (inputs) {
+          const auto want = static_cast<py::ssize_t>(sc.inputs().size());
+          if (inputs->ndim() != 2 || inputs->shape(0) != cfg.paths || inputs->shape(1) != want)
+            throw std::invalid_argument("inputs must have shape (paths, " + std::to_string(want) + ") = (" +
+                                        std::to_string(cfg.paths) + ", " + std::to_string(want) + ")");
+          cfg.inputs = inputs->data();
+        }
         validate(sc, cfg);  // every input error before any work, with the GIL held
         std::optional<py::error_already_set> pending;
         const bool has_progress = !progress.is_none();
@@ -149,7 +167,8 @@ void bind_run(py::module_& m) {
       },
       "scenario"_a, "seed"_a, "paths"_a, "threads"_a = 0, "chunk_size"_a = 1024, "levels"_a = std::vector<double>{},
       "keep_paths"_a = false, "events"_a = std::vector<std::tuple<std::string, std::string, double>>{},
-      "memory_limit"_a = 0.0, "progress"_a = py::none());
+      "memory_limit"_a = 0.0, "progress"_a = py::none(), "path_offset"_a = 0, "keep_series"_a = std::vector<int>{},
+      "inputs"_a = py::none(), "noise_period"_a = 0, "noise_offsets"_a = std::vector<std::int64_t>{});
 }
 
 }  // namespace aicast::bindings

@@ -96,6 +96,14 @@ void bind_testing(py::module_& m) {
       },
       "seed"_a, "paths"_a, "month"_a, "stream"_a);
   m.def(
+      "named_key",
+      [](std::uint64_t seed, const std::string& name) {
+        const Key k = named_key(seed, name);
+        return (std::uint64_t{k[1]} << 32) | k[0];
+      },
+      "seed"_a, "name"_a, "The key of a named part of a scenario, as the seed word that key_from_seed maps to it");
+  m.def("param_stream_id", [](const std::string& name) { return param_stream_id(name); }, "name"_a);
+  m.def(
       "normal_block",
       [](std::uint64_t seed, std::uint64_t first, std::size_t n, std::uint32_t month, std::uint32_t stream) {
         std::vector<double> z0(n), z1(n), u(n);

@@ -104,9 +104,27 @@ Scenario::Scenario(const std::vector<ModelSpec>& specs, int months) : months_(mo
   if (months < 1) throw std::invalid_argument("months must be at least 1, got " + std::to_string(months));
   if (months > 12 * 1000) throw std::invalid_argument("months must be at most 12000, got " + std::to_string(months));
   if (specs.empty()) throw std::invalid_argument("a scenario needs at least one model, got none");
-  for (const auto& spec : specs) {
+  for (const auto& given : specs) {
     for (const auto& m : models_)
-      if (m->name() == spec.name) throw std::invalid_argument("model name '" + spec.name + "' is used twice");
+      if (m->name() == given.name) throw std::invalid_argument("model name '" + given.name + "' is used twice");
+    // bind each parameter to its name's stream (so draws do not depend on the model's position)
+    // and number the uncertain ones as the scenario's inputs
+    ModelSpec spec = given;
+    std::vector<std::uint32_t> ids;
+    for (auto& [pname, prior] : spec.params) {
+      const std::uint32_t id = param_stream_id(pname);
+      if (std::find(ids.begin(), ids.end(), id) != ids.end())
+        throw std::logic_error("two parameters of '" + spec.name + "' share a stream id (" + pname + ")");
+      ids.push_back(id);
+      int input = -1;
+      if (!prior.is_point()) {
+        input = static_cast<int>(input_names_.size());
+        input_names_.push_back(spec.name + "." + pname);
+        input_groups_.emplace_back(-1, prior.copula_index());
+        input_support_.emplace_back(prior.lower(), prior.upper());
+      }
+      prior.bind(id, input);
+    }
     models_.push_back(make_model(spec));
     outputs_.emplace_back();
     for (const auto& o : models_.back()->outputs()) {
@@ -145,11 +163,32 @@ Scenario::Scenario(const std::vector<ModelSpec>& specs, int months) : months_(mo
     order_.push_back(i);
   };
   for (std::size_t i = 0; i < nm; ++i) visit(i);
-  // copula groups in order of first appearance (stable stream ids)
+  // copula groups, each keyed by the sorted names of its members in this scenario
+  std::vector<std::vector<std::string>> members;
+  std::size_t input = 0;
   for (const auto& spec : specs)
-    for (const auto& [k, p] : spec.params)
-      if (const CopulaGroup* g = p.copula().get())
-        if (std::find(copulas_.begin(), copulas_.end(), g) == copulas_.end()) copulas_.push_back(g);
+    for (const auto& [k, p] : spec.params) {
+      const CopulaGroup* g = p.copula().get();
+      const bool uncertain = !p.is_point();
+      if (g != nullptr) {
+        auto it = std::find(copulas_.begin(), copulas_.end(), g);
+        if (it == copulas_.end()) {
+          copulas_.push_back(g);
+          members.emplace_back();
+          it = copulas_.end() - 1;
+        }
+        const auto gi = static_cast<std::size_t>(it - copulas_.begin());
+        members[gi].push_back(spec.name + "." + k);
+        if (uncertain) input_groups_[input].first = static_cast<int>(gi);
+      }
+      if (uncertain) ++input;
+    }
+  for (auto& names : members) {
+    std::sort(names.begin(), names.end());
+    std::string joined = "copula";
+    for (const auto& n : names) joined += ":" + n;
+    copula_names_.push_back(joined);
+  }
 }
 
 int Scenario::series_index(const std::string& name) const {
@@ -181,6 +220,44 @@ MemoryEstimate validate(const Scenario& sc, const RunConfig& cfg) {
       os << "quantile levels must be in [0, 1], got " << q;
       throw std::invalid_argument(os.str());
     }
+  if (cfg.path_offset < 0 || cfg.path_offset > kMaxPaths - cfg.paths)
+    throw std::invalid_argument("path_offset must be in [0, " + std::to_string(kMaxPaths - cfg.paths) + "] for " +
+                                std::to_string(cfg.paths) + " paths, got " + std::to_string(cfg.path_offset));
+  for (int s : cfg.keep_series)
+    if (s < 0 || static_cast<std::size_t>(s) >= sc.series().size())
+      throw std::invalid_argument("keep_series: no series with index " + std::to_string(s));
+  if (cfg.noise_period < 0) throw std::invalid_argument("noise_period must be non-negative, got " + std::to_string(cfg.noise_period));
+  if (cfg.noise_period > 0) {
+    if (cfg.paths % cfg.noise_period != 0)
+      throw std::invalid_argument("paths (" + std::to_string(cfg.paths) + ") must be a multiple of noise_period (" +
+                                  std::to_string(cfg.noise_period) + ")");
+    if (cfg.noise_offsets.size() != static_cast<std::size_t>(cfg.paths / cfg.noise_period))
+      throw std::invalid_argument("noise_offsets must have paths / noise_period = " +
+                                  std::to_string(cfg.paths / cfg.noise_period) + " entries, got " +
+                                  std::to_string(cfg.noise_offsets.size()));
+    for (std::int64_t o : cfg.noise_offsets)
+      if (o < 0 || o > kMaxPaths - cfg.noise_period)
+        throw std::invalid_argument("noise_offsets must be in [0, " + std::to_string(kMaxPaths - cfg.noise_period) +
+                                    "], got " + std::to_string(o));
+  } else if (!cfg.noise_offsets.empty()) {
+    throw std::invalid_argument("noise_offsets need a positive noise_period");
+  }
+  if (cfg.inputs != nullptr) {
+    // each value inside its prior's support (the models' own checks assume it)
+    const auto& support = sc.input_support_;
+    const std::size_t P = sc.inputs().size();
+    const std::size_t n = static_cast<std::size_t>(cfg.paths) * P;
+    for (std::size_t i = 0; i < n; ++i) {
+      const double v = cfg.inputs[i];
+      const auto& [lo, hi] = support[i % P];
+      if (!(v >= lo && v <= hi) || !std::isfinite(v)) {
+        std::ostringstream os;
+        os << "inputs: " << sc.inputs()[i % P] << " must lie in its prior's support [" << lo << ", " << hi
+           << "], got " << v << " on path " << i / P;
+        throw std::invalid_argument(os.str());
+      }
+    }
+  }
   for (const auto& e : cfg.events) {
     if (sc.series_index(e.series) < 0) {
       std::string avail;
@@ -217,7 +294,8 @@ MemoryEstimate estimate_memory(const Scenario& sc, const RunConfig& cfg) {
   e.parts.emplace_back("quantile scratch", 16.0 * n * std::min(threads, s * k));
   e.parts.emplace_back("events", 1.0 * n * static_cast<double>(cfg.events.size()));
   e.parts.emplace_back("summaries", 8.0 * s * m * (static_cast<double>(cfg.levels.size()) + 2.0));
-  if (cfg.keep_paths) e.parts.emplace_back("kept paths", 8.0 * n * s * m);
+  const double kept = cfg.keep_series.empty() ? s : static_cast<double>(cfg.keep_series.size());
+  if (cfg.keep_paths) e.parts.emplace_back("kept paths", 8.0 * n * kept * m);
   for (const auto& [what, b] : e.parts) e.bytes += b;
   return e;
 }
@@ -230,13 +308,34 @@ RunSummary run(const Scenario& sc, const RunConfig& cfg, const ProgressFn& progr
   const std::size_t S = sc.series().size();
   const std::size_t L = cfg.levels.size();
   const std::size_t E = cfg.events.size();
-  const auto B = static_cast<std::size_t>(std::min<std::int64_t>(cfg.chunk_size, cfg.paths));
-  const std::size_t nblocks = (N + B - 1) / B;
+  // Blocks never straddle a noise replica, so each block's noise paths are consecutive.
+  const auto period = static_cast<std::size_t>(cfg.noise_period > 0 ? cfg.noise_period : cfg.paths);
+  const auto B = static_cast<std::size_t>(std::min<std::int64_t>(cfg.chunk_size, static_cast<std::int64_t>(period)));
+  const std::size_t per_replica = (period + B - 1) / B;
+  const std::size_t nblocks = per_replica * (N / period);
+  struct BlockRange {
+    std::size_t row0, n;        // rows of this run's arrays
+    std::uint64_t noise0;       // path index of its first path in the random streams
+  };
+  auto block_range = [&](std::size_t b) {
+    const std::size_t r = b / per_replica, j = b % per_replica;
+    const std::size_t row0 = r * period + j * B;
+    const std::uint64_t base = cfg.noise_period > 0 ? static_cast<std::uint64_t>(cfg.noise_offsets[r])
+                                                    : static_cast<std::uint64_t>(cfg.path_offset) + r * period;
+    return BlockRange{row0, std::min(B, period - j * B), base + j * B};
+  };
   const auto K =
       static_cast<std::size_t>(slab_months(cfg.paths, sc.months(), sc.series().size(), estimate.available));
   const int threads = resolve_threads(cfg.threads);
-  const Key key = key_from_seed(cfg.seed);
   const std::size_t nmodels = sc.models_.size();
+  std::vector<Key> model_keys, copula_keys;
+  for (const auto& m : sc.models_) model_keys.push_back(named_key(cfg.seed, "model:" + m->name()));
+  for (const auto& name : sc.copula_names_) copula_keys.push_back(named_key(cfg.seed, name));
+  const std::size_t P = sc.input_names_.size();
+  std::vector<int> kept = cfg.keep_series;
+  if (kept.empty())
+    for (std::size_t s = 0; s < S; ++s) kept.push_back(static_cast<int>(s));
+  const std::size_t KS = cfg.keep_paths ? kept.size() : 0;
 
   RunSummary out;
   out.series = sc.series();
@@ -249,7 +348,10 @@ RunSummary run(const Scenario& sc, const RunConfig& cfg, const ProgressFn& progr
   out.sd.assign(S * M, 0.0);
   out.first_hit.assign(E * (M + 1), 0);
   out.holds.assign(E * M, 0);
-  if (cfg.keep_paths) out.paths_data.assign(S * N * M, 0.0);
+  if (cfg.keep_paths) {
+    out.paths_data.assign(KS * N * M, 0.0);
+    out.kept_series = kept;
+  }
 
   std::vector<int> event_series(E);
   for (std::size_t e = 0; e < E; ++e) event_series[e] = sc.series_index(cfg.events[e].series);
@@ -278,9 +380,14 @@ RunSummary run(const Scenario& sc, const RunConfig& cfg, const ProgressFn& progr
         nblocks, threads,
         [&](std::size_t b, int) {
           BlockContext ctx;
-          ctx.key = key;
-          ctx.first_path = b * B;
-          ctx.n = std::min(B, N - b * B);
+          const BlockRange br = block_range(b);
+          const std::size_t row0 = br.row0;
+          ctx.first_path = br.noise0;
+          ctx.n = br.n;
+          if (cfg.inputs != nullptr) {
+            ctx.inputs = cfg.inputs + row0 * P;
+            ctx.input_stride = P;
+          }
           std::vector<std::pair<const CopulaGroup*, Eigen::MatrixXd>> copula_normals;
           if (m0 == 0) {
             // correlated normals, drawn once per path and group, shared by all its members
@@ -290,7 +397,7 @@ RunSummary run(const Scenario& sc, const RunConfig& cfg, const ProgressFn& progr
               Eigen::MatrixXd z(static_cast<Eigen::Index>(ctx.n), d);
               Eigen::VectorXd eps(d);
               for (std::size_t i = 0; i < ctx.n; ++i) {
-                Stream st(key, ctx.first_path + i, 0u, 0xFFFF0000u | static_cast<std::uint32_t>(g));
+                Stream st(copula_keys[g], ctx.first_path + i, 0u, 0xFFFF0000u);
                 for (Eigen::Index j = 0; j < d; ++j) eps(j) = st.normal();
                 z.row(static_cast<Eigen::Index>(i)) = (grp->cholesky * eps).transpose();
               }
@@ -304,11 +411,11 @@ RunSummary run(const Scenario& sc, const RunConfig& cfg, const ProgressFn& progr
             const std::size_t m = m0 + k;
             for (std::size_t oi : sc.order_) {
               const Model& model = *sc.models_[oi];
-              ctx.model_index = static_cast<std::uint32_t>(oi);
+              ctx.key = model_keys[oi];
               in.clear();
               outs.clear();
-              for (int s : sc.inputs_[oi]) in.emplace_back(slab_at(static_cast<std::size_t>(s), k) + ctx.first_path, ctx.n);
-              for (int s : sc.outputs_[oi]) outs.emplace_back(slab_at(static_cast<std::size_t>(s), k) + ctx.first_path, ctx.n);
+              for (int s : sc.inputs_[oi]) in.emplace_back(slab_at(static_cast<std::size_t>(s), k) + row0, ctx.n);
+              for (int s : sc.outputs_[oi]) outs.emplace_back(slab_at(static_cast<std::size_t>(s), k) + row0, ctx.n);
               auto& st = states[oi][b];
               if (m == 0) {
                 st = model.new_state(ctx.n);
@@ -320,9 +427,9 @@ RunSummary run(const Scenario& sc, const RunConfig& cfg, const ProgressFn& progr
             // events: first hits per path, and paths where it holds this month (an integer sum over
             // blocks, so the same for any order of blocks)
             for (std::size_t e = 0; e < E; ++e) {
-              const double* v = slab_at(static_cast<std::size_t>(event_series[e]), k) + ctx.first_path;
+              const double* v = slab_at(static_cast<std::size_t>(event_series[e]), k) + row0;
               std::int64_t holds = 0, first = 0;
-              track_event(cfg.events[e].op, v, hit.data() + e * N + ctx.first_path, ctx.n, cfg.events[e].threshold,
+              track_event(cfg.events[e].op, v, hit.data() + e * N + row0, ctx.n, cfg.events[e].threshold,
                           holds, first);
               atomic_add(out.holds[e * M + m], holds);
               atomic_add(out.first_hit[e * (M + 1) + m], first);
@@ -330,14 +437,14 @@ RunSummary run(const Scenario& sc, const RunConfig& cfg, const ProgressFn& progr
             if (ranges)
               for (std::size_t s = 0; s < S; ++s) {
                 KeyRange r;
-                extend_key_range(std::span<const double>(slab_at(s, k) + ctx.first_path, ctx.n), r);
+                extend_key_range(std::span<const double>(slab_at(s, k) + row0, ctx.n), r);
                 atomic_min(range_lo[s * K + k], r.lo);
                 atomic_max(range_hi[s * K + k], r.hi);
               }
             if (cfg.keep_paths)
-              for (std::size_t s = 0; s < S; ++s) {
-                const double* v = slab_at(s, k) + ctx.first_path;
-                double* dst = out.paths_data.data() + (s * N + ctx.first_path) * M + m;
+              for (std::size_t ks = 0; ks < KS; ++ks) {
+                const double* v = slab_at(static_cast<std::size_t>(kept[ks]), k) + row0;
+                double* dst = out.paths_data.data() + (ks * N + row0) * M + m;
                 for (std::size_t i = 0; i < ctx.n; ++i) dst[i * M] = v[i];
               }
           }

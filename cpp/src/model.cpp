@@ -22,6 +22,11 @@ void BlockContext::draw(const Prior& prior, std::uint32_t slot, std::span<double
     std::fill(out.begin(), out.end(), prior.params()[0]);
     return;
   }
+  if (inputs != nullptr && prior.input() >= 0) {  // given from outside (a sensitivity design)
+    const auto col = static_cast<std::size_t>(prior.input());
+    for (std::size_t i = 0; i < n; ++i) out[i] = inputs[i * input_stride + col];
+    return;
+  }
   if (const CopulaGroup* g = prior.copula().get()) {
     const Eigen::MatrixXd* z = nullptr;
     if (copula_normals != nullptr)
@@ -41,7 +46,7 @@ void BlockContext::draw(const Prior& prior, std::uint32_t slot, std::span<double
   if (kind == Prior::Kind::normal || kind == Prior::Kind::lognormal) {
     // Vectorized, and the same numbers as prior.sample(Stream(key, path, 0, stream)): the
     // first normal of a stream is z0 of its first Philox block.
-    normal_block(key, first_path, n, 0u, param_stream(slot), out.data(), nullptr, nullptr);
+    normal_block(key, first_path, n, 0u, param_stream(prior, slot), out.data(), nullptr, nullptr);
     const double mu = prior.params()[0], sigma = prior.params()[1];
     if (kind == Prior::Kind::normal)
       affine(n, mu, sigma, out.data());
@@ -50,7 +55,7 @@ void BlockContext::draw(const Prior& prior, std::uint32_t slot, std::span<double
     return;
   }
   for (std::size_t i = 0; i < n; ++i) {
-    Stream s(key, first_path + i, 0u, param_stream(slot));
+    Stream s(key, first_path + i, 0u, param_stream(prior, slot));
     out[i] = prior.sample(s);
   }
 }

@@ -16,6 +16,7 @@ True
 from __future__ import annotations
 
 from . import _engine, data, fit, scores
+from .analysis import Comparison, SobolResult, compare, run_distributed, sensitivity, sobol, sweep
 from .backtest import Backtest, backtest
 from .events import DEFAULT_QUANTILES
 from .models import (
@@ -67,6 +68,7 @@ def release_memory() -> int:
 
 __all__ = [
     "Backtest",
+    "Comparison",
     "DEFAULT_QUANTILES",
     "EventProbability",
     "HittingTime",
@@ -78,6 +80,7 @@ __all__ = [
     "Prior",
     "Result",
     "Scenario",
+    "SobolResult",
     "ScenarioFileError",
     "SelfHosting",
     "TokenDemand",
@@ -85,6 +88,7 @@ __all__ = [
     "__version__",
     "backtest",
     "beta",
+    "compare",
     "correlate",
     "data",
     "empirical",
@@ -98,9 +102,13 @@ __all__ = [
     "point",
     "release_memory",
     "rerun",
+    "run_distributed",
     "sample",
     "scores",
+    "sensitivity",
+    "sobol",
     "student_t",
+    "sweep",
     "to",
     "triangular",
     "truncate",

@@ -112,6 +112,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     s.add_argument("folders", nargs="+", metavar="RESULT_DIR", type=Path, help="a folder written by aicast run")
     s.add_argument("--open", action="store_true", help="open each folder's report.html in the web browser")
+    from .analysis import sweep_cli
+
+    sweep_cli.add_parser(sub, _positive_int(MAX_PATHS), _EPILOG)
     return p
 
 
@@ -387,6 +390,10 @@ def _main(args: argparse.Namespace) -> int:
             return _validate(args)
         if args.command == "show":
             return _show(args)
+        if args.command == "sweep":
+            from .analysis import sweep_cli
+
+            return sweep_cli.run(args)
     except KeyboardInterrupt:
         print("aicast: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -32,6 +32,16 @@ struct RunConfig {
   bool keep_paths = false;
   std::vector<EventSpec> events;
   double memory_limit_bytes = 0;  // 0: what the machine has available
+  // Block ranges: this run is paths [path_offset, path_offset + paths) of the seed's paths.
+  std::int64_t path_offset = 0;
+  // With keep_paths: keep only these series (indices into series(); empty: all).
+  std::vector<int> keep_series;
+  // Sensitivity designs. `inputs`: paths x Scenario::inputs().size() values of every uncertain
+  // parameter, each inside its prior's support; nullptr: drawn. With noise_period > 0 the paths are replicas of noise_period paths, and
+  // replica r takes the noise of paths noise_offsets[r] + i (common random numbers).
+  const double* inputs = nullptr;
+  std::int64_t noise_period = 0;
+  std::vector<std::int64_t> noise_offsets;
 };
 
 struct RunSummary {
@@ -43,7 +53,8 @@ struct RunSummary {
   std::vector<double> mean, sd;         // [series][month]
   std::vector<std::int64_t> first_hit;  // [event][month + 1]: paths first satisfying it at month m; last: never
   std::vector<std::int64_t> holds;      // [event][month]: paths satisfying it at month m
-  std::vector<double> paths_data;       // [series][path][month], only with keep_paths
+  std::vector<double> paths_data;       // [kept series][path][month], only with keep_paths
+  std::vector<int> kept_series;         // indices of the kept series
   int threads = 0;
   double seconds = 0;
 };
@@ -68,15 +79,24 @@ class Scenario {
   int series_index(const std::string& name) const;  // -1 if absent
   const std::vector<std::unique_ptr<Model>>& models() const noexcept { return models_; }
   std::size_t state_doubles() const;
+  // Uncertain parameters ("model.param", non-point priors) in the order of Prior::input().
+  const std::vector<std::string>& inputs() const noexcept { return input_names_; }
+  // For each input, the copula group it belongs to (-1: independent) and its coordinate there.
+  const std::vector<std::pair<int, int>>& input_groups() const noexcept { return input_groups_; }
 
  private:
   friend RunSummary run(const Scenario&, const RunConfig&, const ProgressFn&);
   int months_;
-  std::vector<std::unique_ptr<Model>> models_;  // in the order given (stream ids)
+  std::vector<std::unique_ptr<Model>> models_;  // in the order given
   std::vector<std::size_t> order_;              // topological order of evaluation
   std::vector<std::vector<int>> inputs_, outputs_;
   std::vector<std::string> series_;
   std::vector<const CopulaGroup*> copulas_;  // in order of first appearance
+  std::vector<std::string> copula_names_;    // the sorted member names: the group's stream key
+  std::vector<std::string> input_names_;
+  std::vector<std::pair<int, int>> input_groups_;
+  std::vector<std::pair<double, double>> input_support_;
+  friend MemoryEstimate validate(const Scenario&, const RunConfig&);
 };
 
 MemoryEstimate estimate_memory(const Scenario& scenario, const RunConfig& config);

@@ -34,18 +34,22 @@ struct ModelState {
 // The paths of one block and what is needed to draw their randomness.
 class BlockContext {
  public:
-  Key key{};
-  std::uint64_t first_path = 0;
+  Key key{};                      // the model's own key (seed and model name)
+  std::uint64_t first_path = 0;   // path index of the block's first path in the random streams
   std::size_t n = 0;
-  std::uint32_t model_index = 0;  // position of the model in the scenario (stable stream ids)
   // correlated normals of each copula group, n rows x group size, filled by the engine
   const std::vector<std::pair<const CopulaGroup*, Eigen::MatrixXd>>* copula_normals = nullptr;
+  // Parameter values given from outside (sensitivity designs): n rows of `input_stride` values,
+  // column Prior::input(); nullptr: parameters are drawn from their streams.
+  const double* inputs = nullptr;
+  std::size_t input_stride = 0;
 
-  // Stream id for a model's parameter slot or noise source; distinct across models.
-  std::uint32_t param_stream(std::uint32_t slot) const noexcept { return ((model_index + 1u) << 16) | slot; }
-  std::uint32_t noise_stream(std::uint32_t k) const noexcept {
-    return ((model_index + 1u) << 16) | 0x8000u | k;
+  // Stream id of a parameter: its name's stream when the scenario bound it, else the model's slot.
+  static std::uint32_t param_stream(const Prior& prior, std::uint32_t slot) noexcept {
+    return prior.stream() != 0 ? prior.stream() : (1u << 16) | slot;
   }
+  // Stream id of a model's noise source k (keys differ across models, so ids may repeat).
+  static std::uint32_t noise_stream(std::uint32_t k) noexcept { return 0x8000u | k; }
   // One draw of `prior` per path of the block (parameter uncertainty), into out[0..n).
   void draw(const Prior& prior, std::uint32_t slot, std::span<double> out) const;
 };

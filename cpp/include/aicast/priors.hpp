@@ -79,6 +79,16 @@ class Prior {
   int copula_index() const noexcept { return copula_index_; }
   Prior marginal() const;  // the same prior without its correlation link
 
+  // Set by a scenario on its own copy of a model parameter: the random stream of the named
+  // parameter (0: unbound, the model's slot is used) and its index among the scenario's uncertain
+  // parameters (-1: none), so draws are keyed by the parameter's name, not its position.
+  std::uint32_t stream() const noexcept { return stream_; }
+  int input() const noexcept { return input_; }
+  void bind(std::uint32_t stream, int input) noexcept {
+    stream_ = stream;
+    input_ = input;
+  }
+
  private:
   double cdf_inside(double x) const;
   Kind kind_ = Kind::point;
@@ -88,6 +98,8 @@ class Prior {
   double lo_ = 0.0, hi_ = 0.0;
   std::shared_ptr<const CopulaGroup> copula_;
   int copula_index_ = -1;
+  std::uint32_t stream_ = 0;
+  int input_ = -1;
   friend std::vector<Prior> correlate(const std::vector<Prior>&, const Eigen::MatrixXd&);
 };
 

@@ -5,6 +5,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <string_view>
 
 #include "aicast/fastmath.hpp"
 
@@ -39,6 +40,30 @@ inline Counter philox4x32(Counter c, Key k) noexcept {
 
 inline Key key_from_seed(std::uint64_t seed) noexcept {
   return {static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)};
+}
+
+// FNV-1a of a name, then SplitMix64's finalizer: names -> well-mixed 64-bit words.
+constexpr std::uint64_t mix64(std::uint64_t z) noexcept {
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+constexpr std::uint64_t name_hash(std::string_view name) noexcept {
+  std::uint64_t h = 0xCBF29CE484222325ull;
+  for (const char c : name) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001B3ull;
+  return mix64(h);
+}
+
+// The Philox key of a named part of a scenario (a model, a copula group) under a seed: streams are
+// keyed by names, so adding or reordering unrelated parts of a scenario leaves them unchanged.
+constexpr Key named_key(std::uint64_t seed, std::string_view name) noexcept {
+  const std::uint64_t k = mix64(mix64(seed) ^ name_hash(name));
+  return {static_cast<std::uint32_t>(k), static_cast<std::uint32_t>(k >> 32)};
+}
+
+// The stream word of a named model parameter: the top bit set keeps it apart from noise streams.
+constexpr std::uint32_t param_stream_id(std::string_view param) noexcept {
+  return 0x80000000u | static_cast<std::uint32_t>(name_hash(param) >> 33);
 }
 
 // Uniform in (0, 1] with 52 random bits, made by setting mantissa bits (no int->double convert).
