@@ -375,3 +375,37 @@ def test_default_scenario_behaviours_on_shipped_data():
     assert q95["frontier_capability.price"].iloc[one_year] < med["frontier_capability.price"].iloc[0]
     assert max(q95[f"{t}_list.price"].iloc[-1] for t in ("frontier", "mid", "open")) < 100
     assert res.data_as_of == res.scenario.data_as_of and "2026-07" in res._repr_html_()
+
+
+def test_level_volatility_is_the_change_of_the_deviation_per_year():
+    """From consecutive frontier points: sum (e_{i+1} - e_i)^2 / sum (t_{i+1} - t_i), own residuals."""
+    tr = ac.fit.price_trend(ac.data.prices_epoch(), score="MMLU", threshold=43.9, noise="own")
+    t = tr.frontier["t_years"].to_numpy()
+    e = np.log(tr.frontier["price_per_mtok"].to_numpy()) - (tr.log_intercept + tr.log_slope * t)
+    assert tr.level_volatility == pytest.approx(math.sqrt(np.sum(np.diff(e) ** 2) / (t[-1] - t[0])), rel=1e-12)
+    assert tr.level_volatility_dof == tr.n - 1
+
+
+def test_an_observed_start_price_has_no_band_and_a_stale_one_the_volatility_over_its_age():
+    tr = ac.fit.price_trend(ac.data.prices_epoch(), score="MMLU", threshold=43.9)
+    pri = tr.priors(start="2026-07", start_price=2.5)
+    assert pri["start_price"].ppf(0.05) == pri["start_price"].ppf(0.95) == pytest.approx(2.5)
+    vol = float(pri["volatility"].ppf(0.5))
+    assert vol > 0
+    old = tr.priors(start="2026-07", start_price=2.5, price_date="2026-01-01")["start_price"]
+    gap = (pd.Timestamp("2026-07-01") - pd.Timestamp("2026-01-01")).days / 365.25
+    assert float(old.ppf(0.5)) == pytest.approx(2.5)
+    assert math.log(float(old.ppf(0.95)) / 2.5) == pytest.approx(1.6448536 * vol * math.sqrt(gap), rel=1e-4)
+
+
+def test_default_capability_prices_start_at_todays_price():
+    from aicast.defaults import default_scenario, tier_start_prices
+
+    sc = default_scenario()
+    res = sc.run(paths=2000, keep_paths=True, progress=False)
+    start = tier_start_prices()
+    for tier, p0 in start.items():
+        col = res.paths(f"{tier}_capability.price")[:, 0]
+        # every path at today's price, except the few whose drawn serving-cost floor lies above it
+        assert np.mean(np.isclose(col, p0, rtol=1e-5)) > 0.99, tier
+        assert np.std(np.log(res.paths(f"{tier}_capability.price")[:, 6])) > 0.3

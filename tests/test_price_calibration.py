@@ -103,11 +103,12 @@ def _check_backtest(bt: ac.Backtest) -> pd.DataFrame:
     return s
 
 
-def capability_backtest(paths: int = 4000) -> ac.Backtest:
+def capability_backtest(paths: int = 4000, **options: str) -> ac.Backtest:
     """Rolling origin on the shipped Epoch table: Epoch's 21 thresholds, cuts every 3 months 2023-06..2024-12."""
     prices = ac.data.prices_epoch()
     cuts = rolling_cuts("2023-06", "2024-12", every=3)
-    runs = {f"{s} >= {t:g}": ac.backtest("price", prices, cut=cuts, score=s, threshold=t, paths=paths, seed=2, skip=True)
+    runs = {f"{s} >= {t:g}": ac.backtest("price", prices, cut=cuts, score=s, threshold=t, paths=paths, seed=2, skip=True,
+                                         **options)
             for s, t, _ in ac.fit.REFERENCE_THRESHOLDS}
     return ac.Backtest.combine(runs)
 
@@ -125,6 +126,14 @@ def test_capability_price_backtest_on_shipped_data_covers_and_beats_baselines():
     """Nothing is tuned on what is scored: each cut's fit (and its pooled scatter) sees rows up to the cut only."""
     s = _check_backtest(capability_backtest())
     assert s.loc["model", "n"] >= 100
+
+
+def test_capability_price_from_the_last_observed_price_covers_the_cheapest_offer_each_month():
+    """Started at the last frontier price (a point: how the default scenario starts from today's
+    prices), the level's random-walk volatility fitted up to each cut, scored on the price of the
+    capability (the cheapest offer) in every later month."""
+    s = _check_backtest(capability_backtest(start="last", observe="monthly"))
+    assert s.loc["model", "n"] >= 400
 
 
 @pytest.mark.slow

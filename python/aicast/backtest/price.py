@@ -67,7 +67,7 @@ def _price_adapter(
             vals.append(float(upto["price_per_mtok"].iloc[-1]))
             labels.append(str(upto["model"].iloc[-1]) if "model" in upto else "")
         obs = pd.DataFrame({"month": list(months), "value": vals, "label": labels})
-    model = fit.model("tier", start=cut, floor=0.0, **({"start_price": last_price} if start == "last" else {}))
+    model = fit.model("tier", start=cut, floor=0.0, **({"start_price": last_price, "price_date": fit.frontier["release_date"].iloc[-1]} if start == "last" else {}))
     baselines = {
         "last value": np.full(len(obs), last_price),
         "trend": fit.price([m.start_time for m in obs["month"]]),

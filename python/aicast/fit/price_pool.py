@@ -23,7 +23,8 @@ import pandas as pd
 
 from ..models import PriceDecline
 from ._frontier import _check_table, _score_column
-from .prices import PriceTrend, _anchored, _default_floor, _inflate, _ModelAlias, price_trend
+from ._observed import _inflate, _level_volatility_prior, _observed
+from .prices import PriceTrend, _default_floor, _ModelAlias, price_trend
 
 __all__ = ["PooledPriceTrend", "pool", "price_trends"]
 
@@ -42,7 +43,10 @@ class PooledPriceTrend(_ModelAlias):
         Between-threshold standard deviation of the slopes.
     noise_sd, noise_dof
         Root-mean-square forecast scatter of the fits and the smallest of their degrees of
-        freedom (used to anchor a start price).
+        freedom.
+    level_volatility, level_volatility_dof
+        Root-mean-square level volatility of the fits and the smallest of their degrees of
+        freedom (the random walk from an observed start price).
     """
 
     fits: tuple[PriceTrend, ...]
@@ -52,6 +56,8 @@ class PooledPriceTrend(_ModelAlias):
     noise_sd: float
     noise_dof: int
     confidence: float = 0.9
+    level_volatility: float = 0.0
+    level_volatility_dof: int = 1
 
     @property
     def annual_decline(self) -> float:
@@ -73,7 +79,8 @@ class PooledPriceTrend(_ModelAlias):
 
     def priors(self, start: Any = None, start_price: Any = None) -> dict[str, Any]:
         """``annual_decline`` (lognormal, the predictive of a new threshold), ``volatility`` 0,
-        and ``start_price`` anchored at a given observed price (as :meth:`PriceTrend.priors`).
+        and from a given observed ``start_price``: that price (no band) and the level volatility
+        (RMS over the fits) as ``volatility`` (as :meth:`PriceTrend.priors`).
         """
         from ..priors import lognormal, point
 
@@ -85,7 +92,8 @@ class PooledPriceTrend(_ModelAlias):
             "volatility": point(0.0),
         }
         if start_price is not None:
-            out["start_price"] = _anchored(start_price, self.noise_sd, self.noise_dof, self.confidence)
+            out["start_price"] = _observed(start_price)
+            out["volatility"] = _level_volatility_prior(self.level_volatility, self.level_volatility_dof, self.confidence)
         return out
 
     def model(self, name: str, start: Any = None, **overrides: Any) -> PriceDecline:
@@ -157,7 +165,9 @@ def pool(*fits: PriceTrend | Iterable[PriceTrend], confidence: float = 0.9) -> P
     beta = sum(wi * bi for wi, bi in zip(ws, b, strict=True)) / sum(ws)
     se = math.sqrt(1.0 / sum(ws))
     rms = math.sqrt(sum(f.noise_sd**2 for f in items) / len(items))
-    return PooledPriceTrend(tuple(items), beta, se, math.sqrt(tau2), rms, min(f.noise_dof for f in items), float(confidence))
+    vol = math.sqrt(sum(f.level_volatility**2 for f in items) / len(items))
+    return PooledPriceTrend(tuple(items), beta, se, math.sqrt(tau2), rms, min(f.noise_dof for f in items), float(confidence),
+                            vol, min(f.level_volatility_dof for f in items))
 
 
 def price_trends(

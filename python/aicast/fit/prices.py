@@ -18,7 +18,9 @@ Forecast (what :meth:`PriceTrend.priors` and :meth:`PriceTrend.model` build): th
 the scatter ``e`` of one frontier price about it. The scatter is observation noise, not
 random-walk volatility: it does not grow with the horizon, so it goes into the path's level
 (``start_price``) and ``volatility`` is 0; only the slope's uncertainty widens the fan with
-time. One frontier has few points (often 3-6), so its own residual standard deviation is a
+time. From an *observed* price (``start_price=<number>``) the start is a fact:
+the path starts there with no band and its level then moves about the trend as a random walk
+whose volatility is fitted from how the deviation changes between consecutive frontier points. One frontier has few points (often 3-6), so its own residual standard deviation is a
 poor estimate of the scatter (three points can lie on a line by chance, and the forecast is
 then absurdly sure); by default the scatter is pooled over Epoch's reference thresholds
 (:data:`REFERENCE_THRESHOLDS`) fitted on the same rows: ``s^2 = sum SSE_k / sum (n_k - 2)``.
@@ -50,6 +52,7 @@ from ._frontier import (
     _threshold_value,
     frontier,
 )
+from ._observed import _inflate, _level_volatility, _level_volatility_prior, _observed, _t_quantile, _years_before
 
 __all__ = [
     "DEFAULT_FLOOR",
@@ -97,36 +100,10 @@ DEFAULT_FLOOR: tuple[float, float] = (0.005, 0.05)
 DEFAULT_FLOOR_DECLINE: tuple[float, float] = (1.3, 2.5)
 
 
-def _t_quantile(q: float, dof: float) -> float:
-    from ..priors import student_t
-
-    return float(student_t(float(dof)).ppf(q))
-
-
-def _inflate(confidence: float, dof: float) -> float:
-    """Ratio of Student-t to normal quantiles at a central level (lognormal priors carry t intervals)."""
-    from ..priors import normal
-
-    q = 0.5 + confidence / 2.0
-    return _t_quantile(q, dof) / float(normal(0.0, 1.0).ppf(q))
-
-
 def _html_table(caption: str, rows: list[tuple[str, str]]) -> str:
     """A two-column HTML table (the fits' ``_repr_html_``)."""
     body = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
     return f"<table><caption>{html.escape(caption)}</caption>{body}</table>"
-
-
-def _anchored(start_price: Any, noise_sd: float, dof: float, confidence: float) -> Any:
-    """``start_price`` as given if a prior; a number: lognormal at it with one observed and one new point's scatter."""
-    from ..priors import Prior, lognormal
-
-    if isinstance(start_price, Prior):
-        return start_price
-    p0 = float(start_price)
-    if not (math.isfinite(p0) and p0 > 0):
-        raise ValueError(f"start_price must be a positive number or a prior, got {start_price!r}")
-    return lognormal(math.log(p0), math.sqrt(2.0) * noise_sd * _inflate(confidence, dof))
 
 
 class _ModelAlias:
@@ -136,7 +113,7 @@ class _ModelAlias:
         raise NotImplementedError
 
     def to_model(self, name: str, start: Any = None, start_price: Any = None, **params: Any) -> PriceDecline:
-        """Alias of :meth:`model` (``start_price`` given: the level is anchored there)."""
+        """Alias of :meth:`model` (``start_price`` given: the path starts at that observed price)."""
         if start_price is not None:
             params["start_price"] = start_price
         return self.model(name, start=start, **params)
@@ -177,6 +154,11 @@ class PriceTrend(_ModelAlias):
         Date of the newest row of the table the fit saw (the data's as-of date).
     confidence
         Level of :attr:`annual_decline_ci` and of the t-matching of the priors.
+    level_volatility, level_volatility_dof
+        Random-walk volatility (per sqrt(year)) of the level's deviation from the trend, used
+        from an observed start price: ``sum (e_{i+1} - e_i)^2 / sum (t_{i+1} - t_i)`` over
+        consecutive frontier points, pooled like :attr:`noise_sd`; its degrees of freedom are
+        the number of changes.
     """
 
     score: str
@@ -195,6 +177,8 @@ class PriceTrend(_ModelAlias):
     noise_from: str
     data_end: pd.Timestamp
     confidence: float = 0.9
+    level_volatility: float = 0.0
+    level_volatility_dof: int = 1
 
     # --- derived numbers --------------------------------------------------------------------
     @property
@@ -284,7 +268,7 @@ class PriceTrend(_ModelAlias):
             return self.data_end.to_period("M") + 1
         return parse_month(start, "start")
 
-    def priors(self, start: Any = None, start_price: Any = None) -> dict[str, Any]:
+    def priors(self, start: Any = None, start_price: Any = None, price_date: Any = None) -> dict[str, Any]:
         """Priors for :class:`aicast.PriceDecline` that forecast a new frontier price.
 
         Parameters
@@ -295,16 +279,21 @@ class PriceTrend(_ModelAlias):
             point's scatter, correlated with ``annual_decline`` as the regression's estimates
             are. Omitted (and no ``start_price``): no ``start_price`` in the result.
         start_price
-            A price observed in the start month (a number): the path's level is anchored there,
-            lognormal with the scatter of the observed point and of a future point
-            (``noise_sd * sqrt(2)``), independent of the decline. A prior is used as given.
+            A price observed in the start month (a number): the path starts there with no
+            band and the level then moves about the trend as a random walk with
+            :attr:`level_volatility` (t-matched); independent of the decline. A prior is used
+            as given.
+        price_date
+            The date ``start_price`` was observed, if before the start month: the start is
+            then lognormal at it with the level volatility over the gap.
 
         Returns
         -------
         dict
             ``annual_decline`` (lognormal, central interval at :attr:`confidence` = the t
-            interval of the slope with the forecast noise), ``volatility`` (0: the scatter is
-            in the level), and ``start_price`` as above.
+            interval of the slope with the forecast noise), ``volatility`` (0 from the trend:
+            the scatter is in the level; the level volatility from an observed price), and
+            ``start_price`` as above.
         """
         from ..priors import correlate, lognormal, point
 
@@ -314,7 +303,10 @@ class PriceTrend(_ModelAlias):
         decline = lognormal(-self.log_slope, max(sd_slope * inflate, 1e-12))
         out: dict[str, Any] = {"annual_decline": decline, "volatility": point(0.0)}
         if start_price is not None:
-            out["start_price"] = _anchored(start_price, s, self.noise_dof, self.confidence)
+            vol = _level_volatility_prior(self.level_volatility, self.level_volatility_dof, self.confidence)
+            gap = _years_before(price_date, start)
+            out["start_price"] = _observed(start_price, gap, vol)
+            out["volatility"] = vol
             return out
         if start is None:
             return out
@@ -351,7 +343,7 @@ class PriceTrend(_ModelAlias):
         """
         month = self.start_month(start)
         sp = overrides.pop("start_price", None)
-        pri = self.priors(start=month, start_price=sp)
+        pri = self.priors(start=month, start_price=sp, price_date=overrides.pop("price_date", None))
         _default_floor(overrides)
         pri.update(overrides)
         return PriceDecline(name, **pri)
@@ -413,6 +405,8 @@ class _Ols:
     xtx_inv: np.ndarray
     sse: float
     sst: float
+    dsq: float  # sum of squared changes of the residual between consecutive frontier points
+    gap: float  # sum of the years between consecutive frontier points
 
     @property
     def dof(self) -> int:
@@ -429,19 +423,21 @@ def _ols(fr: pd.DataFrame) -> _Ols:
     coef, *_ = np.linalg.lstsq(X, y, rcond=None)
     resid = y - X @ coef
     fr = fr.assign(t_years=t, fitted=np.exp(X @ coef))
-    return _Ols(fr, t0, coef, np.linalg.inv(X.T @ X), float(resid @ resid), float(((y - y.mean()) ** 2).sum()))
+    d = np.diff(resid)
+    return _Ols(fr, t0, coef, np.linalg.inv(X.T @ X), float(resid @ resid), float(((y - y.mean()) ** 2).sum()),
+                float(d @ d), float(t[-1] - t[0]))
 
 
-_REFERENCE_CACHE: dict[tuple[Any, ...], tuple[float, int, list[tuple[str, float]]]] = {}
+_REFERENCE_CACHE: dict[tuple[Any, ...], tuple[float, int, float, float, int, list[tuple[str, float]]]] = {}
 
 
-def _reference_noise(table: pd.DataFrame, **where: Any) -> tuple[float, int, list[tuple[str, float]]]:
-    """SSE, degrees of freedom and thresholds of the reference fits on these rows (memoized)."""
+def _reference_noise(table: pd.DataFrame, **where: Any) -> tuple[float, int, float, float, int, list[tuple[str, float]]]:
+    """Sums over the reference fits on these rows (memoized): SSE, dof, squared residual changes, gaps, changes, thresholds."""
     key = (int(pd.util.hash_pandas_object(table, index=False).sum()), tuple(map(str, table.columns)),
            *(str(where[k]) for k in sorted(where)))
     if key in _REFERENCE_CACHE:
         return _REFERENCE_CACHE[key]
-    sse, dof, used = 0.0, 0, []
+    sse, dof, dsq, gap, nd, used = 0.0, 0, 0.0, 0.0, 0, []
     cols = {str(c).lower() for c in table.columns}
     frontiers: set[tuple[Any, ...]] = set()
     for score, thr, _m in REFERENCE_THRESHOLDS:
@@ -454,22 +450,27 @@ def _reference_noise(table: pd.DataFrame, **where: Any) -> tuple[float, int, lis
         frontiers.add(pts)
         o = _ols(fr)
         sse, dof = sse + o.sse, dof + o.dof
+        dsq, gap, nd = dsq + o.dsq, gap + o.gap, nd + len(fr) - 1
         used.append((score, float(thr)))
     if len(_REFERENCE_CACHE) > 256:
         _REFERENCE_CACHE.clear()
-    _REFERENCE_CACHE[key] = (sse, dof, used)
-    return sse, dof, used
+    _REFERENCE_CACHE[key] = (sse, dof, dsq, gap, nd, used)
+    return _REFERENCE_CACHE[key]
 
 
-def _pooled_noise(table: pd.DataFrame, own: tuple[str, float], own_fit: _Ols, **where: Any) -> tuple[float, int, str]:
-    """Scatter pooled over the reference thresholds present in the table (plus the fit's own)."""
-    sse, dof, used = _reference_noise(table, **where)
+def _pooled_noise(table: pd.DataFrame, own: tuple[str, float], own_fit: _Ols,
+                  **where: Any) -> tuple[float, int, str, float, int]:
+    """Scatter and level volatility pooled over the reference thresholds in the table (plus the fit's own)."""
+    sse, dof, dsq, gap, nd, used = _reference_noise(table, **where)
     n = len(used)
     if own not in used:
         sse, dof, n = sse + own_fit.sse, dof + own_fit.dof, n + 1
+        dsq, gap, nd = dsq + own_fit.dsq, gap + own_fit.gap, nd + own_fit.dof + 1
     if dof <= 0 or sse <= 0:
-        return math.sqrt(own_fit.sse / max(own_fit.dof, 1)), max(own_fit.dof, 1), "own residuals"
-    return math.sqrt(sse / dof), dof, f"pooled over {n} thresholds"
+        vol, vdof = _level_volatility(own_fit.dsq, own_fit.gap, own_fit.dof + 1)
+        return math.sqrt(own_fit.sse / max(own_fit.dof, 1)), max(own_fit.dof, 1), "own residuals", vol, vdof
+    vol, vdof = _level_volatility(dsq, gap, nd)
+    return math.sqrt(sse / dof), dof, f"pooled over {n} thresholds", vol, vdof
 
 
 def price_trend(
@@ -548,10 +549,12 @@ def price_trend(
     s_own = math.sqrt(o.sse / o.dof)
     if noise == "own":
         nsd, ndof, nfrom = s_own, o.dof, "own residuals"
+        vol, vdof = _level_volatility(o.dsq, o.gap, o.dof + 1)
     elif noise == "pooled":
-        nsd, ndof, nfrom = _pooled_noise(table, (col, thr), o, **where)
+        nsd, ndof, nfrom, vol, vdof = _pooled_noise(table, (col, thr), o, **where)
     else:
         nsd, ndof, nfrom = float(noise[0]), int(noise[1]), "given"  # type: ignore[index]
+        vol, vdof = _level_volatility(o.dsq, o.gap, o.dof + 1)
     dates = pd.to_datetime(table["release_date"])
     hi = _date_bound(end, "end", True)
     data_end = pd.Timestamp(dates[dates <= hi].max() if hi is not None else dates.max())
@@ -560,4 +563,5 @@ def price_trend(
         t0=o.t0, log_intercept=float(o.coef[0]), log_slope=float(o.coef[1]), xtx_inv=o.xtx_inv,
         residual_sd=s_own, r_squared=1.0 - o.sse / o.sst if o.sst > 0 else 1.0,
         noise_sd=nsd, noise_dof=ndof, noise_from=nfrom, data_end=data_end, confidence=float(confidence),
+        level_volatility=vol, level_volatility_dof=vdof,
     )
