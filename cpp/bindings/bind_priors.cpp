@@ -47,8 +47,13 @@ void bind_priors(py::module_& m) {
       .def_property_readonly("copula_index", &Prior::copula_index)
       .def_property_readonly("correlation",
                              [](const Prior& p) -> py::object {
-                               if (!p.copula()) return py::none();
+                               if (!p.copula() || p.copula()->is_rows()) return py::none();
                                return py::cast(Eigen::MatrixXd(p.copula()->correlation));
+                             })
+      .def_property_readonly("joint_rows",
+                             [](const Prior& p) -> py::object {
+                               if (!p.copula() || !p.copula()->is_rows()) return py::none();
+                               return py::cast(Eigen::MatrixXd(p.copula()->rows));
                              })
       .def("same_copula", [](const Prior& a, const Prior& b) { return a.copula() && a.copula() == b.copula(); }, "other"_a)
       .def("marginal", &Prior::marginal)
@@ -74,6 +79,8 @@ void bind_priors(py::module_& m) {
 
   m.def("correlate", &correlate, "priors"_a, "correlation"_a,
         "Link priors through a Gaussian copula with the given correlation matrix");
+  m.def("joint_rows", &joint_rows, "table"_a,
+        "One empirical prior per column of table, linked so that each path draws one whole row");
   m.def("sample", [](const std::vector<Prior>& priors, std::int64_t n, std::uint64_t seed, int threads) {
         check_sample_size(n, priors.size());
         py::array_t<double> out({static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(priors.size())});

@@ -395,6 +395,15 @@ RunSummary run(const Scenario& sc, const RunConfig& cfg, const ProgressFn& progr
               const CopulaGroup* grp = sc.copulas_[g];
               const auto d = static_cast<Eigen::Index>(grp->size());
               Eigen::MatrixXd z(static_cast<Eigen::Index>(ctx.n), d);
+              if (grp->is_rows()) {
+                // a joint empirical group: each path's row of the table, picked by 1 - U
+                for (std::size_t i = 0; i < ctx.n; ++i) {
+                  Stream st(copula_keys[g], ctx.first_path + i, 0u, 0xFFFF0000u);
+                  z.row(static_cast<Eigen::Index>(i)) = grp->rows.row(grp->row_of(1.0 - st.uniform()));
+                }
+                copula_normals.emplace_back(grp, std::move(z));
+                continue;
+              }
               Eigen::VectorXd eps(d);
               for (std::size_t i = 0; i < ctx.n; ++i) {
                 Stream st(copula_keys[g], ctx.first_path + i, 0u, 0xFFFF0000u);

@@ -33,8 +33,12 @@ void BlockContext::draw(const Prior& prior, std::uint32_t slot, std::span<double
       for (const auto& [group, normals] : *copula_normals)
         if (group == g) z = &normals;
     if (z == nullptr) throw std::logic_error("copula normals missing for a correlated prior");
-    const Prior marginal = prior.marginal();
     const auto col = static_cast<Eigen::Index>(prior.copula_index());
+    if (g->is_rows()) {  // the engine filled each path's row of the table
+      for (std::size_t i = 0; i < n; ++i) out[i] = (*z)(static_cast<Eigen::Index>(i), col);
+      return;
+    }
+    const Prior marginal = prior.marginal();
     constexpr double kTiny = std::numeric_limits<double>::min();
     for (std::size_t i = 0; i < n; ++i) {
       const double u = std::clamp(normal_cdf((*z)(static_cast<Eigen::Index>(i), col)), kTiny, 1.0 - 0x1p-53);

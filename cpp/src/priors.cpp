@@ -633,6 +633,21 @@ void sample_joint(const std::vector<Prior>& priors, std::int64_t n, std::uint64_
       const CopulaGroup& grp = *groups[g];
       const std::size_t d = grp.size();
       const std::uint32_t stream = 0xFFFF0000u | static_cast<std::uint32_t>(g);
+      if (grp.is_rows()) {
+        // one row per draw: 1 - U of Stream(key, i, 0, stream)
+        std::vector<Eigen::Index> row(len);
+        for (std::size_t i = 0; i < len; ++i) {
+          Stream st(key, lo + i, month, stream);
+          row[i] = grp.row_of(1.0 - st.uniform());
+        }
+        for (std::size_t j = 0; j < k; ++j) {
+          if (priors[j].copula().get() != &grp) continue;
+          const auto c = static_cast<Eigen::Index>(priors[j].copula_index());
+          for (std::size_t i = 0; i < len; ++i) col[i] = grp.rows(row[i], c);
+          scatter(j);
+        }
+        continue;
+      }
       // eps_c: normal c of each row's stream (z0 and z1 of block c / 2)
       std::vector<std::vector<double>> eps(d + 1, std::vector<double>(len));
       for (std::size_t c = 0; c < d; c += 2)
@@ -708,6 +723,30 @@ std::vector<Prior> correlate(const std::vector<Prior>& marginals, const Eigen::M
     Prior p = marginals[i];
     p.copula_ = group;
     p.copula_index_ = static_cast<int>(i);
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+std::vector<Prior> joint_rows(const Eigen::MatrixXd& table) {
+  if (table.rows() < 1 || table.cols() < 1)
+    throw std::invalid_argument("joint_rows: the table needs at least one row and one column, got " +
+                                std::to_string(table.rows()) + "x" + std::to_string(table.cols()));
+  for (Eigen::Index i = 0; i < table.rows(); ++i)
+    for (Eigen::Index j = 0; j < table.cols(); ++j)
+      if (!std::isfinite(table(i, j)))
+        throw std::invalid_argument("joint_rows: values must be finite, got rows[" + std::to_string(i) + "][" +
+                                    std::to_string(j) + "]=" + fmt(table(i, j)));
+  auto group = std::make_shared<CopulaGroup>();
+  group->rows = table;
+  std::vector<Prior> out;
+  out.reserve(static_cast<std::size_t>(table.cols()));
+  for (Eigen::Index j = 0; j < table.cols(); ++j) {
+    std::vector<double> col(static_cast<std::size_t>(table.rows()));
+    for (Eigen::Index i = 0; i < table.rows(); ++i) col[static_cast<std::size_t>(i)] = table(i, j);
+    Prior p = Prior::empirical(col);
+    p.copula_ = group;
+    p.copula_index_ = static_cast<int>(j);
     out.push_back(std::move(p));
   }
   return out;

@@ -26,6 +26,7 @@ __all__ = [
     "correlation_groups",
     "empirical",
     "gamma",
+    "joint_empirical",
     "lognormal",
     "mixture",
     "normal",
@@ -86,8 +87,22 @@ class Prior:
         """The copula correlation matrix this prior belongs to, if it was correlated."""
         return self._core.correlation
 
+    @property
+    def joint_rows(self) -> np.ndarray | None:
+        """The table of a :func:`joint_empirical` group this prior belongs to (rows x members), if any."""
+        return self._core.joint_rows
+
+    @property
+    def is_linked(self) -> bool:
+        """True when draws are joint with other priors (:func:`correlate` or :func:`joint_empirical`)."""
+        return self._core.correlation is not None or self._core.joint_rows is not None
+
     def _correlation_text(self) -> str:
         """``"correlated: member 1 of 2 in a Gaussian copula, correlation 0.8 with member 2"``."""
+        rows = self._core.joint_rows
+        if rows is not None:
+            return (f"joint: column {int(self._core.copula_index) + 1} of {rows.shape[1]} of a table of "
+                    f"{rows.shape[0]} rows drawn whole")
         c = self._core.correlation
         if c is None:
             return ""
@@ -98,6 +113,8 @@ class Prior:
     def _short(self) -> str:
         """The text it was built from (or its description), marked when correlated."""
         text = self._text if self._text is not None else self._core.describe()
+        if self._core.joint_rows is not None:
+            return f"{text} [joint rows]"
         return f"{text} [correlated]" if self._core.correlation is not None else text
 
     def __repr__(self) -> str:
@@ -171,7 +188,7 @@ class Prior:
         """
         n = _check_count(n, "n")
         seed = _check_seed(seed)
-        if self._core.correlation is not None:
+        if self.is_linked:
             raise ValueError(
                 "sample: this prior is correlated with others; draw it jointly with them with "
                 "aicast.sample([...], n, seed), or sample the marginal with prior.marginal().sample(...)"
@@ -404,7 +421,7 @@ def correlate(*priors: Prior | Sequence[Prior], correlation: npt.ArrayLike) -> t
     items: list[Any] = list(priors[0]) if len(priors) == 1 and not isinstance(priors[0], Prior) else list(priors)  # type: ignore[arg-type]
     ps = [as_prior(p, f"priors[{i}]") for i, p in enumerate(items)]
     for i, p in enumerate(ps):
-        if p._core.correlation is not None:
+        if p.is_linked:
             raise ValueError(f"correlate: priors[{i}] ({_short(p)}) is already correlated with other priors; "
                              "correlate all of them in one call (a correlation matrix), or pass p.marginal()")
     try:
@@ -421,6 +438,70 @@ def correlate(*priors: Prior | Sequence[Prior], correlation: npt.ArrayLike) -> t
     return tuple(Prior(core, p._text) for core, p in zip(cores, ps))
 
 
+def joint_empirical(table: Mapping[str, npt.ArrayLike] | npt.ArrayLike) -> Any:
+    """Priors drawn jointly as whole rows of a table, e.g. posterior draws of several parameters.
+
+    Each member's marginal is the empirical distribution of its column (as :func:`empirical`);
+    in a run every path picks one row uniformly (from a stream keyed by the seed and the sorted
+    names of the members, like a :func:`correlate` group) and each member takes its value from
+    that row, so any dependence in the table (not only a rank correlation) is kept exactly. The
+    same seed gives the same rows for any number of threads.
+
+    Parameters
+    ----------
+    table
+        A mapping ``{name: column}`` of equally long columns, or a 2-D array (rows x members).
+
+    Returns
+    -------
+    dict[str, Prior] or tuple[Prior, ...]
+        ``{name: prior}`` for a mapping, a tuple (one prior per column) for an array.
+
+    Raises
+    ------
+    ValueError
+        For columns of different lengths, an empty table or non-finite values.
+
+    Examples
+    --------
+    >>> import aicast as ac
+    >>> p = ac.joint_empirical({"a": [1.0, 2.0, 3.0], "b": [10.0, 20.0, 30.0]})
+    >>> x = ac.sample([p["a"], p["b"]], 1000, seed=1)
+    >>> bool(np.all(x[:, 1] == 10 * x[:, 0]))
+    True
+    """
+    names: list[str] | None = None
+    if isinstance(table, Mapping):
+        names = [str(k) for k in table]
+        cols = []
+        for k, v in table.items():
+            if isinstance(v, (str, bytes, Real, Prior)) or v is None:
+                raise TypeError(f"joint_empirical: column {k!r} must be an array of numbers, got {_short(v)}")
+            try:
+                cols.append(np.asarray(v, dtype=float).ravel())
+            except (TypeError, ValueError):
+                raise TypeError(f"joint_empirical: column {k!r} must be an array of numbers, got {_short(v)}") from None
+        if not cols:
+            raise ValueError("joint_empirical: needs at least one column, got none")
+        lengths = {len(c) for c in cols}
+        if len(lengths) != 1:
+            raise ValueError("joint_empirical: the columns must have equal lengths, got "
+                             + ", ".join(f"{k}: {len(c)}" for k, c in zip(names, cols)))
+        arr = np.column_stack(cols)
+    else:
+        if isinstance(table, (str, bytes, Real, Prior)) or table is None:
+            raise TypeError(f"joint_empirical: table must be a mapping of columns or a 2-D array, got {_short(table)}")
+        try:
+            arr = np.asarray(table, dtype=float)
+        except (TypeError, ValueError):
+            raise TypeError(f"joint_empirical: table must be a 2-D array of numbers, got {_short(table)}") from None
+        if arr.ndim != 2:
+            raise ValueError(f"joint_empirical: table must be 2-D (rows x members), got shape {arr.shape}")
+    cores = _engine.joint_rows(np.ascontiguousarray(arr))
+    ps = tuple(Prior(c) for c in cores)
+    return ps if names is None else dict(zip(names, ps))
+
+
 def sample(
     priors: Sequence[Prior | float], n: int, seed: int = 0, threads: int | None = None
 ) -> np.ndarray:
@@ -428,7 +509,8 @@ def sample(
 
     Priors linked by :func:`correlate` share their Gaussian copula: each row draws the group's
     correlated normals once (Cholesky factor times independent normals) and maps each member's
-    coordinate through its marginal, as a run does. An uncorrelated prior in column ``j`` is drawn
+    coordinate through its marginal, as a run does. Priors of one :func:`joint_empirical` group
+    share one row of its table per draw. An uncorrelated prior in column ``j`` is drawn
     on its own stream (column 0 equals ``priors[0].sample(n, seed)``). Runs on the engine's
     vectorized samplers and thread pool; row ``i`` depends only on ``seed`` and ``i``, not on
     ``n`` or the number of threads.

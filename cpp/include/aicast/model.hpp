@@ -37,7 +37,8 @@ class BlockContext {
   Key key{};                      // the model's own key (seed and model name)
   std::uint64_t first_path = 0;   // path index of the block's first path in the random streams
   std::size_t n = 0;
-  // correlated normals of each copula group, n rows x group size, filled by the engine
+  // correlated normals of each copula group (a joint empirical group: each path's table row),
+  // n rows x group size, filled by the engine
   const std::vector<std::pair<const CopulaGroup*, Eigen::MatrixXd>>* copula_normals = nullptr;
   // Parameter values given from outside (sensitivity designs): n rows of `input_stride` values,
   // column Prior::input(); nullptr: parameters are drawn from their streams.

@@ -2,6 +2,7 @@
 // truncation, mixtures, and Gaussian-copula correlation between priors.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -17,10 +18,21 @@ class Prior;
 
 // A correlation structure shared by the priors that `correlate` returns: every path draws the
 // group's correlated normals once, and each member maps its coordinate through its marginal.
+//
+// A joint empirical group (set by `joint_rows`) has a table instead: every path picks one row of
+// `rows` uniformly (from the group's stream) and member j takes column j of it, so the members'
+// joint distribution is exactly the table's rows. `correlation` and `cholesky` are then empty.
 struct CopulaGroup {
   Eigen::MatrixXd correlation;
   Eigen::MatrixXd cholesky;  // lower triangular L with L L^T = correlation
-  std::size_t size() const { return static_cast<std::size_t>(correlation.rows()); }
+  Eigen::MatrixXd rows;      // a joint empirical group's table (rows x members); empty for a copula
+  bool is_rows() const { return rows.size() > 0; }
+  std::size_t size() const { return static_cast<std::size_t>(is_rows() ? rows.cols() : correlation.rows()); }
+  // The row a uniform draw u in [0, 1) picks.
+  Eigen::Index row_of(double u) const {
+    const auto r = static_cast<Eigen::Index>(u * static_cast<double>(rows.rows()));
+    return std::min<Eigen::Index>(r, rows.rows() - 1);
+  }
 };
 
 class Prior {
@@ -101,11 +113,19 @@ class Prior {
   std::uint32_t stream_ = 0;
   int input_ = -1;
   friend std::vector<Prior> correlate(const std::vector<Prior>&, const Eigen::MatrixXd&);
+  friend std::vector<Prior> joint_rows(const Eigen::MatrixXd&);
 };
 
 // Returns copies of `marginals` linked through a Gaussian copula with the given correlation
 // matrix (Eigen Cholesky). Throws if the matrix is not a valid, positive definite correlation.
 std::vector<Prior> correlate(const std::vector<Prior>& marginals, const Eigen::MatrixXd& correlation);
+
+// A joint empirical prior: one prior per column of `table` (rows x k, k >= 1), each with the
+// empirical marginal of its column, linked so that every path draws one row uniformly and all
+// members take their values from that row (the table's joint distribution exactly). In a run the
+// row is 1 - U of the group's stream (keyed like a copula group, by the sorted member names).
+// Throws for an empty table or a non-finite entry.
+std::vector<Prior> joint_rows(const Eigen::MatrixXd& table);
 
 // ---- many draws at once (Prior.sample, joint draws) ----------------------------------------------
 // Draw i of a prior on stream `stream` is prior.sample(Stream(key, i mod 2^32, i / 2^32, stream)):

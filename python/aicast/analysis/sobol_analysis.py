@@ -231,7 +231,13 @@ def _to_values(ps: Sequence[Prior], groups: Sequence[Sequence[int]]) -> Callable
     """Uniforms -> parameter values: each prior's quantile function; a copula group's columns are
     its independent coordinates, correlated through its Cholesky factor."""
     copulas = []
+    tables = []  # joint empirical groups: (table, columns in table order); one row per design row
     for g in groups:
+        rows = ps[g[0]].joint_rows
+        if rows is not None:
+            order = sorted(g, key=lambda j: ps[j]._core.copula_index)
+            tables.append((np.asarray(rows), [int(ps[j]._core.copula_index) for j in order], order))
+            continue
         corr = ps[g[0]].correlation
         if corr is None:
             continue
@@ -241,7 +247,17 @@ def _to_values(ps: Sequence[Prior], groups: Sequence[Sequence[int]]) -> Callable
                              "priors); sensitivity needs every prior of a correlate(...) group")
         copulas.append((np.linalg.cholesky(corr), order))
     ppf = [p.marginal().ppf for p in ps]
-    return lambda u: _sobol.values_from_uniforms(u, ppf, copulas)
+
+    def values(u: np.ndarray) -> np.ndarray:
+        x = _sobol.values_from_uniforms(u, ppf, copulas)
+        for table, members, cols in tables:
+            # the group's first column picks the row; the whole row goes to its members
+            r = np.minimum((u[:, cols[0]] * len(table)).astype(np.int64), len(table) - 1)
+            for m, c in zip(members, cols):
+                x[:, c] = table[r, m]
+        return x
+
+    return values
 
 
 def _result(est: dict[str, np.ndarray], labels: list[str], index: pd.Index, output: str, statistic: str, n: int,

@@ -249,6 +249,12 @@ def _build(doc: dict[str, Any], chk: _Checker, default_name: str) -> Scenario | 
         models_doc = {}
     args: dict[str, dict[str, Any]] = {}
     classes: dict[str, type[Model]] = {}
+    # parameters given as columns of a joint table ([[correlations]] with rows) may be left out
+    joint_refs: set[str] = set()
+    corr_doc = doc.get("correlations", [])
+    for group in corr_doc if isinstance(corr_doc, list) else []:
+        if isinstance(group, dict) and "rows" in group and isinstance(group.get("params"), list):
+            joint_refs.update(r for r in group["params"] if isinstance(r, str))
     for mname, table in models_doc.items():
         mkey = _join("models", mname)
         if not isinstance(table, dict):
@@ -283,6 +289,8 @@ def _build(doc: dict[str, Any], chk: _Checker, default_name: str) -> Scenario | 
             ok = ok and chk.count == n0
         for k, p in params.items():
             if p.default is inspect.Parameter.empty and k not in table:
+                if f"{mname}.{k}" in joint_refs:
+                    continue  # set from the joint table's column
                 if _allows_none(p):
                     a[k] = None  # TOML has no null: leaving out a parameter that may be None means None
                     continue

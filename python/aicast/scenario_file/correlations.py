@@ -1,4 +1,10 @@
-"""``[[correlations]]``: Gaussian-copula groups of model parameters, read and written back."""
+"""``[[correlations]]``: Gaussian-copula groups of model parameters, read and written back.
+
+A group with ``rows = [[...], ...]`` instead of a matrix is a joint empirical group
+(:func:`aicast.joint_empirical`): each row holds one value per member, in the order of ``params``,
+and every path draws one whole row. The members' own entries are left out (``to_toml`` writes a
+comment in their place) or must be the empirical distributions of their columns.
+"""
 
 from __future__ import annotations
 
@@ -26,7 +32,7 @@ from .reading import _Checker, _ctor_params, _describe, _is_number, _join
 __all__ = []
 
 
-_CORR_KEYS = ("params", "correlation", "matrix")
+_CORR_KEYS = ("params", "correlation", "matrix", "rows")
 
 
 def _apply_correlations(corr: Any, args: dict[str, dict[str, Any]], classes: dict[str, type[Model]],
@@ -93,6 +99,14 @@ def _apply_correlations(corr: Any, args: dict[str, dict[str, Any]], classes: dic
                 refs.append((mname, pname))
             coords.append(refs)
         d = len(members)
+        if "rows" in group:
+            if "matrix" in group or "correlation" in group:
+                chk.error(gkey, "give either rows (a joint table) or a correlation, not both")
+                continue
+            if not ok:
+                continue
+            _apply_rows(group["rows"], gkey, coords, args, classes, chk)
+            continue
         if "matrix" in group and "correlation" in group:
             chk.error(gkey, "give either correlation (two members) or matrix, not both")
             continue
@@ -158,6 +172,36 @@ def _apply_correlations(corr: Any, args: dict[str, dict[str, Any]], classes: dic
                 _arg_set(args[mname], pname, prior)
 
 
+def _apply_rows(rows: Any, gkey: str, coords: list[list[tuple[str, str]]], args: dict[str, dict[str, Any]],
+                classes: dict[str, type[Model]], chk: _Checker) -> None:
+    """A joint empirical group: ``rows`` of one value per member; members' priors become its columns."""
+    d = len(coords)
+    rkey = _join(gkey, "rows")
+    if not (isinstance(rows, list) and rows and all(isinstance(r, list) and len(r) == d for r in rows)
+            and all(_is_number(x) for r in rows for x in r)):
+        chk.error(rkey, f"must be a non-empty array of rows of {d} numbers each (one per param), got {_describe(rows)}")
+        return
+    if any(not refs for refs in coords):
+        chk.error(_join(gkey, "params"), "a rows group has no unused coordinates: name a parameter for every column")
+        return
+    try:
+        linked = _p.joint_empirical(np.array(rows, dtype=float))
+    except (ValueError, TypeError) as e:
+        chk.error(rkey, str(e))
+        return
+    for i, (refs, prior) in enumerate(zip(coords, linked)):
+        for mname, pname in refs:
+            v = _arg_get(args[mname], classes[mname], pname)
+            given = v if isinstance(v, Prior) else None
+            if given is not None and not _same_core(given._core, prior.marginal()._core):
+                chk.error(_join(gkey, "params", i), f"{mname}.{pname} must be the empirical distribution of column "
+                                                    f"{i + 1} of rows (or be left out), got {given._core.describe()}")
+                return
+    for refs, prior in zip(coords, linked):
+        for mname, pname in refs:
+            _arg_set(args[mname], pname, prior)
+
+
 _CATEGORY_REF = re.compile(r"^[A-Za-z_]\w*\.categories\.[A-Za-z0-9_]+\.relative_growth$")
 
 
@@ -193,20 +237,29 @@ def _correlation_groups(sc: Scenario) -> list[dict[str, Any]]:
     for m in sc.models:
         for k, p in sorted(m.params.items()):
             core = p._core
-            if core.correlation is None:
+            if core.correlation is None and core.joint_rows is None:
                 continue
             for rep, coords in groups:
                 if rep.same_copula(core):
                     break
             else:
-                rep, coords = core, [[] for _ in range(core.correlation.shape[0])]
+                table = core.joint_rows
+                size = table.shape[1] if table is not None else np.asarray(core.correlation).shape[0]
+                rep, coords = core, [[] for _ in range(size)]
                 groups.append((rep, coords))
             coords[core.copula_index].append(_param_ref(m, k))
     out = []
     for rep, coords in groups:
-        c = np.asarray(rep.correlation, dtype=float)
         params: list[Any] = [x[0] if len(x) == 1 else (x if x else "") for x in coords]
         g: dict[str, Any] = {"params": params}
+        if rep.joint_rows is not None:
+            if any(not x for x in coords):
+                raise ValueError("to_toml: a joint_empirical group is only partly used by the scenario's models; "
+                                 "a scenario file can hold only whole groups (use every column, or .marginal())")
+            g["rows"] = np.asarray(rep.joint_rows, dtype=float).tolist()
+            out.append(g)
+            continue
+        c = np.asarray(rep.correlation, dtype=float)
         if c.shape == (2, 2):
             g["correlation"] = float(c[0, 1])
             if not (c[0, 0] == 1.0 and c[1, 1] == 1.0 and c[0, 1] == c[1, 0]):

@@ -320,12 +320,12 @@ def _intish(x: float) -> float | int:
 def prior_to_toml(p: Prior | float) -> Any:
     """The TOML form of a prior (a number or a nested dict) that :func:`prior_from_toml` rebuilds exactly.
 
-    A correlated prior is written as its marginal; its group goes into ``[[correlations]]``.
+    A correlated or joint prior is written as its marginal; its group goes into ``[[correlations]]``.
     """
     if not isinstance(p, Prior):
         return p
     core = p._core
-    if core.correlation is not None:
+    if core.correlation is not None or core.joint_rows is not None:
         p = p.marginal()
         core = p._core
     t = _from_to_text(p)

@@ -145,9 +145,19 @@ def dumps(sc: Scenario, *, check: bool = True) -> str:
         lines.append(f"paths = {int(paths)}")
     for m in sc.models:
         lines += ["", f"[models.{_key(m.name)}]", f"kind = {_value(m.kind)}"]
-        lines += [f"{_key(k)} = {_value(v)}" for k, v in _model_args(m).items()]
+        for k, v in _model_args(m).items():
+            if isinstance(v, Prior) and v.joint_rows is not None:
+                # drawn whole with its group: its values are a column of the group's rows below
+                lines.append(f"# {k}: joint with others, a column of [[correlations]] rows")
+                continue
+            lines.append(f"{_key(k)} = {_value(v)}")
     for g in _correlation_groups(sc):
-        lines += ["", "[[correlations]]"] + [f"{k} = {_value(v)}" for k, v in g.items()]
+        lines += ["", "[[correlations]]"]
+        for k, v in g.items():
+            if k == "rows":  # one table row a line
+                lines += ["rows = ["] + [f"  {_value(r)}," for r in v] + ["]"]
+            else:
+                lines.append(f"{k} = {_value(v)}")
     outputs = getattr(sc, "outputs", None)
     if outputs is not None:
         lines += ["", "[outputs]"] + [f"{k} = {_value(v)}" for k, v in outputs.to_dict().items()]
@@ -173,9 +183,14 @@ def _check_same(a: Scenario, b: Scenario) -> None:
         for k, pa in ma.params.items():
             pb = mb.params[k]
             ca, cb = pa._core, pb._core
-            if not _same_core(ca.marginal() if ca.correlation is not None else ca,
-                              cb.marginal() if cb.correlation is not None else cb):
+            if not _same_core(ca.marginal() if ca.correlation is not None or ca.joint_rows is not None else ca,
+                              cb.marginal() if cb.correlation is not None or cb.joint_rows is not None else cb):
                 fail(f"{ma.name}.{k}: {ca.describe()} vs {cb.describe()}")
+            ra, rb = ca.joint_rows, cb.joint_rows
+            if (ra is None) != (rb is None) or (ra is not None and rb is not None and (
+                ca.copula_index != cb.copula_index or not np.array_equal(ra, rb)
+            )):
+                fail(f"{ma.name}.{k}: joint rows")
             if (ca.correlation is None) != (cb.correlation is None):
                 fail(f"{ma.name}.{k}: correlation")
             if ca.correlation is not None and (
