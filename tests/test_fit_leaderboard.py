@@ -263,7 +263,7 @@ def test_grid_posterior_matches_numerical_integration():
     g = (table["best_closed"] - table["best_open"]).to_numpy(float)[:10]
     dt = np.diff(months_of(table))[:9]
     post = gap_posterior(g, dt)
-    m0, lam2 = g.mean(), dt.sum()
+    m0, lam2 = g[0], dt.sum()  # the prior is centred on the first gap, the one the likelihood conditions on
     theta = np.linspace(m0 - 1500, m0 + 1500, 1501)[:, None]
     log_s = np.linspace(np.log(2.0), np.log(1000.0), 600)[None, :]
     s = np.exp(log_s)
@@ -312,9 +312,9 @@ def test_priors_are_the_posterior_draws_as_whole_rows():
     """The gap priors are the exact joint posterior: whole rows of the posterior draws
     (ac.joint_empirical), and the engine's forecast equals a NumPy forecast from the same rows.
     Joining the same margins any other way changes the answer by far more than Monte Carlo error
-    (measured at the 25/50/75% quantiles 6 months on, 40,000 paths: the engine is within 1.2 of
-    the NumPy forecast; with the dependence on the reversion reversed, the forecast moves by 5-6;
-    with independent margins, by up to 30 in the tails)."""
+    (measured at the 25/50/75% quantiles 6 months on, 40,000 paths: the engine is within 0.4 of
+    the NumPy forecast; with the dependence on the reversion reversed, the forecast moves by 7-8;
+    with independent margins, by up to 11, and by 64 at the 95% quantile)."""
     arena = ac.data.load("arena_best_monthly")
     fit = ac.fit.leaderboard_gap(arena)
     names = ["gap_reversion", "equilibrium_gap", "gap_volatility"]
@@ -322,9 +322,10 @@ def test_priors_are_the_posterior_draws_as_whole_rows():
     pr = fit.priors()
     assert all(pr[k].is_linked for k in names)
     np.testing.assert_array_equal(pr["gap_reversion"].joint_rows, d)
-    # the posterior's dependence: faster reversion goes with a larger volatility and equilibrium
+    # the posterior's dependence: faster reversion goes with a larger volatility, and with an
+    # equilibrium further below the first gap (162), where a slow one stays near it
     rho = stats.spearmanr(d).correlation
-    assert rho[0, 2] > 0.15 and rho[0, 1] > 0.1
+    assert rho[0, 2] > 0.15 and rho[0, 1] < -0.1
     h, n = 6, 40_000
     res = ac.Scenario(start=fit.last_month, horizon=fit.last_month + h, seed=3).add(
         fit.model("lb", start=fit.last_month)).run(paths=n, progress=False, keep_paths=True)

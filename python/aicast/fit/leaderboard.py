@@ -336,7 +336,7 @@ def leaderboard_gap(
     observed at irregular times: its parameters (kappa per month, theta, sigma) get their joint
     posterior under a log-uniform prior on kappa (half-lives from a day to 58 years, so a short
     history that cannot tell a slow reversion from a random walk keeps the random walk in play)
-    and a normal prior on theta around the mean observed gap with the spread a random walk
+    and a normal prior on theta around the first observed gap with the spread a random walk
     covers over the table's span (:mod:`aicast.fit._gap_posterior`: closed form in theta and
     sigma, a fine grid in kappa). The priors are that joint posterior exactly: its draws, each
     path taking one whole row (:func:`~aicast.joint_empirical`); the estimates table also gives
