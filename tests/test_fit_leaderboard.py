@@ -103,8 +103,8 @@ def test_intervals_cover_the_truth_at_close_to_nominal_rate():
     the equilibrium's are Bayesian credible intervals under a prior that leans toward a random
     walk (what keeps short histories sensible): on these long histories the reversion's interval
     misses on the high side in about a fifth of the datasets (measured: 80% coverage, mean
-    posterior median 0.95 a year against a true 1.5) and the equilibrium's is conservative
-    (99%); the forecasts they give are checked for calibration in tests/test_backtest_models.py.
+    posterior median 1.1 a year against a true 1.5) and the equilibrium's is conservative
+    (97%); the forecasts they give are checked for calibration in tests/test_backtest_models.py.
     The MLE column stays unbiased for the equilibrium."""
     n = 300
     hits = {k: 0 for k in TRUTH}
