@@ -11,6 +11,7 @@ import pytest
 
 import aicast as ac
 from aicast.backtest import ADAPTERS, CutError, rolling_cuts
+from aicast.fit._gap_posterior import KAPPA_MAX, KAPPA_MIN
 from aicast.fit.incidents import ReportingLag, _raw_completeness
 
 LB_TRUTH = dict(closed_drift_per_month=8.0, closed_volatility=50.0, gap_reversion=1.5, equilibrium_gap=40.0,
@@ -89,31 +90,66 @@ def test_leaderboard_backtest_open_score_and_eci_table():
     assert bt.summary().loc["model", "n"] == 6
 
 
-def simulate_leaderboard(n_datasets, months, seed):
+def simulate_leaderboard(n_datasets, months, seed, truths=None):
     """Histories from the engine: the latent frontier as the closed score (what the fitter
-    reads it as) and latent - gap as the open score; the gap is the model's OU process exactly."""
-    lb = ac.LeaderboardGap("lb", closed_start=1300.0, gap_start=60.0, **LB_TRUTH)
+    reads it as) and latent - gap as the open score; the gap is the model's OU process exactly.
+    All from LB_TRUTH, or history ``d`` from LB_TRUTH updated with ``truths[d]``."""
     start = pd.Period("2015-01", freq="M")
-    sc = ac.Scenario(start, start + (months - 1), seed=seed).add(lb)
-    res = sc.run(paths=n_datasets, progress=False, keep_paths=True)
-    latent, gap = res.paths("lb.closed_latent"), res.paths("lb.gap")
     labels = pd.period_range(start, periods=months, freq="M").strftime("%Y-%m")
-    for d in range(n_datasets):
-        yield pd.DataFrame({"month": labels, "best_closed": latent[d], "best_open": latent[d] - gap[d]})
+    runs = [(ac.LeaderboardGap("lb", closed_start=1300.0, gap_start=60.0, **LB_TRUTH), n_datasets, seed)]
+    if truths is not None:
+        runs = [(ac.LeaderboardGap("lb", closed_start=1300.0, gap_start=60.0, **{**LB_TRUTH, **t}), 1, seed + d)
+                for d, t in enumerate(truths)]
+    for lb, paths, s in runs:
+        res = ac.Scenario(start, start + (months - 1), seed=s).add(lb).run(paths=paths, progress=False, keep_paths=True)
+        latent, gap = res.paths("lb.closed_latent"), res.paths("lb.gap")
+        for d in range(paths):
+            yield pd.DataFrame({"month": labels, "best_closed": latent[d], "best_open": latent[d] - gap[d]})
+
+
+def leaderboard_backtests(tables):
+    """Fit on 5 years (to 2019-12), forecast the gap 12 months ahead; one key per history."""
+    runs = {str(i): ac.backtest("leaderboard", t, cut="2019-12", horizon=12, paths=2_000, seed=i)
+            for i, t in enumerate(tables)}
+    return ac.Backtest.combine(runs)
 
 
 @pytest.fixture(scope="module")
 def simulated_leaderboard_backtests():
-    """120 histories of 6 years: fit on 5 years, forecast the gap 12 months ahead."""
-    runs = {
-        i: ac.backtest("leaderboard", t, cut="2019-12", horizon=12, paths=2_000, seed=i)
-        for i, t in enumerate(simulate_leaderboard(120, 72, seed=5))
-    }
-    return ac.Backtest.combine({str(i): b for i, b in runs.items()})
+    """120 histories of 6 years from LB_TRUTH."""
+    return leaderboard_backtests(simulate_leaderboard(120, 72, seed=5))
+
+
+def prior_truths(n, seed, span_months=59):
+    """Gap parameters drawn from the fit's prior (aicast.fit._gap_posterior): the reversion
+    log-uniform on [KAPPA_MIN, KAPPA_MAX] per month, the equilibrium normal around the start gap
+    with the spread a random walk with the gap's volatility covers over the fitted span. The fit
+    is equivariant under shifts and rescalings of the gap (its volatility prior is 1 / sigma^2),
+    so fixing the volatility at LB_TRUTH's loses nothing. The equilibrium's prior is centred on
+    the first observed gap, the one the likelihood conditions on, so these truths are draws from
+    exactly the prior the fit uses."""
+    rng = np.random.default_rng(seed)
+    kappa = np.exp(rng.uniform(math.log(KAPPA_MIN), math.log(KAPPA_MAX), n))
+    sigma_month = LB_TRUTH["gap_volatility"] / math.sqrt(12.0)
+    theta = 60.0 + sigma_month * math.sqrt(span_months) * rng.standard_normal(n)
+    return [{"gap_reversion": 12.0 * k, "equilibrium_gap": th} for k, th in zip(kappa, theta)]
+
+
+@pytest.fixture(scope="module")
+def prior_leaderboard_backtests():
+    """120 histories of 6 years, each from its own gap parameters drawn from the fit's prior."""
+    return leaderboard_backtests(simulate_leaderboard(120, 72, seed=1_000, truths=prior_truths(120, seed=8)))
 
 
 def test_leaderboard_backtest_covers_at_nominal_rate_on_simulated_histories(simulated_leaderboard_backtests):
-    """Loose bounds (3 binomial s.e. of independent histories); the tight check is the next test."""
+    """At one fixed truth: loose bounds (3 binomial s.e. of independent histories).
+
+    A Bayesian forecast is calibrated on average over its prior (the next test), not at every
+    truth. At LB_TRUTH (half-life 5.5 months, 60 monthly points) the prior's lean toward a random
+    walk, which keeps short histories sensible, widens the forecast: on 1,000 histories the 90%
+    band covers 92.4% +- 0.5% and the 50% band 52.6% +- 0.9% (these 120: 94.5% +- 1.1% and
+    59.0% +- 2.4%). Slow truths (half-lives of years) and very fast ones are covered at the
+    nominal rate (NumPy simulation of the same posterior)."""
     n = 120
     pooled = simulated_leaderboard_backtests
     m = pooled.summary().loc["model"]
@@ -122,40 +158,65 @@ def test_leaderboard_backtest_covers_at_nominal_rate_on_simulated_histories(simu
     assert abs(m["coverage_50"] - 0.5) < coverage_bound(0.5, n), m
     assert abs(m["mean_pit"] - 0.5) < 3 * math.sqrt(1 / 12 / n), m
     # a calibrated forecast with uncertainty beats the point baselines on CRPS in the typical
-    # history (median over histories). Not on the mean: where the reversion is weakly identified
-    # (its interval reaches the searched range's lower edge) the equilibrium's interval is
-    # enormous and the forecast's tails with it; those few histories dominate the mean CRPS.
+    # history (median over histories) and on average
     crps = pooled.scores.groupby(["key", "forecaster"])["crps"].mean().unstack()
     assert crps["model"].median() < crps[["last value", "trend"]].median().min()
+    assert crps["model"].mean() < crps[["last value", "trend"]].mean().min()
 
 
-@pytest.mark.xfail(reason="the engine joins the posterior's margins by a Gaussian copula, which over-covers "
-                          "on these histories (90% band: 96.9%, s.e. 0.7%); the exact joint posterior (its draws as "
-                          "ac.joint_empirical rows in the engine, or simulated directly in NumPy) covers 94.4% "
-                          "(s.e. 1.1%; 50% band 58%, s.e. 2.4%), also outside the tolerance",
-                   strict=True)
-def test_leaderboard_backtest_is_calibrated_on_simulated_histories(simulated_leaderboard_backtests):
-    check_calibration(simulated_leaderboard_backtests)
+def test_leaderboard_backtest_is_calibrated_on_histories_drawn_from_the_prior(prior_leaderboard_backtests):
+    """Truths drawn from the fit's prior: the posterior predictive must cover at the nominal rate
+    (interval coverage and PIT histogram within 3.3 s.e. estimated across histories). This checks
+    the posterior, the engine's joint rows and the adapter together: a gap volatility drawn 16%
+    too small fails it (measured: 81.9% at 90%, 39.2% at 50%). The dependence between the draws
+    is checked directly in tests/test_fit_leaderboard.py (a copula of the margins passes here,
+    averaged over the prior; it fails the fixed-truth test above and the fit's tests)."""
+    pooled = prior_leaderboard_backtests
+    assert pooled.summary().loc["model", "n"] == 12 * 120
+    check_calibration(pooled)
 
 
-@pytest.mark.parametrize("name", ["arena_best_monthly", "eci_best_monthly"])
-def test_rolling_leaderboard_backtests_on_the_shipped_tables_are_calibrated(name):
+def rolling_leaderboard_backtest(name):
     """Monthly cuts 2024-01..2025-06, the gap up to 6 months ahead (cuts without data before or
     after them skipped: ECI's 2024-01, whose frontier had not moved yet). Deterministic (fixed
     seed); nothing in the fit is tuned on these observations."""
     table = ac.data.load(name)
-    bt = ac.backtest("leaderboard", table, cut=rolling_cuts("2024-01", "2025-06", every=1), horizon=6, paths=4_000, seed=4,
-                     skip=True)
+    return ac.backtest("leaderboard", table, cut=rolling_cuts("2024-01", "2025-06", every=1), horizon=6, paths=4_000,
+                       seed=4, skip=True)
+
+
+@pytest.mark.parametrize("name", ["arena_best_monthly", "eci_best_monthly"])
+def test_rolling_leaderboard_backtests_on_the_shipped_tables_are_calibrated(name):
+    """Coverage in 85-95% (90% band; ECI: see the next test) and 40-60% (50% band), and a mean CRPS
+    better than both baselines overall and at every cut but two of the Arena's (measured: Arena
+    92.0% / 47.7%, CRPS 21.7 against 31.2 for the trend and 34.0 for the last value; ECI 83.3% /
+    45.8%, CRPS 2.32 against 3.36 and 3.45)."""
+    bt = rolling_leaderboard_backtest(name)
     m = bt.summary().loc["model"]
-    assert 0.85 <= m["coverage_90"] <= 0.95, m
+    assert m["coverage_90"] <= 0.95, m
+    if name == "arena_best_monthly":
+        assert m["coverage_90"] >= 0.85, m
     assert 0.40 <= m["coverage_50"] <= 0.60, m
+    assert m["crps"] < bt.summary().drop(index="model")["crps"].min()
     per_cut = bt.scores.groupby(["cut", "forecaster"])["crps"].mean().unstack()
     best = per_cut[["last value", "trend"]].min(axis=1)
-    assert m["crps"] < bt.summary().drop(index="model")["crps"].min()
-    # better than both baselines at every cut but one: the Arena's 2025-06 cut, scored on two
-    # months only (model 11.3 against 11.0 for the last value)
     lost = [str(c) for c in per_cut.index[per_cut["model"] >= best]]
-    assert lost == (["2025-06"] if name == "arena_best_monthly" else []), per_cut
+    # the Arena's 2024-06 cut (8 points; model 23.2 against 22.2 for the last value, on 6 months)
+    # and 2025-06 (11.3 against 11.0, on 2 months) go to the last value, which happened to sit
+    # near the later gaps
+    assert lost == (["2024-06", "2025-06"] if name == "arena_best_monthly" else []), per_cut
+
+
+@pytest.mark.xfail(reason="ECI's 90% band covers 83.3% of the rolling backtest's observations (80 of 96): the "
+                          "running-best ECI is a step function whose gap moves in a few large jumps (8.4 to -0.3 "
+                          "in five months of 2024, back to 6.5 in one), which a Gaussian OU with a volatility "
+                          "estimated from a year of mostly flat months does not cover. The copula's wrong "
+                          "dependence hid it (85.4%); the exact posterior is calibrated on data from the model "
+                          "(the test above), so the shortfall is the model's, and no setting was tuned on these "
+                          "observations to hide it", raises=AssertionError, strict=True)
+def test_rolling_eci_backtest_90_band_reaches_85_percent():
+    m = rolling_leaderboard_backtest("eci_best_monthly").summary().loc["model"]
+    assert m["coverage_90"] >= 0.85, m
 
 
 def test_leaderboard_cut_without_an_observation_starts_from_the_latest_one():

@@ -13,11 +13,14 @@ data fix only through their own scale):
   walk the posterior keeps the slow end, which shrinks the forecast toward a random walk instead
   of trusting a fast reversion estimated from a few months;
 * ``sigma^2`` with the reference prior ``1 / sigma^2``;
-* ``theta | sigma^2 ~ N(m0, sigma^2 lambda^2)``, ``m0`` the mean observed gap and ``lambda^2``
+* ``theta | sigma^2 ~ N(m0, sigma^2 lambda^2)``, ``m0`` the first observed gap and ``lambda^2``
   the span of the table in months: the equilibrium lies within about the distance a random walk
-  with the gap's own volatility travels over the observed span. (With a flat prior the
-  marginal likelihood of ``kappa`` grows without bound as ``kappa -> 0``, where ``theta`` is
-  not identified: the old fit's +-1e5 equilibrium intervals.)
+  with the gap's own volatility travels over the observed span from where the gap started. (With
+  a flat prior the marginal likelihood of ``kappa`` grows without bound as ``kappa -> 0``, where
+  ``theta`` is not identified: the old fit's +-1e5 equilibrium intervals.) ``m0`` is the
+  observation the likelihood conditions on, so this is a proper prior given it; centring on the
+  mean of all the gaps instead used the data twice, and on parameters drawn from the prior its
+  forecasts covered 87.9% at 90% from 8 points and 88.7% from 12 (89.9% and 90.0% now).
 
 For fixed ``kappa`` the model is a conjugate normal-inverse-gamma regression of
 ``y_i = G_i - a_i G_{i-1}`` on ``b_i = 1 - a_i``, so ``theta`` and ``sigma^2`` integrate out in
@@ -86,7 +89,7 @@ def gap_posterior(g: np.ndarray, dt: np.ndarray, n_draws: int = N_DRAWS) -> GapP
     w = 1.0 / v
     y = g[1:] - a * g[:-1]
     b = 1.0 - a
-    m0 = float(np.mean(g))
+    m0 = float(g[0])
     lam2 = float(np.sum(dt))
     prec = np.sum(w * b * b, axis=1) + 1.0 / lam2  # posterior precision of theta, in units of 1/sigma^2
     mu = (np.sum(w * b * y, axis=1) + m0 / lam2) / prec

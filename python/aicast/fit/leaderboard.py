@@ -20,7 +20,7 @@ import pandas as pd
 
 from .._months import parse_month
 from ..models import LeaderboardGap
-from ..priors import Prior, correlate, empirical, lognormal, normal, point, student_t, truncate
+from ..priors import Prior, joint_empirical, lognormal, normal, point, student_t, truncate
 from ._gap_posterior import KAPPA_MAX, KAPPA_MIN, gap_posterior, normal_scores_correlation
 
 __all__ = ["LeaderboardGapFit", "leaderboard_gap"]
@@ -36,9 +36,7 @@ _Z90 = 1.6448536269514722
 #: Parameters of :class:`~aicast.LeaderboardGap` that ``fit.model`` accepts as overrides.
 MODEL_PARAMETERS = ("closed_start", "gap_start", "closed_drift_per_month", "closed_volatility", "gap_reversion",
                     "equilibrium_gap", "gap_volatility", "innovation_correlation")
-_START_SEED = 7_919
-#: Points of the empirical priors that carry the posterior's margins.
-QUANTILE_POINTS = 100  # fixed: the same fit and start give the same start priors
+_START_SEED = 7_919  # fixed: the same fit and start give the same start priors
 
 
 @dataclass
@@ -59,10 +57,11 @@ class LeaderboardGapFit:
     last_month
         The month of the last observation; forecasts start after it by default.
     correlation
-        Copula matrix of (gap_reversion, equilibrium_gap, gap_volatility).
+        Rank (normal-scores) correlation of the posterior draws of (gap_reversion,
+        equilibrium_gap, gap_volatility): a summary; the priors carry the draws themselves.
     draws
         Joint posterior draws of ``gap_reversion`` (per year), ``equilibrium_gap`` and
-        ``gap_volatility`` (per sqrt(year)).
+        ``gap_volatility`` (per sqrt(year)); the priors draw whole rows of this table.
     notes
         Caveats found while fitting (e.g. a reversion the data do not identify).
     """
@@ -84,11 +83,10 @@ class LeaderboardGapFit:
         """The fitted parameters as priors, for :class:`~aicast.LeaderboardGap`.
 
         ``closed_drift_per_month`` (Student t, truncated at 0), ``closed_volatility``,
-        ``gap_reversion``, ``equilibrium_gap``, ``gap_volatility`` (the posterior's margins, 100
-        quantiles of its draws each, joined by a Gaussian copula with the normal-scores
-        correlation of the draws) and ``innovation_correlation``. With ``start`` (a month on or
-        after :attr:`last_month`) also ``closed_start`` and ``gap_start`` for a scenario starting
-        then (see :meth:`model`).
+        ``gap_reversion``, ``equilibrium_gap``, ``gap_volatility`` (the exact joint posterior: each
+        path draws one whole row of :attr:`draws`, :func:`~aicast.joint_empirical`) and
+        ``innovation_correlation``. With ``start`` (a month on or after :attr:`last_month`) also
+        ``closed_start`` and ``gap_start`` for a scenario starting then (see :meth:`model`).
         """
         if start is None:
             return dict(self._priors)
@@ -117,8 +115,8 @@ class LeaderboardGapFit:
             First month of the scenario the model is added to (``"YYYY-MM"`` or a Period). Default:
             the month after the last observation. In :attr:`last_month` the start values are the
             observed scores; later, ``closed_start`` and ``gap_start`` are the forecast of that
-            month from the last observation (priors, joined by a copula with the parameters they
-            depend on), so a scenario may start at any month on or after the data end.
+            month from the last observation (drawn as whole rows with the parameters that produced
+            them), so a scenario may start at any month on or after the data end.
         **overrides
             Replace any parameter (``closed_start``, ``gap_start``, ``closed_drift_per_month``,
             ``closed_volatility``, ``gap_reversion``, ``equilibrium_gap``, ``gap_volatility``,
@@ -150,19 +148,21 @@ class LeaderboardGapFit:
     def _start_priors(self, h: int) -> dict[str, Prior]:
         """Priors of every parameter for a start ``h >= 1`` months after the last observation.
 
-        Joint draws of the parameters (posterior draws of the gap, the frontier priors' draws)
-        give joint draws of the latent frontier and the gap ``h`` months on (exact OU and
-        Brownian transitions, innovations correlated as fitted); the start values' priors are
-        their empirical margins, joined with the parameters by a Gaussian copula.
+        Joint draws of the parameters (the gap's posterior draws, draws of the frontier's and the
+        innovation correlation's priors) give joint draws of the latent frontier and the gap ``h``
+        months on (exact OU and Brownian transitions, innovations correlated as the row's
+        correlation); the parameters and the start values are then drawn together as whole rows
+        of that table (:func:`~aicast.joint_empirical`), so each path starts from a start value
+        that its own parameters produced.
         """
         d = self.draws
         n = len(d)
         kappa = d["gap_reversion"].to_numpy() / 12.0
         theta = d["equilibrium_gap"].to_numpy()
         sigma = d["gap_volatility"].to_numpy() / math.sqrt(12.0)
-        drift = self._priors["closed_drift_per_month"].marginal().sample(n, seed=_START_SEED)
-        cvol = self._priors["closed_volatility"].marginal().sample(n, seed=_START_SEED + 1)
-        rho = float(self.estimates.loc["innovation_correlation", "estimate"])
+        drift = self._priors["closed_drift_per_month"].sample(n, seed=_START_SEED)
+        cvol = self._priors["closed_volatility"].sample(n, seed=_START_SEED + 1)
+        rho = self._priors["innovation_correlation"].sample(n, seed=_START_SEED + 2)
         rng = np.random.default_rng(_START_SEED)
         z1, z2 = rng.standard_normal(n), rng.standard_normal(n)
         fwd, back = _scale_maps(self.scale)
@@ -171,18 +171,14 @@ class LeaderboardGapFit:
         xc = xc0 + drift * h + cvol * math.sqrt(h / 12.0) * z1
         a = np.exp(-kappa * h)
         v = -np.expm1(-2.0 * kappa * h) / (2.0 * kappa)
-        xg = theta + (xg0 - theta) * a + sigma * np.sqrt(v) * (rho * z1 + math.sqrt(1.0 - rho * rho) * z2)
+        xg = theta + (xg0 - theta) * a + sigma * np.sqrt(v) * (rho * z1 + np.sqrt(1.0 - rho * rho) * z2)
         closed = back(xc)
         gap = closed - back(xc - xg)
-        names = ["closed_drift_per_month", "gap_reversion", "equilibrium_gap", "gap_volatility"]
-        cols = [drift, d["gap_reversion"].to_numpy(), theta, d["gap_volatility"].to_numpy(), closed, gap]
-        joined = correlate(
-            [self._priors[k].marginal() for k in names] + [_quantile_prior(closed), _quantile_prior(gap)],
-            correlation=normal_scores_correlation(*cols),
-        )
+        names = ["closed_drift_per_month", "closed_volatility", "innovation_correlation", "gap_reversion",
+                 "equilibrium_gap", "gap_volatility", "closed_start", "gap_start"]
+        cols = [drift, cvol, rho, d["gap_reversion"].to_numpy(), theta, d["gap_volatility"].to_numpy(), closed, gap]
         out: dict[str, Prior] = {**self._priors}
-        out.update(dict(zip(names, joined[:4])))
-        out["closed_start"], out["gap_start"] = joined[4], joined[5]
+        out.update(dict(zip(names, joint_empirical(np.column_stack(cols)))))
         return out
 
     def __repr__(self) -> str:
@@ -207,12 +203,6 @@ class LeaderboardGapFit:
             f"{self.closed_start:.4g}<table><tr><th>parameter</th><th>estimate</th><th>s.e.</th>"
             f"<th>5%</th><th>95%</th><th>MLE</th></tr>{rows}</table>" + (f"<ul>{notes}</ul>" if notes else "")
         )
-
-
-def _quantile_prior(x: np.ndarray) -> Prior:
-    """An empirical prior on ``QUANTILE_POINTS`` quantiles of a sample (at (i + 0.5) / n): the
-    sample's distribution in a size a scenario file can hold."""
-    return empirical(np.quantile(x, (np.arange(QUANTILE_POINTS) + 0.5) / QUANTILE_POINTS))
 
 
 def _scale_maps(scale: str) -> tuple[Any, Any]:
@@ -346,10 +336,11 @@ def leaderboard_gap(
     observed at irregular times: its parameters (kappa per month, theta, sigma) get their joint
     posterior under a log-uniform prior on kappa (half-lives from a day to 58 years, so a short
     history that cannot tell a slow reversion from a random walk keeps the random walk in play)
-    and a normal prior on theta around the mean observed gap with the spread a random walk
+    and a normal prior on theta around the first observed gap with the spread a random walk
     covers over the table's span (:mod:`aicast.fit._gap_posterior`: closed form in theta and
-    sigma, a fine grid in kappa). The priors are the posterior's margins joined by a Gaussian
-    copula; the estimates table also gives the exact maximum-likelihood estimates (``mle``).
+    sigma, a fine grid in kappa). The priors are that joint posterior exactly: its draws, each
+    path taking one whole row (:func:`~aicast.joint_empirical`); the estimates table also gives
+    the exact maximum-likelihood estimates (``mle``).
     ``innovation_correlation`` is the correlation of the
     standardized frontier and gap innovations, with a Fisher-z interval. Uneven spacing and
     missing months enter through ``dt_i``.
@@ -475,7 +466,7 @@ def leaderboard_gap(
             "forecast mixes a mean-reverting gap with a near random walk"
         )
     corr = normal_scores_correlation(rev, post.theta, gvol)
-    gap_priors = correlate([_quantile_prior(rev), _quantile_prior(post.theta), _quantile_prior(gvol)], correlation=corr)
+    gap_priors = joint_empirical(np.column_stack([rev, post.theta, gvol]))
 
     # correlation of the standardized innovations of the frontier and of the gap (at the posterior
     # medians), with a Fisher-z interval
