@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import shutil
 
 import matplotlib
 
@@ -57,3 +59,37 @@ html_theme_options = {
 html_context = {"default_mode": "light"}
 html_sidebars = {"index": [], "quickstart": [], "architecture": []}
 suppress_warnings = ["mystnb.unknown_mime_type"]
+
+# MathJax served from the site itself, not a CDN, so the equations render offline (the site is
+# meant to be read from a clone). The files come from the sphinx-mathjax-offline wheel (MathJax
+# 3, Apache-2.0); only what the pages use is copied: the TeX-to-CommonHTML bundle, the TeX
+# extensions it may autoload, and its web fonts (about 2 MB instead of the wheel's 24 MB).
+_MATHJAX_PARTS = ("tex-chtml.js", "input/tex/extensions", "output/chtml/fonts/woff-v2")
+
+
+def _mathjax_source() -> str:
+    spec = importlib.util.find_spec("sphinx-mathjax-offline")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the docs need sphinx-mathjax-offline (pip install '.[docs]')")
+    return os.path.join(list(spec.submodule_search_locations)[0], "static", "mathjax")
+
+
+mathjax_path = "mathjax/tex-chtml.js"
+
+
+def _copy_mathjax(app, exc) -> None:  # type: ignore[no-untyped-def]
+    if exc is not None or app.builder.format != "html":
+        return
+    src, dst = _mathjax_source(), os.path.join(app.outdir, "_static", "mathjax")
+    for part in _MATHJAX_PARTS:
+        a, b = os.path.join(src, part), os.path.join(dst, part)
+        os.makedirs(os.path.dirname(b), exist_ok=True)
+        if os.path.isdir(a):
+            shutil.copytree(a, b, dirs_exist_ok=True)
+        else:
+            shutil.copy2(a, b)
+
+
+def setup(app):  # type: ignore[no-untyped-def]
+    _mathjax_source()  # fail at the start of the build, not after it
+    app.connect("build-finished", _copy_mathjax)

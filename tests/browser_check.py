@@ -43,6 +43,7 @@ class PageCheck:
     images: list[dict[str, Any]] = field(default_factory=list)
     title: str = ""
     screenshot: bytes = b""
+    values: dict[str, Any] = field(default_factory=dict)
 
     @property
     def broken_images(self) -> list[dict[str, Any]]:
@@ -95,8 +96,12 @@ class _Pipe:
                 return
 
 
-def check_page(page: str | Path, *, width: int = 1200, height: int = 900, settle: float = 0.5) -> PageCheck:
+def check_page(page: str | Path, *, width: int = 1200, height: int = 900, settle: float = 0.5,
+               evaluate: dict[str, str] | None = None) -> PageCheck:
     """Load ``page`` (a local file) in headless Chromium; collect errors, images and a screenshot.
+
+    ``evaluate`` maps names to JavaScript expressions, evaluated after the page settled (a
+    promise is awaited); their JSON values are in :attr:`PageCheck.values` under the same names.
 
     Raises
     ------
@@ -145,6 +150,12 @@ def check_page(page: str | Path, *, width: int = 1200, height: int = 900, settle
             out.images = json.loads(ev["result"]["value"])
             out.title = pipe.send("Runtime.evaluate", {"expression": "document.title", "returnByValue": True},
                                   session=session)["result"]["value"]
+            for name, expr in (evaluate or {}).items():
+                res = pipe.send("Runtime.evaluate", {"expression": expr, "returnByValue": True, "awaitPromise": True},
+                                session=session, timeout=60)
+                if "exceptionDetails" in res:
+                    out.errors.append(f"evaluate {name}: {res['exceptionDetails'].get('text')}")
+                out.values[name] = res.get("result", {}).get("value")
             shot = pipe.send("Page.captureScreenshot", {"format": "png"}, session=session)
             out.screenshot = base64.b64decode(shot["data"])
             for e in pipe.events:

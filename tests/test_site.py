@@ -73,3 +73,23 @@ def test_docs_landing_page_in_headless_chromium(site, tmp_path):
     assert page.title.startswith("aicast")
     assert page.images and page.broken_images == []
     (tmp_path / "index.png").write_bytes(page.screenshot)
+
+
+# MathJax typesets after the load event; its promise settles when the page's maths is done.
+_MATHS_JS = """(window.MathJax && MathJax.startup ? MathJax.startup.promise : Promise.reject('no MathJax'))
+  .then(() => ({rendered: document.querySelectorAll('mjx-container').length,
+                failed: document.querySelectorAll('mjx-merror, [data-mjx-error]').length,
+                raw_tex: (document.body.innerText.match(/\\\\(frac|log|sigma|mathrm)/g) || []).length,
+                script: Array.from(document.scripts).map(s => s.src).filter(s => /mathjax/i.test(s))}))"""
+
+
+@pytest.mark.slow
+def test_equations_render_offline_in_headless_chromium(site, tmp_path):
+    """The equations page typesets its maths with MathJax served from the site (no CDN: the
+    reader may be offline), every formula without a TeX error, and none left as raw TeX."""
+    page = check_page_or_skip(site / "equations.html", evaluate={"maths": _MATHS_JS})
+    assert page.errors == []
+    m = page.values["maths"]
+    assert m["script"] and all(s.startswith("file://") for s in m["script"]), m
+    assert m["rendered"] >= 10 and m["failed"] == 0 and m["raw_tex"] == 0, m
+    (tmp_path / "equations.png").write_bytes(page.screenshot)
