@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -87,21 +89,22 @@ def test_exact_quantiles_bit_identical_property(values, levels):
 
 
 def _blocked_sum(v):
-    """The engine's fixed summation order: per chunk of 512, value i into partial sum i % 16; chunk
-    sums added to running sums; the 16 running sums combined by a pairwise tree."""
-    run = np.zeros(16)
+    """The engine's fixed summation order: per chunk of 512, value i into partial sum i % 16, the
+    16 partial sums combined by a pairwise tree into the chunk's total; the chunk totals summed
+    exactly and rounded once (math.fsum is correctly rounded)."""
+    totals = []
     for c0 in range(0, len(v), 512):
         s = np.zeros(16)
         chunk = v[c0:c0 + 512]
         for i in range(0, len(chunk), 16):
             part = chunk[i:i + 16]
             s[:len(part)] += part
-        run += s
-    w = 8
-    while w >= 1:
-        run[:w] = run[:w] + run[w:2 * w]
-        w //= 2
-    return run[0]
+        w = 8
+        while w >= 1:
+            s[:w] = s[:w] + s[w:2 * w]
+            w //= 2
+        totals.append(s[0])
+    return math.fsum(totals)
 
 
 def _moments_reference(x):
