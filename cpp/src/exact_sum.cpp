@@ -32,41 +32,6 @@ bool any_below(const std::int64_t* limb, int pos) noexcept {
 
 }  // namespace
 
-void ExactSum::add(double x) noexcept {
-  const auto u = std::bit_cast<std::uint64_t>(x);
-  const auto exp = static_cast<int>((u >> 52) & 0x7ff);
-  std::uint64_t mant = u & ((std::uint64_t{1} << 52) - 1);
-  const bool neg = (u >> 63) != 0;
-  const std::int64_t adds = ++words[kAdds];
-  if (exp == 0x7ff) {
-    ++words[mant != 0 ? kNaN : (neg ? kNegInf : kPosInf)];
-    return;
-  }
-  if (exp == 0 && mant == 0) {
-    if (neg) ++words[kNegZeros];
-    return;
-  }
-  if (exp != 0) mant |= std::uint64_t{1} << 52;
-  // x = mant * 2^(max(exp, 1) - 1075): mant at bit p of the integer in units of 2^-1074
-  const int p = (exp != 0 ? exp : 1) - 1;
-  const u128 v = static_cast<u128>(mant) << (p & 31);
-  const auto a0 = static_cast<std::int64_t>(static_cast<std::uint64_t>(v) & 0xffffffffu);
-  const auto a1 = static_cast<std::int64_t>(static_cast<std::uint64_t>(v >> 32) & 0xffffffffu);
-  const auto a2 = static_cast<std::int64_t>(static_cast<std::uint64_t>(v >> 64));
-  std::int64_t* limb = words.data() + (p >> 5);
-  if (neg) {
-    limb[0] -= a0;
-    limb[1] -= a1;
-    limb[2] -= a2;
-  } else {
-    limb[0] += a0;
-    limb[1] += a1;
-    limb[2] += a2;
-  }
-  // each add moves a limb by less than 2^32: carry before 2^30 more adds could overflow one
-  if ((adds & ((std::int64_t{1} << 30) - 1)) == 0) normalize();
-}
-
 void ExactSum::normalize() noexcept {
   for (int i = 0; i < kTop; ++i) {
     const std::int64_t carry = words[i] >> 32;  // floor division by 2^32

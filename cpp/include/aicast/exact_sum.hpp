@@ -2,6 +2,7 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cstdint>
 
 namespace aicast {
@@ -28,10 +29,40 @@ struct ExactSum {
 
   std::array<std::int64_t, kWords> words{};
 
-  void add(double x) noexcept;
+  inline void add(double x) noexcept;
   void merge(const ExactSum& other) noexcept;  // word-wise sum after normalizing both
   void normalize() noexcept;
   double value() const noexcept;
 };
+
+// Inline: the summaries add one chunk total per 512 values.
+inline void ExactSum::add(double x) noexcept {
+  const auto u = std::bit_cast<std::uint64_t>(x);
+  const auto exp = static_cast<int>((u >> 52) & 0x7ff);
+  std::uint64_t mant = u & ((std::uint64_t{1} << 52) - 1);
+  const std::int64_t adds = ++words[kAdds];
+  if (exp == 0x7ff) [[unlikely]] {
+    ++words[mant != 0 ? kNaN : ((u >> 63) != 0 ? kNegInf : kPosInf)];
+    return;
+  }
+  if (exp != 0) [[likely]]
+    mant |= std::uint64_t{1} << 52;
+  else if (mant == 0) {
+    if ((u >> 63) != 0) ++words[kNegZeros];
+    return;
+  }
+  // x = mant * 2^(max(exp, 1) - 1075): mant at bit p of the integer in units of 2^-1074, split
+  // into the 32-bit digits of limbs p / 32 .. p / 32 + 2
+  const int p = (exp != 0 ? exp : 1) - 1, r = p & 31;
+  const std::uint64_t lo = mant << r, hi = r != 0 ? mant >> (64 - r) : 0;
+  const std::int64_t sign = (u >> 63) != 0 ? -1 : 1;
+  std::int64_t* limb = words.data() + (p >> 5);
+  limb[0] += sign * static_cast<std::int64_t>(lo & 0xffffffffu);
+  limb[1] += sign * static_cast<std::int64_t>(lo >> 32);
+  limb[2] += sign * static_cast<std::int64_t>(hi);
+  // each add moves a limb by less than 2^32: carry before 2^30 more adds could overflow one
+  if ((adds & ((std::int64_t{1} << 30) - 1)) == 0) [[unlikely]]
+    normalize();
+}
 
 }  // namespace aicast

@@ -163,7 +163,7 @@ def _merged_quantiles(run_pass: Callable[[int, Any], dict[str, Any]], lo: np.nda
 
         for li, q in enumerate(levels):
             h = float(paths - 1) * q
-            fl = np.floor(h)
+            fl = float(np.floor(h))  # Python floats: inf - inf is NaN (as in the engine), without a warning
             r_lo = min(int(fl), paths - 1)
             a, b = value_at(r_lo), value_at(min(r_lo + 1, paths - 1))
             t = h - fl
@@ -246,7 +246,7 @@ def run_distributed(
     *,
     client: Any = None,
     blocks: int | None = None,
-    events: Iterable[str] = (),
+    events: Iterable[str | Sequence[Any]] = (),
     quantiles: Iterable[float] = (),
     threads: int | None = None,
     block_paths: int = 1_000_000,
