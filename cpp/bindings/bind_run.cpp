@@ -184,6 +184,7 @@ void bind_run(py::module_& m) {
       "moment_sums"_a = false, "first_means"_a = py::none());
 
   m.attr("EXACT_SUM_WORDS") = ExactSum::kWords;
+  m.attr("MOMENT_CHUNK") = kMomentChunk;
   m.def(
       "moments_from_sums",
       [](const py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>& sums, const py::object& paths) {

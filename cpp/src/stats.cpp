@@ -16,7 +16,7 @@ namespace {
 
 constexpr std::uint64_t kSign = 0x8000000000000000ull;
 constexpr int kBinBits = 12;          // about 4096 bins
-constexpr std::size_t kChunk = 512;   // values whose bin indices are computed at once (a multiple of kLanes)
+constexpr std::size_t kChunk = kMomentChunk;  // values summed, and whose bin indices are computed, at once
 constexpr std::size_t kCopies = 2;   // sub-histograms (even and odd values): equal bins in a row do not wait on each other
 
 // Monotone map from double to int64: a < b  <=>  key(a) < key(b), -0 < +0, NaNs beyond the

@@ -114,6 +114,7 @@ def run(
 ) -> dict[str, Any]: ...
 
 EXACT_SUM_WORDS: int
+MOMENT_CHUNK: int
 
 def moments_from_sums(
     sums: npt.ArrayLike, paths: int

@@ -33,6 +33,10 @@ struct KeyRange {
 // Widens `range` to cover every value of `data`.
 void extend_key_range(std::span<const double> data, KeyRange& range) noexcept;
 
+// The moments' sums are exact over chunks of this many values (see stats.cpp): blocks of a split
+// run start at multiples of it.
+inline constexpr std::size_t kMomentChunk = 512;
+
 // The exact sums behind the moments of some values (see summarize): of the chunk totals of x, and
 // of d = x - m1 and d^2. Merging the sums of blocks at multiples of 512 values (ExactSum::merge,
 // or a word-wise sum of normalized states) gives the sums of the whole, bit for bit.

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CHUNK", "block_bounds", "merge_blocks", "run_blocks", "run_distributed"]
 
-CHUNK = 512
+CHUNK: int = _engine.MOMENT_CHUNK  # 512
 """Blocks of a split run start at multiples of this many paths: the engine's moment sums are
 exact over chunks of 512 paths, so blocks made of whole chunks merge into the same bits."""
 
