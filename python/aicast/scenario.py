@@ -223,7 +223,7 @@ class Scenario:
             one after the other with ``client=None`` and ``blocks`` given. The result equals the
             one-process run bit for bit (quantiles, means, standard deviations, event
             probabilities, hitting times); see :func:`aicast.run_distributed`, which this calls.
-            ``blocks`` is at most ``paths / 512`` rounded up (blocks start at multiples of 512
+            ``blocks`` is at most ``paths / 2048`` rounded up (blocks start at multiples of 2048
             paths; default: one per worker, at most a million paths each). Not with
             ``keep_paths``.
 

@@ -42,7 +42,7 @@ struct RunConfig {
   const double* inputs = nullptr;
   std::int64_t noise_period = 0;
   std::vector<std::int64_t> noise_offsets;
-  // Split runs (one run as blocks of paths at multiples of 512): return the exact moment sums of
+  // Split runs (one run as blocks of paths at multiples of kMomentChunk): return the exact moment sums of
   // every (series, month) (RunSummary::moment_sums); with `first_means` ([series][month], the
   // whole run's first-pass means), take the deviations from those instead of this block's own.
   bool moment_sums = false;

@@ -35,7 +35,7 @@ struct ExactSum {
   double value() const noexcept;
 };
 
-// Inline: the summaries add one chunk total per 512 values.
+// Inline: the summaries add one chunk total per 2048 values.
 inline void ExactSum::add(double x) noexcept {
   const auto u = std::bit_cast<std::uint64_t>(x);
   const auto exp = static_cast<int>((u >> 52) & 0x7ff);

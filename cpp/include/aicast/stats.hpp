@@ -35,10 +35,10 @@ void extend_key_range(std::span<const double> data, KeyRange& range) noexcept;
 
 // The moments' sums are exact over chunks of this many values (see stats.cpp): blocks of a split
 // run start at multiples of it.
-inline constexpr std::size_t kMomentChunk = 512;
+inline constexpr std::size_t kMomentChunk = 2048;
 
 // The exact sums behind the moments of some values (see summarize): of the chunk totals of x, and
-// of d = x - m1 and d^2. Merging the sums of blocks at multiples of 512 values (ExactSum::merge,
+// of d = x - m1 and d^2. Merging the sums of blocks at multiples of kMomentChunk values (ExactSum::merge,
 // or a word-wise sum of normalized states) gives the sums of the whole, bit for bit.
 struct MomentSums {
   ExactSum sum, dev, sq;
@@ -61,9 +61,9 @@ void finish_moments(const MomentSums& sums, std::size_t n, double& mean, double&
 // `levels` skips the histogram and the gather.
 //
 // Mean and sd are the corrected two-pass moments (finish_moments), each sum taken chunk by chunk
-// of 512 values in a fixed order and the chunk totals added exactly (see stats.cpp): the same data
+// of kMomentChunk values in a fixed order and the chunk totals added exactly (see stats.cpp): the same data
 // give the same bits on every machine and instruction set, and the sums of blocks of a split run
-// (at multiples of 512 values) merge exactly into those of the whole. With `sums`, the exact sums
+// (at multiples of kMomentChunk values) merge exactly into those of the whole. With `sums`, the exact sums
 // are stored there (normalized). With `first_mean`, pass 2 takes deviations from *first_mean
 // instead of this data's own first-pass mean: a block of a split run, given the whole run's m1
 // (mean and sd are then those of finish_moments on this data's sums, not of interest).

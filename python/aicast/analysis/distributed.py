@@ -2,12 +2,12 @@
 
 The engine runs any block ``[a, b)`` of a seed's paths (``path_offset``): the paths are those of
 the whole run, because streams are keyed by seed, model name and path. Blocks start at multiples
-of :data:`CHUNK` (512) paths. Everything merges exactly, so the merged run is **bit-identical** to
+of :data:`CHUNK` (2048) paths. Everything merges exactly, so the merged run is **bit-identical** to
 the one-process run:
 
 * event counts per month and first-passage counts (hence probabilities and hitting times):
   integer sums;
-* means and standard deviations: the engine sums each chunk of 512 paths in a fixed order and
+* means and standard deviations: the engine sums each chunk of 2048 paths in a fixed order and
   adds the chunk totals exactly (an integer superaccumulator, rounded once), so a block's exact
   sums are integer arrays that add up to those of the whole run. Pass 1 merges the sums of the
   values (the first-pass mean m1); pass 2 gives every block that m1 and merges the sums of the
@@ -44,9 +44,9 @@ if TYPE_CHECKING:
 
 __all__ = ["CHUNK", "block_bounds", "merge_blocks", "run_blocks", "run_distributed"]
 
-CHUNK: int = _engine.MOMENT_CHUNK  # 512
+CHUNK: int = _engine.MOMENT_CHUNK  # 2048
 """Blocks of a split run start at multiples of this many paths: the engine's moment sums are
-exact over chunks of 512 paths, so blocks made of whole chunks merge into the same bits."""
+exact over chunks of 2048 paths, so blocks made of whole chunks merge into the same bits."""
 
 
 def block_bounds(paths: int, blocks: int) -> list[tuple[int, int]]:
@@ -187,7 +187,7 @@ def run_blocks(
     Parameters
     ----------
     blocks
-        Number of blocks, at most ``paths / 512`` rounded up (blocks start at multiples of
+        Number of blocks, at most ``paths / 2048`` rounded up (blocks start at multiples of
         :data:`CHUNK` paths; see :func:`block_bounds`).
     quantiles
         Levels of the exact quantiles to merge (default: :data:`aicast.DEFAULT_QUANTILES`); an
@@ -256,7 +256,7 @@ def run_distributed(
     bit: quantiles, means, standard deviations, event probabilities and hitting times.
 
     ``blocks`` (default: enough blocks of ``block_paths``, and at least one per Dask worker) is at
-    most ``paths / 512`` rounded up: blocks start at multiples of :data:`CHUNK` = 512 paths. The
+    most ``paths / 2048`` rounded up: blocks start at multiples of :data:`CHUNK` = 2048 paths. The
     same as ``scenario.run(paths, client=client, blocks=blocks)``. Events or quantile levels asked
     of the result later are computed by replaying the run here, in one process, as for any Result.
     """
