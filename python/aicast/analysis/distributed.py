@@ -90,26 +90,29 @@ def _block(text: str, seed: int, offset: int, n: int, events: list[Any], threads
     part: dict[str, Any] = {"paths": n}
     if stage < 3:
         part["moment_sums"] = raw["moment_sums"]
-    if quantiles:
-        keys = _keys(raw["paths_data"])  # (series, paths, months)
     if stage == 1:
         part.update(holds=raw["holds"], first_hit=raw["first_hit"])
-        if quantiles:
-            part["key_lo"], part["key_hi"] = keys.min(axis=1), keys.max(axis=1)
-    elif stage == 2 and quantiles:
+    if not quantiles:
+        return part
+    kept = raw["paths_data"]  # (series, paths, months); keys one series or month at a time (memory)
+    if stage == 1:
+        ranges = [(k.min(axis=0), k.max(axis=0)) for k in (_keys(kept[s_]) for s_ in range(kept.shape[0]))]
+        part["key_lo"], part["key_hi"] = np.stack([r[0] for r in ranges]), np.stack([r[1] for r in ranges])
+    elif stage == 2:
         lo, shift = info[1]
-        bins = ((keys.view(np.uint64) - lo[:, None, :].view(np.uint64)) >> shift[:, None, :].astype(np.uint64))
         counts = np.zeros((*lo.shape, 1 << _BINS_LOG2), dtype=np.int64)
         for s_ in range(lo.shape[0]):
+            bins = (_keys(kept[s_]).view(np.uint64) - lo[s_].view(np.uint64)) >> shift[s_].astype(np.uint64)
             for m in range(lo.shape[1]):
-                counts[s_, m] = np.bincount(bins[s_, :, m].astype(np.int64), minlength=1 << _BINS_LOG2)
+                counts[s_, m] = np.bincount(bins[:, m].astype(np.int64), minlength=1 << _BINS_LOG2)
         part["counts"] = counts
-    elif stage == 3:
+    else:
         lo, shift, wanted = info
         out = {}
         for (s_, m), want in wanted.items():
-            b = (keys[s_, :, m].view(np.uint64) - np.uint64(lo[s_, m])) >> np.uint64(shift[s_, m])
-            out[(s_, m)] = [keys[s_, :, m][np.isin(b, want)]]
+            keys = _keys(kept[s_, :, m])
+            b = (keys.view(np.uint64) - np.uint64(lo[s_, m])) >> np.uint64(shift[s_, m])
+            out[(s_, m)] = [keys[np.isin(b, want)]]
         part["keys"] = out
     return part
 
