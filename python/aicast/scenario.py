@@ -225,7 +225,7 @@ class Scenario:
             probabilities, hitting times); see :func:`aicast.run_distributed`, which this calls.
             ``blocks`` is at most ``paths / 2048`` rounded up (blocks start at multiples of 2048
             paths; default: one per worker, at most a million paths each). Not with
-            ``keep_paths``.
+            ``keep_paths``; ``progress``, ``chunk_size`` and ``memory_limit`` do not apply.
 
         Returns
         -------
