@@ -132,9 +132,9 @@ def assert_split_equals_whole(split: dict, sc: ac.Scenario, paths: int, events: 
     np.testing.assert_array_equal(split["quantiles"], raw["quantiles"])
     np.testing.assert_array_equal(split["holds"], raw["holds"])
     np.testing.assert_array_equal(split["first_hit"], raw["first_hit"])
-    # moments: to rounding
-    np.testing.assert_allclose(split["mean"], raw["mean"], rtol=1e-12)
-    np.testing.assert_allclose(split["sd"], raw["sd"], rtol=1e-10)
+    # moments too: exact sums over chunks of 2048 paths, merged exactly
+    np.testing.assert_array_equal(split["mean"], raw["mean"])
+    np.testing.assert_array_equal(split["sd"], raw["sd"])
 
 
 def test_a_run_split_into_blocks_equals_the_whole_run():
@@ -146,9 +146,12 @@ def test_a_run_split_into_blocks_equals_the_whole_run():
     assert_split_equals_whole(split, sc, 5001, events)
     whole = sc.run(paths=5001, progress=False, events=events)
     assert whole.prob("frontier.price < 1")["p"].iloc[-1] == split["first_hit"][0, :-1].sum() / 5001
-    assert block_bounds(10, 3) == [(0, 3), (3, 6), (6, 10)]
-    with pytest.raises(ValueError, match="blocks must be at most"):
-        block_bounds(2, 3)
+    # blocks start at multiples of 2048 paths
+    assert block_bounds(5001, 3) == [(0, 2048), (2048, 4096), (4096, 5001)]
+    assert block_bounds(20_000, 3) == [(0, 6144), (6144, 12288), (12288, 20_000)]
+    assert block_bounds(10, 1) == [(0, 10)]
+    with pytest.raises(ValueError, match=r"blocks must be at most paths / 2048 rounded up \(2 for 4000 paths"):
+        block_bounds(4000, 3)
 
 
 def test_cli_sweep_writes_a_result_folder_and_resumes(tmp_path, capsys):
@@ -179,4 +182,5 @@ def test_run_distributed_returns_the_result_of_the_one_process_run():
                                   whole.quantiles("aiid.count", ac.DEFAULT_QUANTILES))
     pd.testing.assert_frame_equal(res.prob("frontier.price < 1"), whole.prob("frontier.price < 1"))
     assert res.hitting_time("frontier.price < 1").median == whole.hitting_time("frontier.price < 1").median
-    np.testing.assert_allclose(res.mean("frontier.price"), whole.mean("frontier.price"), rtol=1e-12)
+    pd.testing.assert_series_equal(res.mean("frontier.price"), whole.mean("frontier.price"))
+    pd.testing.assert_series_equal(res.std("aiid.count"), whole.std("aiid.count"))

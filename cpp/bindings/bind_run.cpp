@@ -4,6 +4,7 @@
 
 #include "aicast/buffer.hpp"
 #include "aicast/engine.hpp"
+#include "aicast/stats.hpp"
 #include "pybind11.hpp"
 
 namespace aicast::bindings {
@@ -60,6 +61,8 @@ py::dict to_dict(RunSummary&& r, std::size_t nevents) {
   d["sd"] = to_numpy(std::move(r.sd), {S, M});
   d["first_hit"] = to_numpy(std::move(r.first_hit), {E, M + 1});
   d["holds"] = to_numpy(std::move(r.holds), {E, M});
+  if (!r.moment_sums.empty())
+    d["moment_sums"] = to_numpy(std::move(r.moment_sums), {S, M, 3, static_cast<py::ssize_t>(ExactSum::kWords)});
   if (!r.kept_series.empty()) {
     const auto KS = static_cast<py::ssize_t>(r.kept_series.size());
     d["kept_series"] = r.kept_series;
@@ -118,7 +121,8 @@ void bind_run(py::module_& m) {
          const std::vector<std::tuple<std::string, std::string, double>>& events, double memory_limit,
          const py::object& progress, const py::object& path_offset, std::vector<int> keep_series,
          const std::optional<py::array_t<double, py::array::c_style | py::array::forcecast>>& inputs,
-         const py::object& noise_period, std::vector<std::int64_t> noise_offsets) {
+         const py::object& noise_period, std::vector<std::int64_t> noise_offsets, bool moment_sums,
+         const std::optional<py::array_t<double, py::array::c_style | py::array::forcecast>>& first_means) {
         RunConfig cfg = to_config(int_arg<std::uint64_t>(seed, "seed"), int_arg<std::int64_t>(paths, "paths"),
                                   int_arg<int>(threads, "threads"), int_arg<std::int64_t>(chunk_size, "chunk_size"),
                                   std::move(levels), keep_paths, events, memory_limit);
@@ -132,6 +136,14 @@ void bind_run(py::module_& m) {
             throw std::invalid_argument("inputs must have shape (paths, " + std::to_string(want) + ") = (" +
                                         std::to_string(cfg.paths) + ", " + std::to_string(want) + ")");
           cfg.inputs = inputs->data();
+        }
+        cfg.moment_sums = moment_sums;
+        if (first_means) {
+          const auto S = static_cast<py::ssize_t>(sc.series().size());
+          if (first_means->ndim() != 2 || first_means->shape(0) != S || first_means->shape(1) != sc.months())
+            throw std::invalid_argument("first_means must have shape (series, months) = (" + std::to_string(S) + ", " +
+                                        std::to_string(sc.months()) + ")");
+          cfg.first_means = first_means->data();
         }
         validate(sc, cfg);  // every input error before any work, with the GIL held
         std::optional<py::error_already_set> pending;
@@ -168,7 +180,38 @@ void bind_run(py::module_& m) {
       "scenario"_a, "seed"_a, "paths"_a, "threads"_a = 0, "chunk_size"_a = 1024, "levels"_a = std::vector<double>{},
       "keep_paths"_a = false, "events"_a = std::vector<std::tuple<std::string, std::string, double>>{},
       "memory_limit"_a = 0.0, "progress"_a = py::none(), "path_offset"_a = 0, "keep_series"_a = std::vector<int>{},
-      "inputs"_a = py::none(), "noise_period"_a = 0, "noise_offsets"_a = std::vector<std::int64_t>{});
+      "inputs"_a = py::none(), "noise_period"_a = 0, "noise_offsets"_a = std::vector<std::int64_t>{},
+      "moment_sums"_a = false, "first_means"_a = py::none());
+
+  m.attr("EXACT_SUM_WORDS") = ExactSum::kWords;
+  m.attr("MOMENT_CHUNK") = kMomentChunk;
+  m.def(
+      "moments_from_sums",
+      [](const py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>& sums, const py::object& paths) {
+        const auto n = int_arg<std::int64_t>(paths, "paths");
+        if (n < 1) throw std::invalid_argument("paths must be positive, got " + std::to_string(n));
+        const auto W = static_cast<py::ssize_t>(ExactSum::kWords);
+        if (sums.ndim() < 2 || sums.shape(sums.ndim() - 1) != W || sums.shape(sums.ndim() - 2) != 3)
+          throw std::invalid_argument("sums must have shape (..., 3, " + std::to_string(W) + ")");
+        std::vector<py::ssize_t> shape(sums.shape(), sums.shape() + sums.ndim() - 2);
+        const auto count = static_cast<std::size_t>(sums.size() / (3 * W));
+        std::vector<double> m1(count), mean(count), sd(count);
+        for (std::size_t i = 0; i < count; ++i) {
+          MomentSums ms;
+          const std::int64_t* src = sums.data() + i * 3 * W;
+          for (ExactSum* e : {&ms.sum, &ms.dev, &ms.sq}) {
+            std::copy(src, src + W, e->words.begin());
+            src += W;
+          }
+          m1[i] = ms.sum.value() / static_cast<double>(n);
+          finish_moments(ms, static_cast<std::size_t>(n), mean[i], sd[i]);
+        }
+        return py::make_tuple(to_numpy(std::move(m1), shape), to_numpy(std::move(mean), shape),
+                              to_numpy(std::move(sd), shape));
+      },
+      "sums"_a, "paths"_a,
+      "First-pass means, means and sds of `paths` values from their exact moment sums (..., 3, words), e.g. "
+      "the word-wise sum of the blocks' moment_sums of a split run");
 }
 
 }  // namespace aicast::bindings

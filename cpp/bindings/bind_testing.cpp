@@ -172,6 +172,38 @@ void bind_testing(py::module_& m) {
       },
       "data"_a, "levels"_a);
   m.def(
+      "exact_sum_words",
+      [](const Array& data) {
+        ExactSum e;
+        for (py::ssize_t i = 0; i < data.size(); ++i) e.add(data.data()[i]);
+        e.normalize();
+        return to_numpy(std::vector<std::int64_t>(e.words.begin(), e.words.end()), {ExactSum::kWords});
+      },
+      "data"_a, "The normalized ExactSum state of the values of data, each added on its own");
+  m.def(
+      "exact_sum_value",
+      [](const py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>& words) {
+        if (words.size() != ExactSum::kWords) throw py::value_error("words must have EXACT_SUM_WORDS entries");
+        ExactSum e;
+        std::copy(words.data(), words.data() + ExactSum::kWords, e.words.begin());
+        return e.value();
+      },
+      "words"_a, "An ExactSum state (e.g. a word-wise sum of states) rounded to the nearest double");
+  m.def(
+      "moment_sums",
+      [](const Array& data, std::optional<double> first_mean) {
+        std::vector<double> q;
+        double mean = 0, sd = 0;
+        SummaryScratch scratch;
+        MomentSums ms;
+        summarize(std::span<const double>(data.data(), static_cast<std::size_t>(data.size())), {}, q, mean, sd,
+                  scratch, nullptr, &ms, first_mean ? &*first_mean : nullptr);
+        std::vector<std::int64_t> w;
+        for (const ExactSum* e : {&ms.sum, &ms.dev, &ms.sq}) w.insert(w.end(), e->words.begin(), e->words.end());
+        return to_numpy(std::move(w), {3, ExactSum::kWords});
+      },
+      "data"_a, "first_mean"_a = py::none(), "The exact moment sums (3, words) summarize takes of data");
+  m.def(
       "summarize",
       [](const Array& data, std::vector<double> levels) {
         std::vector<double> q(levels.size());

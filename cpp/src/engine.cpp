@@ -348,6 +348,8 @@ RunSummary run(const Scenario& sc, const RunConfig& cfg, const ProgressFn& progr
   out.sd.assign(S * M, 0.0);
   out.first_hit.assign(E * (M + 1), 0);
   out.holds.assign(E * M, 0);
+  constexpr std::size_t W = ExactSum::kWords;
+  if (cfg.moment_sums) out.moment_sums.assign(S * M * 3 * W, 0);
   if (cfg.keep_paths) {
     out.paths_data.assign(KS * N * M, 0.0);
     out.kept_series = kept;
@@ -474,7 +476,13 @@ RunSummary run(const Scenario& sc, const RunConfig& cfg, const ProgressFn& progr
           std::vector<double>& q = worker_q[w];
           double mu = 0, sd = 0;
           const KeyRange r{ranges ? range_lo[s * K + k] : 0, ranges ? range_hi[s * K + k] : 0};
-          summarize(v, cfg.levels, q, mu, sd, scratch[w], ranges ? &r : nullptr);
+          MomentSums sums;
+          summarize(v, cfg.levels, q, mu, sd, scratch[w], ranges ? &r : nullptr, cfg.moment_sums ? &sums : nullptr,
+                    cfg.first_means ? cfg.first_means + s * M + m : nullptr);
+          if (cfg.moment_sums) {
+            std::int64_t* dst = out.moment_sums.data() + (s * M + m) * 3 * W;
+            for (const ExactSum* e : {&sums.sum, &sums.dev, &sums.sq}) dst = std::copy(e->words.begin(), e->words.end(), dst);
+          }
           out.mean[s * M + m] = mu;
           out.sd[s * M + m] = sd;
           for (std::size_t l = 0; l < L; ++l) out.quantiles[(s * L + l) * M + m] = q[l];

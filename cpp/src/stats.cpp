@@ -16,7 +16,7 @@ namespace {
 
 constexpr std::uint64_t kSign = 0x8000000000000000ull;
 constexpr int kBinBits = 12;          // about 4096 bins
-constexpr std::size_t kChunk = 512;   // values whose bin indices are computed at once (a multiple of kLanes)
+constexpr std::size_t kChunk = kMomentChunk;  // values summed, and whose bin indices are computed, at once
 constexpr std::size_t kCopies = 2;   // sub-histograms (even and odd values): equal bins in a row do not wait on each other
 
 // Monotone map from double to int64: a < b  <=>  key(a) < key(b), -0 < +0, NaNs beyond the
@@ -70,12 +70,15 @@ void key_range_of(const double* x, std::size_t n, std::int64_t* lo, std::int64_t
 // var = (sum d^2 - (sum d)^2 / n) / (n - 1), which removes the error of m1 to first order (plain
 // two-pass loses it squared: 1e12 + O(1) data would keep a few % of error in sd).
 //
-// Every sum is blocked: in each chunk of kChunk values, value i goes to partial sum i % kLanes (in
-// order), the chunk's partial sums are added to the running ones, and at the end the kLanes
-// running sums are combined by a fixed pairwise tree. Chunks start at multiples of kChunk, so the
-// same data give the same bits on every machine and instruction set (no reassociation: no
-// fast-math, no FMA). kLanes independent sums keep the adds from waiting on each other; chunks
-// keep the error growing like n / kChunk + kChunk / kLanes instead of n / kLanes.
+// Every sum is taken in chunks of kChunk values starting at multiples of kChunk: in a chunk, value
+// i goes to partial sum i % kLanes (in order) and the kLanes partial sums are combined by a fixed
+// pairwise tree into the chunk's total; the chunk totals are added EXACTLY (ExactSum), and the
+// exact sum is rounded once. So the sum depends only on the values of each chunk, not on the
+// order or grouping of the chunks: a run split into blocks of paths at multiples of kChunk gives
+// the same bits once the blocks' exact sums are merged, and the same data give the same bits on
+// every machine and instruction set (no reassociation: no fast-math, no FMA). kLanes independent
+// sums keep the adds from waiting on each other; the error is that of one chunk's total, about
+// (kChunk / kLanes + log2 kLanes) ulps of the chunk's sum of |x|, whatever n.
 constexpr std::size_t kLanes = 16;
 static_assert(kChunk % kLanes == 0, "chunks must start at a multiple of kLanes");
 
@@ -84,9 +87,19 @@ static_assert(kChunk % kLanes == 0, "chunks must start at a multiple of kLanes")
 typedef double Vec8 __attribute__((vector_size(64)));
 static_assert(kLanes == 16, "two Vec8 of partial sums");
 
-// Pass 1 over one chunk: its sums added to sum[0..kLanes); with `bins`, also each value's bin.
+// The fixed pairwise tree over the 16 partial sums s0[0..8) s1[0..8): lane j + w into lane j for
+// w = 8, 4, 2, 1.
+inline double tree(const Vec8& s0, const Vec8& s1) noexcept {
+  double t[8];
+  for (std::size_t j = 0; j < 8; ++j) t[j] = s0[j] + s1[j];
+  for (std::size_t w = 4; w >= 1; w /= 2)
+    for (std::size_t j = 0; j < w; ++j) t[j] = t[j] + t[j + w];
+  return t[0];
+}
+
+// Pass 1 over one chunk: its total; with `bins`, also each value's bin.
 AICAST_SIMD_CLONES
-void sum_chunk(const double* x, std::size_t n, double* sum, std::int64_t kmin, int shift, std::uint32_t* bins) {
+double sum_chunk(const double* x, std::size_t n, std::int64_t kmin, int shift, std::uint32_t* bins) {
   Vec8 s0 = {}, s1 = {};
   std::size_t i = 0;
   for (; i + kLanes <= n; i += kLanes) {
@@ -102,18 +115,15 @@ void sum_chunk(const double* x, std::size_t n, double* sum, std::int64_t kmin, i
     else
       s1[j - 8] += x[i + j];
   }
-  for (std::size_t j = 0; j < 8; ++j) {
-    sum[j] += s0[j];
-    sum[j + 8] += s1[j];
-  }
   if (bins)
     for (std::size_t j = 0; j < n; ++j) bins[j] = bin_of(x[j], kmin, shift);
+  return tree(s0, s1);
 }
 
-// Pass 2 over one chunk: sums of d = x - m1 and d^2 added to dev and sq; with `bins`, also each
+// Pass 2 over one chunk: the totals of d = x - m1 and d^2 into dev and sq; with `bins`, also each
 // value's bin.
 AICAST_SIMD_CLONES
-void deviation_chunk(const double* x, std::size_t n, double m1, double* dev, double* sq, std::int64_t kmin, int shift,
+void deviation_chunk(const double* x, std::size_t n, double m1, double& dev, double& sq, std::int64_t kmin, int shift,
                      std::uint32_t* bins) {
   Vec8 s0 = {}, s1 = {}, q0 = {}, q1 = {};
   const Vec8 m = {m1, m1, m1, m1, m1, m1, m1, m1};
@@ -139,58 +149,29 @@ void deviation_chunk(const double* x, std::size_t n, double m1, double* dev, dou
       q1[j - 8] += d * d;
     }
   }
-  for (std::size_t j = 0; j < 8; ++j) {
-    dev[j] += s0[j];
-    dev[j + 8] += s1[j];
-    sq[j] += q0[j];
-    sq[j + 8] += q1[j];
-  }
   if (bins)
     for (std::size_t j = 0; j < n; ++j) bins[j] = bin_of(x[j], kmin, shift);
+  dev = tree(s0, s1);
+  sq = tree(q0, q1);
 }
 
-double combine(const double* s) {
-  double t[kLanes];
-  for (std::size_t j = 0; j < kLanes; ++j) t[j] = s[j];
-  for (std::size_t w = kLanes / 2; w >= 1; w /= 2)
-    for (std::size_t j = 0; j < w; ++j) t[j] = t[j] + t[j + w];
-  return t[0];
-}
-
-struct Sums {
-  double sum[kLanes] = {}, dev[kLanes] = {}, sq[kLanes] = {};
-};
-
-double first_mean(const Sums& s, std::size_t n) { return combine(s.sum) / static_cast<double>(n); }
-
-void finish_moments(const Sums& s, std::size_t n, double m1, double& mean, double& sd) {
-  const double nd = static_cast<double>(n);
-  // an infinite value (e.g. a break-even that never happens) makes the spread infinite, not NaN
-  if (std::isinf(m1)) {
-    mean = m1;
-    sd = n > 1 ? std::numeric_limits<double>::infinity() : 0.0;
-    return;
-  }
-  const double dev = combine(s.dev), sq = combine(s.sq);
-  double ss = sq;
-  mean = m1;
-  if (std::isfinite(dev)) {  // not when deviations overflow (values near the largest double)
-    mean = m1 + dev / nd;
-    ss = sq - dev * (dev / nd);
-  }
-  sd = n > 1 ? std::sqrt(std::max(ss, 0.0) / (nd - 1.0)) : 0.0;
-  if (std::isnan(ss)) sd = ss;
+// The first-pass mean: the given one (a block of a split run, with the whole run's m1), or the
+// exact sum over n.
+double pass1_mean(const MomentSums& s, std::size_t n, const double* given) {
+  return given ? *given : s.sum.value() / static_cast<double>(n);
 }
 
 // Mean and sd without quantiles: two plain passes.
-void moments(const double* x, std::size_t n, double& mean, double& sd) noexcept {
-  Sums s;
-  for (std::size_t c0 = 0; c0 < n; c0 += kChunk) sum_chunk(x + c0, std::min(kChunk, n - c0), s.sum, 0, 0, nullptr);
-  const double m1 = first_mean(s, n);
+void moments(const double* x, std::size_t n, MomentSums& s, const double* given_m1) noexcept {
+  for (std::size_t c0 = 0; c0 < n; c0 += kChunk) s.sum.add(sum_chunk(x + c0, std::min(kChunk, n - c0), 0, 0, nullptr));
+  const double m1 = pass1_mean(s, n, given_m1);
   if (!std::isinf(m1))
-    for (std::size_t c0 = 0; c0 < n; c0 += kChunk)
-      deviation_chunk(x + c0, std::min(kChunk, n - c0), m1, s.dev, s.sq, 0, 0, nullptr);
-  finish_moments(s, n, m1, mean, sd);
+    for (std::size_t c0 = 0; c0 < n; c0 += kChunk) {
+      double dev = 0, sq = 0;
+      deviation_chunk(x + c0, std::min(kChunk, n - c0), m1, dev, sq, 0, 0, nullptr);
+      s.dev.add(dev);
+      s.sq.add(sq);
+    }
 }
 
 // The ranks the levels need: floor(h) and floor(h) + 1, sorted, unique.
@@ -302,8 +283,8 @@ void select_keys(std::uint64_t* a, std::size_t len, const std::size_t* ranks, st
 
 // Both passes and the selection for keys in [kmin, kmax], kmin < kmax: the wanted ranks' values
 // into s.rank_value, and the mean and sd.
-void histogram_select(std::span<const double> data, std::int64_t kmin, std::int64_t kmax, double& mean, double& sd,
-                      SummaryScratch& s) {
+void histogram_select(std::span<const double> data, std::int64_t kmin, std::int64_t kmax, MomentSums& sums,
+                      const double* given_m1, SummaryScratch& s) {
   const std::size_t n = data.size();
   const double* x = data.data();
   const std::size_t nr = s.ranks.size();
@@ -318,10 +299,9 @@ void histogram_select(std::span<const double> data, std::int64_t kmin, std::int6
   std::uint32_t* bins = s.bins.data();
   std::uint32_t* hist = s.hist.data();
   // pass 1: sum and histogram
-  Sums sums;
   for (std::size_t c0 = 0; c0 < n; c0 += kChunk) {
     const std::size_t len = std::min(kChunk, n - c0);
-    sum_chunk(x + c0, len, sums.sum, kmin, shift, bins);
+    sums.sum.add(sum_chunk(x + c0, len, kmin, shift, bins));
     std::size_t j = 0;
     for (; j + 2 <= len; j += 2) {
       ++hist[bins[j]];
@@ -329,7 +309,8 @@ void histogram_select(std::span<const double> data, std::int64_t kmin, std::int6
     }
     for (; j < len; ++j) ++hist[bins[j]];
   }
-  const double m1 = first_mean(sums, n);
+  const double m1 = pass1_mean(sums, n, given_m1);
+  const bool deviations = !std::isinf(m1);
   for (std::size_t c = 1; c < kCopies; ++c)
     for (std::size_t b = 0; b < nbins; ++b) hist[b] += hist[c * nbins + b];
   // the bin holding each rank and where that bin starts in sorted order; a group per distinct bin
@@ -369,7 +350,12 @@ void histogram_select(std::span<const double> data, std::int64_t kmin, std::int6
   std::size_t* fill = s.group_fill.data();
   for (std::size_t c0 = 0; c0 < n; c0 += kChunk) {
     const std::size_t len = std::min(kChunk, n - c0);
-    deviation_chunk(x + c0, len, m1, sums.dev, sums.sq, kmin, shift, bins);
+    double dev = 0, sq = 0;
+    deviation_chunk(x + c0, len, m1, dev, sq, kmin, shift, bins);
+    if (deviations) {  // as moments(): no deviations from an infinite mean
+      sums.dev.add(dev);
+      sums.sq.add(sq);
+    }
     // few values are wanted: test 8 at a time (slot -1 has every bit set, so the AND of 8 slots
     // is negative unless one of them is wanted), then look closer
     std::size_t j = 0;
@@ -387,7 +373,6 @@ void histogram_select(std::span<const double> data, std::int64_t kmin, std::int6
       if (g >= 0) gathered[fill[g]++] = static_cast<std::uint64_t>(signed_key(x[c0 + j])) ^ kSign;
     }
   }
-  finish_moments(sums, n, m1, mean, sd);
   // select inside each group
   s.local.resize(nr);
   for (std::size_t r = 0; r < nr; ++r) s.local[r] = s.ranks[r] - s.rank_bin_start[r];
@@ -407,29 +392,59 @@ void extend_key_range(std::span<const double> data, KeyRange& range) noexcept {
   key_range_of(data.data(), data.size(), &range.lo, &range.hi);
 }
 
+void finish_moments(const MomentSums& s, std::size_t n, double& mean, double& sd) noexcept {
+  const double nd = static_cast<double>(n);
+  const double m1 = s.sum.value() / nd;
+  // an infinite value (e.g. a break-even that never happens) makes the spread infinite, not NaN
+  if (std::isinf(m1)) {
+    mean = m1;
+    sd = n > 1 ? std::numeric_limits<double>::infinity() : 0.0;
+    return;
+  }
+  const double dev = s.dev.value(), sq = s.sq.value();
+  double ss = sq;
+  mean = m1;
+  if (std::isfinite(dev)) {  // not when deviations overflow (values near the largest double)
+    mean = m1 + dev / nd;
+    ss = sq - dev * (dev / nd);
+  }
+  sd = n > 1 ? std::sqrt(std::max(ss, 0.0) / (nd - 1.0)) : 0.0;
+  if (std::isnan(ss)) sd = ss;
+}
+
 void summarize(std::span<const double> data, std::span<const double> levels, std::span<double> quantiles,
-               double& mean, double& sd, SummaryScratch& scratch, const KeyRange* range) {
+               double& mean, double& sd, SummaryScratch& scratch, const KeyRange* range, MomentSums* sums,
+               const double* first_mean) {
   const std::size_t n = data.size();
   if (levels.size() != quantiles.size()) throw std::invalid_argument("summarize: levels and quantiles differ in size");
   if (n == 0) throw std::invalid_argument("summarize: no data");
+  MomentSums own;
+  MomentSums& ms = sums ? *sums : own;
+  ms = MomentSums{};
   if (levels.empty()) {
-    moments(data.data(), n, mean, sd);
-    return;
-  }
-  KeyRange r;
-  if (range)
-    r = *range;
-  else
-    extend_key_range(data, r);
-  wanted_ranks(n, levels, scratch.ranks);
-  if (r.lo == r.hi) {
-    // all values have the same bits
-    moments(data.data(), n, mean, sd);
-    scratch.rank_value.assign(scratch.ranks.size(), from_key(static_cast<std::uint64_t>(r.lo) ^ kSign));
+    moments(data.data(), n, ms, first_mean);
   } else {
-    histogram_select(data, r.lo, r.hi, mean, sd, scratch);
+    KeyRange r;
+    if (range)
+      r = *range;
+    else
+      extend_key_range(data, r);
+    wanted_ranks(n, levels, scratch.ranks);
+    if (r.lo == r.hi) {
+      // all values have the same bits
+      moments(data.data(), n, ms, first_mean);
+      scratch.rank_value.assign(scratch.ranks.size(), from_key(static_cast<std::uint64_t>(r.lo) ^ kSign));
+    } else {
+      histogram_select(data, r.lo, r.hi, ms, first_mean, scratch);
+    }
+    finish_quantiles(n, levels, quantiles, scratch);
   }
-  finish_quantiles(n, levels, quantiles, scratch);
+  finish_moments(ms, n, mean, sd);
+  if (sums) {
+    sums->sum.normalize();
+    sums->dev.normalize();
+    sums->sq.normalize();
+  }
 }
 
 void exact_quantiles(std::span<const double> data, std::span<const double> levels, std::span<double> out,

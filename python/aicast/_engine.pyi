@@ -109,7 +109,16 @@ def run(
     inputs: npt.ArrayLike | None = None,
     noise_period: int = 0,
     noise_offsets: Sequence[int] = ...,
+    moment_sums: bool = False,
+    first_means: npt.ArrayLike | None = None,
 ) -> dict[str, Any]: ...
+
+EXACT_SUM_WORDS: int
+MOMENT_CHUNK: int
+
+def moments_from_sums(
+    sums: npt.ArrayLike, paths: int
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
 def build_info() -> dict[str, Any]: ...
 def bradley_terry(
     model_a: npt.ArrayLike,

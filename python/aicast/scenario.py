@@ -192,6 +192,8 @@ class Scenario:
         quantiles: Iterable[float] = (),
         chunk_size: int = 1024,
         memory_limit: float | None = None,
+        client: Any = None,
+        blocks: int | None = None,
     ) -> Result:
         """Simulate ``paths`` paths and summarize them.
 
@@ -215,6 +217,15 @@ class Scenario:
             Paths per block of work. Results do not depend on it.
         memory_limit
             Refuse runs needing more bytes than this (default: 90% of available memory).
+        client, blocks
+            Split the run into ``blocks`` blocks of paths, run as tasks on the Dask workers of
+            ``client`` (a ``dask.distributed.Client``; ``pip install "aicast[dask]"``), or here
+            one after the other with ``client=None`` and ``blocks`` given. The result equals the
+            one-process run bit for bit (quantiles, means, standard deviations, event
+            probabilities, hitting times); see :func:`aicast.run_distributed`, which this calls.
+            ``blocks`` is at most ``paths / 2048`` rounded up (blocks start at multiples of 2048
+            paths; default: one per worker, at most a million paths each). Not with
+            ``keep_paths``; ``progress``, ``chunk_size`` and ``memory_limit`` do not apply.
 
         Returns
         -------
@@ -241,6 +252,14 @@ class Scenario:
         levels = _levels(_sequence(quantiles, "quantiles", "[0.05, 0.95]"))
         evs = [parse_event(e) for e in _sequence(events, "events", "['frontier.price < 1']")]
         limit = _check_memory_limit(memory_limit)
+        if client is not None or blocks is not None:
+            if keep_paths:
+                raise ValueError("keep_paths=True cannot be used with client= or blocks= (a split run keeps "
+                                 "no paths); run without keep_paths, or in one process")
+            from .analysis.distributed import run_distributed  # function level: analysis sits above scenario
+
+            return run_distributed(self, paths, client=client, blocks=blocks, events=evs,
+                                   quantiles=levels, threads=threads)
         core = self._engine_scenario()
         settings = dict(paths=paths, threads=threads_n, chunk_size=chunk, memory_limit=limit)
         callback, bar = progress_bar(progress, desc="aicast run")

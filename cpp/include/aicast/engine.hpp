@@ -42,6 +42,11 @@ struct RunConfig {
   const double* inputs = nullptr;
   std::int64_t noise_period = 0;
   std::vector<std::int64_t> noise_offsets;
+  // Split runs (one run as blocks of paths at multiples of kMomentChunk): return the exact moment sums of
+  // every (series, month) (RunSummary::moment_sums); with `first_means` ([series][month], the
+  // whole run's first-pass means), take the deviations from those instead of this block's own.
+  bool moment_sums = false;
+  const double* first_means = nullptr;
 };
 
 struct RunSummary {
@@ -55,6 +60,8 @@ struct RunSummary {
   std::vector<std::int64_t> holds;      // [event][month]: paths satisfying it at month m
   std::vector<double> paths_data;       // [kept series][path][month], only with keep_paths
   std::vector<int> kept_series;         // indices of the kept series
+  // with RunConfig::moment_sums: [series][month][sum, dev, sq][ExactSum::kWords], normalized
+  std::vector<std::int64_t> moment_sums;
   int threads = 0;
   double seconds = 0;
 };
