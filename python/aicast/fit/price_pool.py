@@ -108,6 +108,7 @@ class PooledPriceTrend(_ModelAlias):
         sp = overrides.pop("start_price")
         pri = self.priors(start_price=sp)
         _default_floor(overrides)
+        overrides.setdefault("running_minimum", True)
         pri.update(overrides)
         return PriceDecline(name, **pri)
 

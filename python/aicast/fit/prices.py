@@ -18,9 +18,16 @@ Forecast (what :meth:`PriceTrend.priors` and :meth:`PriceTrend.model` build): th
 the scatter ``e`` of one frontier price about it. The scatter is observation noise, not
 random-walk volatility: it does not grow with the horizon, so it goes into the path's level
 (``start_price``) and ``volatility`` is 0; only the slope's uncertainty widens the fan with
-time. From an *observed* price (``start_price=<number>``) the start is a fact:
-the path starts there with no band and its level then moves about the trend as a random walk
-whose volatility is fitted from how the deviation changes between consecutive frontier points. One frontier has few points (often 3-6), so its own residual standard deviation is a
+time. From an *observed* price (``start_price=<number>``) the start is a fact and the model
+is the engine's running minimum (``running_minimum=True``): a latent price (the best offer made
+each month) starts there and moves about the trend as a random walk, and the series is the
+cheapest offer so far, which never rises. A frontier point is a month in which the latent price
+is observed exactly (it set a new low), so the latent volatility is estimated from how the
+deviation from the trend changes between consecutive frontier points,
+``sum (e_{i+1} - e_i)^2 / sum (t_{i+1} - t_i)``, pooled over the reference thresholds. (The exact
+likelihood of the running minimum of a Gaussian walk, :mod:`aicast.fit._running_min`, puts the
+volatility near 5 a year on the shipped data, because frontier prices fall in rare large steps; a
+forecast with it is far too wide out of sample: see ``README.md``.) One frontier has few points (often 3-6), so its own residual standard deviation is a
 poor estimate of the scatter (three points can lie on a line by chance, and the forecast is
 then absurdly sure); by default the scatter is pooled over Epoch's reference thresholds
 (:data:`REFERENCE_THRESHOLDS`) fitted on the same rows: ``s^2 = sum SSE_k / sum (n_k - 2)``.
@@ -52,7 +59,8 @@ from ._frontier import (
     _threshold_value,
     frontier,
 )
-from ._observed import _inflate, _level_volatility, _level_volatility_prior, _observed, _t_quantile, _years_before
+from ._observed import (_inflate, _latent_premium, _level_volatility, _level_volatility_prior, _observed, _t_quantile,
+                        _years_before)
 
 __all__ = [
     "DEFAULT_FLOOR",
@@ -279,13 +287,15 @@ class PriceTrend(_ModelAlias):
             point's scatter, correlated with ``annual_decline`` as the regression's estimates
             are. Omitted (and no ``start_price``): no ``start_price`` in the result.
         start_price
-            A price observed in the start month (a number): the path starts there with no
-            band and the level then moves about the trend as a random walk with
-            :attr:`level_volatility` (t-matched); independent of the decline. A prior is used
-            as given.
+            The cheapest offer observed at the start (a number): the path starts there with no
+            band; the latent price then moves about the trend as a random walk with
+            :attr:`level_volatility` (t-matched), independent of the decline, and
+            :meth:`model` makes the series its running minimum. A prior is used as given.
         price_date
-            The date ``start_price`` was observed, if before the start month: the start is
-            then lognormal at it with the level volatility over the gap.
+            The date that cheapest offer was set, if before the start month. It is still the
+            cheapest offer at the start (a cheaper one would be in the data), but the latent
+            price has since stayed above it: ``latent_premium`` is then the endpoint of the
+            latent walk conditioned on that (a Brownian meander with the trend's drift).
 
         Returns
         -------
@@ -293,7 +303,7 @@ class PriceTrend(_ModelAlias):
             ``annual_decline`` (lognormal, central interval at :attr:`confidence` = the t
             interval of the slope with the forecast noise), ``volatility`` (0 from the trend:
             the scatter is in the level; the level volatility from an observed price), and
-            ``start_price`` as above.
+            ``start_price`` as above (and ``latent_premium`` with a ``price_date``).
         """
         from ..priors import correlate, lognormal, point
 
@@ -303,10 +313,12 @@ class PriceTrend(_ModelAlias):
         decline = lognormal(-self.log_slope, max(sd_slope * inflate, 1e-12))
         out: dict[str, Any] = {"annual_decline": decline, "volatility": point(0.0)}
         if start_price is not None:
-            vol = _level_volatility_prior(self.level_volatility, self.level_volatility_dof, self.confidence)
+            out["start_price"] = _observed(start_price)
+            out["volatility"] = vol = _level_volatility_prior(self.level_volatility, self.level_volatility_dof,
+                                                              self.confidence)
             gap = _years_before(price_date, start)
-            out["start_price"] = _observed(start_price, gap, vol)
-            out["volatility"] = vol
+            if gap > 0:
+                out["latent_premium"] = _latent_premium(gap, self.log_slope, float(vol.ppf(0.5)))
             return out
         if start is None:
             return out
@@ -336,7 +348,8 @@ class PriceTrend(_ModelAlias):
             model in a scenario that starts in this month.
         **overrides
             Replace any parameter with a number or a prior. ``start_price=<number>`` anchors
-            the level at an observed price (see :meth:`priors`). Without ``floor``, the
+            the level at an observed price (see :meth:`priors`). ``running_minimum`` is True
+            unless given (the series is the cheapest offer so far). Without ``floor``, the
             default serving-cost floor :data:`DEFAULT_FLOOR` falling by
             :data:`DEFAULT_FLOOR_DECLINE` a year is added; pass ``floor=0`` to forecast the
             trend without a floor (it then falls without limit).
@@ -345,6 +358,9 @@ class PriceTrend(_ModelAlias):
         sp = overrides.pop("start_price", None)
         pri = self.priors(start=month, start_price=sp, price_date=overrides.pop("price_date", None))
         _default_floor(overrides)
+        overrides.setdefault("running_minimum", True)
+        if not overrides["running_minimum"]:
+            pri.pop("latent_premium", None)  # a free latent price starts at the observed one
         pri.update(overrides)
         return PriceDecline(name, **pri)
 
