@@ -54,13 +54,16 @@ from ._frontier import (
     SCORE_ALIASES,
     _as_dates,
     _check_table,
+    _data_end,
     _date_bound,
     _score_column,
+    _span,
     _threshold_value,
     frontier,
 )
 from ._observed import (_inflate, _latent_premium, _level_volatility, _level_volatility_prior, _observed, _t_quantile,
                         _years_before)
+from ._running_min import corrected_volatility
 
 __all__ = [
     "DEFAULT_FLOOR",
@@ -163,10 +166,12 @@ class PriceTrend(_ModelAlias):
     confidence
         Level of :attr:`annual_decline_ci` and of the t-matching of the priors.
     level_volatility, level_volatility_dof
-        Random-walk volatility (per sqrt(year)) of the level's deviation from the trend, used
-        from an observed start price: ``sum (e_{i+1} - e_i)^2 / sum (t_{i+1} - t_i)`` over
-        consecutive frontier points, pooled like :attr:`noise_sd`; its degrees of freedom are
-        the number of changes.
+        The change of the deviation from the trend between consecutive frontier points per
+        year, ``sqrt(sum (e_{i+1} - e_i)^2 / sum (t_{i+1} - t_i))``, pooled like
+        :attr:`noise_sd`, and the number of changes: the latent price's volatility fed to the
+        running minimum from an observed start. ``level_frontiers`` (months from each pooled
+        frontier's first point to the data's end, and its fitted slope) serve the diagnostic
+        :attr:`latent_volatility`.
     """
 
     score: str
@@ -187,8 +192,16 @@ class PriceTrend(_ModelAlias):
     confidence: float = 0.9
     level_volatility: float = 0.0
     level_volatility_dof: int = 1
+    level_frontiers: tuple[tuple[int, float], ...] = field(default=(), repr=False)
 
     # --- derived numbers --------------------------------------------------------------------
+    @property
+    def latent_volatility(self) -> float:
+        """Diagnostic: the latent volatility whose simulated running minima give :attr:`level_volatility`
+        in expectation (:func:`._running_min.corrected_volatility`; not what the forecasts use, see README)."""
+        spans = [s for s, _ in self.level_frontiers]
+        return corrected_volatility(self.level_volatility, spans, [b for _, b in self.level_frontiers])
+
     @property
     def n(self) -> int:
         """Number of frontier points."""
@@ -444,16 +457,18 @@ def _ols(fr: pd.DataFrame) -> _Ols:
                 float(d @ d), float(t[-1] - t[0]))
 
 
-_REFERENCE_CACHE: dict[tuple[Any, ...], tuple[float, int, float, float, int, list[tuple[str, float]]]] = {}
+_REFERENCE_CACHE: dict[tuple[Any, ...], tuple[float, int, float, float, int, list[tuple[str, float]], list[Any]]] = {}
 
 
-def _reference_noise(table: pd.DataFrame, **where: Any) -> tuple[float, int, float, float, int, list[tuple[str, float]]]:
+def _reference_noise(table: pd.DataFrame,
+                     **where: Any) -> tuple[float, int, float, float, int, list[tuple[str, float]], list[Any]]:
     """Sums over the reference fits on these rows (memoized): SSE, dof, squared residual changes, gaps, changes, thresholds."""
     key = (int(pd.util.hash_pandas_object(table, index=False).sum()), tuple(map(str, table.columns)),
            *(str(where[k]) for k in sorted(where)))
     if key in _REFERENCE_CACHE:
         return _REFERENCE_CACHE[key]
-    sse, dof, dsq, gap, nd, used = 0.0, 0, 0.0, 0.0, 0, []
+    sse, dof, dsq, gap, nd, used, spans = 0.0, 0, 0.0, 0.0, 0, [], []
+    data_end = _data_end(table, where.get("end"))
     cols = {str(c).lower() for c in table.columns}
     frontiers: set[tuple[Any, ...]] = set()
     for score, thr, _m in REFERENCE_THRESHOLDS:
@@ -467,26 +482,27 @@ def _reference_noise(table: pd.DataFrame, **where: Any) -> tuple[float, int, flo
         o = _ols(fr)
         sse, dof = sse + o.sse, dof + o.dof
         dsq, gap, nd = dsq + o.dsq, gap + o.gap, nd + len(fr) - 1
+        spans.append(_span(fr, data_end, o.coef[1]))
         used.append((score, float(thr)))
     if len(_REFERENCE_CACHE) > 256:
         _REFERENCE_CACHE.clear()
-    _REFERENCE_CACHE[key] = (sse, dof, dsq, gap, nd, used)
+    _REFERENCE_CACHE[key] = (sse, dof, dsq, gap, nd, used, spans)
     return _REFERENCE_CACHE[key]
 
 
-def _pooled_noise(table: pd.DataFrame, own: tuple[str, float], own_fit: _Ols,
-                  **where: Any) -> tuple[float, int, str, float, int]:
-    """Scatter and level volatility pooled over the reference thresholds in the table (plus the fit's own)."""
-    sse, dof, dsq, gap, nd, used = _reference_noise(table, **where)
+def _pooled_noise(table: pd.DataFrame, own: tuple[str, float], own_fit: _Ols, own_span: tuple[int, float],
+                  **where: Any) -> tuple[float, int, str, float, int, list[Any]]:
+    """Scatter and level statistic pooled over the reference thresholds in the table (plus the fit's own)."""
+    sse, dof, dsq, gap, nd, used, spans = _reference_noise(table, **where)
     n = len(used)
     if own not in used:
-        sse, dof, n = sse + own_fit.sse, dof + own_fit.dof, n + 1
+        sse, dof, n, spans = sse + own_fit.sse, dof + own_fit.dof, n + 1, [*spans, own_span]
         dsq, gap, nd = dsq + own_fit.dsq, gap + own_fit.gap, nd + own_fit.dof + 1
     if dof <= 0 or sse <= 0:
         vol, vdof = _level_volatility(own_fit.dsq, own_fit.gap, own_fit.dof + 1)
-        return math.sqrt(own_fit.sse / max(own_fit.dof, 1)), max(own_fit.dof, 1), "own residuals", vol, vdof
+        return math.sqrt(own_fit.sse / max(own_fit.dof, 1)), max(own_fit.dof, 1), "own residuals", vol, vdof, [own_span]
     vol, vdof = _level_volatility(dsq, gap, nd)
-    return math.sqrt(sse / dof), dof, f"pooled over {n} thresholds", vol, vdof
+    return math.sqrt(sse / dof), dof, f"pooled over {n} thresholds", vol, vdof, list(spans)
 
 
 def price_trend(
@@ -563,21 +579,20 @@ def price_trend(
         )
     o = _ols(fr)
     s_own = math.sqrt(o.sse / o.dof)
+    data_end = _data_end(table, end)
+    fronts = [_span(fr, data_end, o.coef[1])]
     if noise == "own":
         nsd, ndof, nfrom = s_own, o.dof, "own residuals"
         vol, vdof = _level_volatility(o.dsq, o.gap, o.dof + 1)
     elif noise == "pooled":
-        nsd, ndof, nfrom, vol, vdof = _pooled_noise(table, (col, thr), o, **where)
+        nsd, ndof, nfrom, vol, vdof, fronts = _pooled_noise(table, (col, thr), o, fronts[0], **where)
     else:
         nsd, ndof, nfrom = float(noise[0]), int(noise[1]), "given"  # type: ignore[index]
         vol, vdof = _level_volatility(o.dsq, o.gap, o.dof + 1)
-    dates = pd.to_datetime(table["release_date"])
-    hi = _date_bound(end, "end", True)
-    data_end = pd.Timestamp(dates[dates <= hi].max() if hi is not None else dates.max())
     return PriceTrend(
         score=col, threshold=thr, threshold_model=thr_model, open_weights=open_weights, frontier=o.frontier,
         t0=o.t0, log_intercept=float(o.coef[0]), log_slope=float(o.coef[1]), xtx_inv=o.xtx_inv,
         residual_sd=s_own, r_squared=1.0 - o.sse / o.sst if o.sst > 0 else 1.0,
         noise_sd=nsd, noise_dof=ndof, noise_from=nfrom, data_end=data_end, confidence=float(confidence),
-        level_volatility=vol, level_volatility_dof=vdof,
+        level_volatility=vol, level_volatility_dof=vdof, level_frontiers=tuple(fronts),
     )
