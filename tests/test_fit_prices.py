@@ -386,16 +386,34 @@ def test_level_volatility_is_the_change_of_the_deviation_per_year():
     assert tr.level_volatility_dof == tr.n - 1
 
 
-def test_an_observed_start_price_has_no_band_and_a_stale_one_the_volatility_over_its_age():
+def test_an_observed_start_price_has_no_band_and_a_stale_one_a_latent_premium():
+    """A stale cheapest offer is still the start (a point); the latent price lies above it by the
+    endpoint of a walk that stayed above it, checked against a NumPy simulation of such walks."""
     tr = ac.fit.price_trend(ac.data.prices_epoch(), score="MMLU", threshold=43.9)
     pri = tr.priors(start="2026-07", start_price=2.5)
     assert pri["start_price"].ppf(0.05) == pri["start_price"].ppf(0.95) == pytest.approx(2.5)
+    assert "latent_premium" not in pri
     vol = float(pri["volatility"].ppf(0.5))
     assert vol > 0
-    old = tr.priors(start="2026-07", start_price=2.5, price_date="2026-01-01")["start_price"]
+    old = tr.priors(start="2026-07", start_price=2.5, price_date="2026-01-01")
+    assert old["start_price"].ppf(0.05) == old["start_price"].ppf(0.95) == pytest.approx(2.5)
     gap = (pd.Timestamp("2026-07-01") - pd.Timestamp("2026-01-01")).days / 365.25
-    assert float(old.ppf(0.5)) == pytest.approx(2.5)
-    assert math.log(float(old.ppf(0.95)) / 2.5) == pytest.approx(1.6448536 * vol * math.sqrt(gap), rel=1e-4)
+    # walks with the trend's drift on a fine grid from just above 0, kept if they stayed above 0
+    rng = np.random.default_rng(5)
+    steps, n = 400, 200_000
+    dt = gap / steps
+    x = np.full(n, 1e-2 * vol * math.sqrt(gap))
+    alive = np.ones(n, dtype=bool)
+    for _ in range(steps):
+        x += tr.log_slope * dt + vol * math.sqrt(dt) * rng.standard_normal(n)
+        alive &= x > 0
+    ends = x[alive]
+    assert len(ends) > 1000
+    q = old["latent_premium"].ppf([0.25, 0.5, 0.75])
+    se = 2.0 * np.std(ends) / math.sqrt(len(ends))  # ~ quantile s.e. scale; discretization adds a little
+    assert np.allclose(q, np.quantile(ends, [0.25, 0.5, 0.75]), atol=4 * se + 0.02 * vol * math.sqrt(gap))
+    assert "latent_premium" not in tr.model("x", start="2026-07", start_price=2.5, price_date="2026-01-01",
+                                            running_minimum=False).params
 
 
 def test_default_capability_prices_start_at_todays_price():

@@ -69,6 +69,8 @@ def test_errors_name_the_problem():
         list_price(tier="top")
     with pytest.raises(ValueError, match="drift must be 'none' or 'fitted'"):
         list_price(tier="mid", drift="up")
+    with pytest.raises(ValueError, match="drift must be 'none' or 'fitted', got 'up'"):  # not a skipped cut
+        ac.backtest("list_price", ac.data.flagship_prices(), cut="2025-06", tier="mid", drift="up", skip=True)
     with pytest.raises(ValueError, match=r"need at least 6"):
         list_price(tier="frontier", end="2024-07")
     with pytest.raises(ValueError, match="missing column"):

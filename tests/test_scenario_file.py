@@ -161,6 +161,8 @@ def test_baseline_is_the_default_scenario():
     assert (base.start, base.horizon, base.seed) == (default.start, default.horizon, default.seed)
     for m, d in zip(base.models, default.models):
         assert m.name == d.name
+        assert getattr(m, "running_minimum", None) == getattr(d, "running_minimum", None), m.name
+        assert m.params.keys() == d.params.keys(), m.name
         for k, p in m.params.items():
             if k == "start_price":  # same data, summed in another order: equal to the last bits
                 assert p.params[0] == pytest.approx(d.params[k].params[0], rel=1e-14)

@@ -35,12 +35,12 @@ constexpr double kMaxLinearShock = 8.0, kMaxAbsNormal = 6.67;
 // keeps later sums finite (no inf - inf) at volatilities up to the largest double.
 constexpr double kLogCap = 1e300;
 
-enum Slot : std::uint32_t { kStart, kDecline, kVol, kJumpRate, kJumpSize, kFloor, kFloorDecline };
+enum Slot : std::uint32_t { kStart, kDecline, kVol, kJumpRate, kJumpSize, kFloor, kFloorDecline, kLatentPremium };
 
 struct PriceState final : ModelState {
   explicit PriceState(std::size_t n)
       : excess(n), floor(n), growth(n), vol(n), jump_mu(n), jump_p0(n), floor_factor(n), z(n), z_next(n), u(n),
-        u_next(n), jumpers(n), jump_paths(n), jump_z(n), flags(n), log_excess(n), log_mode(n) {}
+        u_next(n), jumpers(n), jump_paths(n), jump_z(n), flags(n), log_excess(n), log_mode(n), best(n) {}
   std::vector<double> excess, floor, growth, vol, jump_mu, jump_p0, floor_factor;
   std::vector<double> z, z_next, u, u_next;  // this and next month's diffusion normal and jump uniform
   std::vector<std::uint32_t> jumpers, jump_paths;  // scratch: paths that jump this month
@@ -48,6 +48,7 @@ struct PriceState final : ModelState {
   std::vector<std::uint8_t> flags;
   std::vector<double> log_excess;     // ln E of the paths in log mode
   std::vector<std::uint8_t> log_mode;  // 1 once a path has left the fast kernel's range (E is then NaN)
+  std::vector<double> best;  // running_minimum: the cheapest price so far
 };
 
 // The monthly factor x^(-1/12) of an annual decline x (fastmath::log wants a normal x: a
@@ -128,6 +129,16 @@ AICAST_SIMD_CLONES bool advance(std::size_t n, double* __restrict excess, const 
   return any != 0;
 }
 
+// running_minimum: best = min(best, latent price); the series is best. (std::fmin-free: prices
+// are never NaN, and a latent +inf leaves best as it was.)
+AICAST_SIMD_CLONES void running_min(std::size_t n, double* __restrict best, double* __restrict price) noexcept {
+  for (std::size_t i = 0; i < n; ++i) {
+    const double b = price[i] < best[i] ? price[i] : best[i];
+    best[i] = b;
+    price[i] = b;
+  }
+}
+
 constexpr double kLogModeExcess = std::numeric_limits<double>::quiet_NaN();  // E of a path in log mode
 
 // Moves E to ln E for a path entering log mode (ln 0 = -inf: a zero excess stays zero).
@@ -175,7 +186,7 @@ void apply_jump(PriceState& s, std::size_t i, double log_jump) noexcept {
 
 PriceDecline::PriceDecline(const ModelSpec& spec) : Model(spec.name) {
   detail::check_known_params(spec, {"start_price", "annual_decline", "volatility", "jump_rate", "jump_log_size",
-                                    "floor", "floor_annual_decline"});
+                                    "floor", "floor_annual_decline", "latent_premium"});
   detail::require_support(spec, "start_price", 0.0, true, kInf, true);
   detail::require_support(spec, "annual_decline", 0.0, true, kInf, true);
   detail::require_support(spec, "volatility", 0.0, false, kInf, true);
@@ -183,6 +194,8 @@ PriceDecline::PriceDecline(const ModelSpec& spec) : Model(spec.name) {
   detail::require_support(spec, "jump_log_size", -kInf, true, kInf, true);
   detail::require_support(spec, "floor", 0.0, false, kInf, true);
   detail::require_support(spec, "floor_annual_decline", 0.0, true, kInf, true);
+  const bool has_premium = spec.params.count("latent_premium") != 0;  // optional: 0 when absent
+  if (has_premium) detail::require_support(spec, "latent_premium", 0.0, false, kInf, true);
   start_price_ = detail::param(spec, "start_price");
   annual_decline_ = detail::param(spec, "annual_decline");
   volatility_ = detail::param(spec, "volatility");
@@ -190,6 +203,7 @@ PriceDecline::PriceDecline(const ModelSpec& spec) : Model(spec.name) {
   jump_log_size_ = detail::param(spec, "jump_log_size");
   floor_ = detail::param(spec, "floor");
   floor_annual_decline_ = detail::param(spec, "floor_annual_decline");
+  latent_premium_ = has_premium ? detail::param(spec, "latent_premium") : Prior::point(0.0);
   if (jump_log_size_.copula())
     throw std::invalid_argument("price_decline '" + spec.name +
                                 "': jump_log_size is drawn once per jump and cannot be correlated");
@@ -200,6 +214,15 @@ PriceDecline::PriceDecline(const ModelSpec& spec) : Model(spec.name) {
     throw std::invalid_argument(os.str());
   }
   jumps_ = !(jump_rate_.is_point() && jump_rate_.params()[0] == 0.0);
+  if (spec.labels.size() > 1 || (spec.labels.size() == 1 && spec.labels[0] != "running_minimum"))
+    throw std::invalid_argument("price_decline '" + spec.name +
+                                "': labels may only hold the option 'running_minimum', got " +
+                                (spec.labels.empty() ? std::string() : "'" + spec.labels.back() + "'") +
+                                (spec.labels.size() > 1 ? " (" + std::to_string(spec.labels.size()) + " labels)" : ""));
+  running_minimum_ = spec.labels.size() == 1;
+  if (!running_minimum_ && !(latent_premium_.is_point() && latent_premium_.params()[0] == 0.0))
+    throw std::invalid_argument("price_decline '" + spec.name +
+                                "': latent_premium needs running_minimum (without it the start is the latent price)");
 }
 
 std::unique_ptr<ModelState> PriceDecline::new_state(std::size_t n) const { return std::make_unique<PriceState>(n); }
@@ -210,6 +233,16 @@ void PriceDecline::start(ModelState& state, const BlockContext& ctx, std::span<c
   const std::size_t n = ctx.n;
   // per-path parameters; the state arrays double as scratch for the raw draws
   ctx.draw(start_price_, kStart, s.excess);
+  if (running_minimum_) {
+    // the observed start (the cheapest offer) is start_price; the latent price is above it by
+    // the factor exp(latent_premium)
+    ctx.draw(latent_premium_, kLatentPremium, s.best);
+    for (std::size_t i = 0; i < n; ++i) {
+      const double observed = s.excess[i];
+      s.excess[i] = observed * std::exp(s.best[i]);
+      s.best[i] = observed;
+    }
+  }
   ctx.draw(floor_, kFloor, s.floor);
   ctx.draw(annual_decline_, kDecline, s.growth);
   ctx.draw(volatility_, kVol, s.vol);
@@ -223,6 +256,7 @@ void PriceDecline::start(ModelState& state, const BlockContext& ctx, std::span<c
     if (!(s.vol[i] * kMaxAbsNormal < kMaxLinearShock) || (e != 0.0 && !(e >= kLinearLow && e <= kLinearHigh)))
       enter_log_mode(s, i, e);
   }
+  if (running_minimum_) running_min(n, s.best.data(), out[0].data());
 }
 
 void PriceDecline::step(ModelState& state, const BlockContext& ctx, std::uint32_t month,
@@ -279,6 +313,7 @@ void PriceDecline::step(ModelState& state, const BlockContext& ctx, std::uint32_
   if (advance(n, s.excess.data(), s.growth.data(), s.vol.data(), s.z.data(), s.floor.data(), s.floor_factor.data(),
               out[0].data()))
     advance_log(s, n, out[0].data());
+  if (running_minimum_) running_min(n, s.best.data(), out[0].data());
 }
 
 double PriceDecline::jump_sum(double count, Stream& js, std::uint64_t path, std::uint32_t month) const {

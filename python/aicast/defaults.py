@@ -6,8 +6,10 @@ Two questions, two series per tier, never mixed:
   Epoch AI's question: "what will what the frontier does today cost in 2028?"). It starts at
   the geometric mean of the blended (3 input : 1 output) list prices of the models that hold
   the tier today (:data:`DEFAULT_TIERS`, ``aicast.data.api_prices("2026-07")``), observed
-  (no band in the start month), then moves about its trend as a random walk whose volatility is
-  fitted from the frontier data (:attr:`aicast.fit.PooledPriceTrend.level_volatility`); its ``annual_decline`` prior is the
+  (no band in the start month), then is the cheapest offer so far (``running_minimum=True``: it
+  never rises above today's price), the running minimum of a latent price that moves about its
+  trend as a random walk whose volatility is fitted from the frontier data
+  (:attr:`aicast.fit.PooledPriceTrend.level_volatility`); its ``annual_decline`` prior is the
   random-effects pool (:func:`aicast.fit.pool`) of Epoch-method trends at Epoch's 13 reference
   thresholds (``aicast.data.prices_epoch()``): today's tiers have no price history yet, so
   their decline is that of a new capability level, as wide as the thresholds disagree. Every

@@ -23,6 +23,14 @@
 // The sizes of a month's jumps come from the path's own jump stream at that month, drawn in one
 // vectorized batch over the paths that jump; so any month of any path can still be replayed.
 // A path that draws floor >= start_price has no excess: its price is the floor.
+//
+// Option running_minimum (the spec's labels hold "running_minimum"): the process above is a
+// latent level L(t) = F(t) + E(t), the price of the best offer made in month t, and the series is
+// the cheapest offer so far, P(m) = min(P(m-1), L(m)) with P(0) = start_price: the price of a
+// fixed capability never rises (offers are not withdrawn), so no quantile of P(m) lies above the
+// start. The latent price starts at L(0) = start_price exp(latent_premium) (latent_premium >= 0,
+// drawn once per path, own stream; default 0): when the cheapest offer was set months before the
+// start, the best offer made now is above it. Same random numbers as without the option.
 #pragma once
 
 #include "aicast/model.hpp"
@@ -34,7 +42,7 @@ class PriceDecline final : public Model {
   explicit PriceDecline(const ModelSpec& spec);
   std::string kind() const override { return "price_decline"; }
   std::vector<std::string> outputs() const override { return {"price"}; }
-  std::size_t state_doubles() const override { return 15; }
+  std::size_t state_doubles() const override { return 16; }
   std::unique_ptr<ModelState> new_state(std::size_t n) const override;
   void start(ModelState& state, const BlockContext& ctx, std::span<const std::span<const double>> in,
              std::span<const std::span<double>> out) const override;
@@ -42,8 +50,10 @@ class PriceDecline final : public Model {
             std::span<const std::span<double>> out) const override;
 
  private:
-  Prior start_price_, annual_decline_, volatility_, jump_rate_, jump_log_size_, floor_, floor_annual_decline_;
+  Prior start_price_, annual_decline_, volatility_, jump_rate_, jump_log_size_, floor_, floor_annual_decline_,
+      latent_premium_;
   bool jumps_;
+  bool running_minimum_ = false;
   double jump_sum(double count, Stream& js, std::uint64_t path, std::uint32_t month) const;
 };
 

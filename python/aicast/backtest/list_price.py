@@ -19,16 +19,21 @@ __all__ = ["list_price_adapter"]
 
 
 @register_adapter("tier_list_price", "list_price")
-def list_price_adapter(table: pd.DataFrame, cut: pd.Period, *, tier: str = "frontier", horizon: Any = 12) -> BacktestSetup:
+def list_price_adapter(table: pd.DataFrame, cut: pd.Period, *, tier: str = "frontier", horizon: Any = 12,
+                       drift: str = "none") -> BacktestSetup:
     """Tier list price: jump process fitted up to the cut, the later months scored.
+
+    ``drift`` is passed to :func:`aicast.fit.list_price` (``"none"``, the default, or ``"fitted"``).
 
     Baselines: the cut month's list price carried forward, and the log-linear trend of the
     monthly list price up to the cut.
     """
     h = _horizon(horizon)
+    if drift not in ("none", "fitted"):
+        raise ValueError(f"drift must be 'none' or 'fitted', got {drift!r}")
     full = list_price_history(table, tier)
     try:
-        fit = list_price(table, tier, end=cut)
+        fit = list_price(table, tier, end=cut, drift=drift)
     except ValueError as e:
         raise CutError(f"cut {cut}: {e}") from None
     if fit.last_month != cut:

@@ -181,3 +181,15 @@ def _as_dates(dates: Any) -> Any:
         else:
             out.append(d)
     return out
+
+
+def _data_end(table: pd.DataFrame, end: Any) -> pd.Timestamp:
+    """Date of the newest row up to ``end`` (the data's as-of date)."""
+    dates = pd.to_datetime(table["release_date"])
+    hi = _date_bound(end, "end", True)
+    return pd.Timestamp(dates[dates <= hi].max() if hi is not None else dates.max())
+
+
+def _span(fr: pd.DataFrame, data_end: pd.Timestamp, slope: float) -> tuple[int, float]:
+    """Months from a frontier's first point to the data's end, and its fitted slope."""
+    return (data_end.to_period("M") - pd.Timestamp(fr["release_date"].iloc[0]).to_period("M")).n, float(slope)

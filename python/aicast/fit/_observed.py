@@ -5,11 +5,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import pandas as pd
-
-from .._months import parse_month
-from ._frontier import DAYS_PER_YEAR, _as_dates
-
 
 def _t_quantile(q: float, dof: float) -> float:
     from ..priors import student_t
@@ -37,35 +32,20 @@ def _level_volatility(dsq: float, gap: float, nd: int) -> tuple[float, int]:
     return math.sqrt(dsq / gap), max(nd, 1)
 
 
-def _years_before(price_date: Any, start: Any) -> float:
-    """Years from the date a start price was observed to the start month's first day (0 if not given or later)."""
-    if price_date is None or start is None:
-        return 0.0
-    when = pd.Timestamp(_as_dates([price_date])[0])
-    t0 = parse_month(start, "start").start_time
-    return max(0.0, (t0 - when).days / DAYS_PER_YEAR)
-
-
-def _observed(start_price: Any, gap: float = 0.0, vol: Any = None) -> Any:
+def _observed(start_price: Any) -> Any:
     """``start_price`` as given if a prior; a number: the observed price itself (a point).
 
-    Observed ``gap`` years before the start month, the level has since moved by the level
-    volatility ``vol`` (a point prior) over the gap; the median stays at the observed price
-    (the cheapest offer does not fall until a cheaper model arrives).
+    An observed cheapest offer stays the price of its capability until a cheaper offer comes
+    (the running minimum), so the price is the start whenever it was set.
     """
-    from ..priors import Prior, lognormal, point
+    from ..priors import Prior, point
 
     if isinstance(start_price, Prior):
         return start_price
     p0 = float(start_price)
     if not (math.isfinite(p0) and p0 > 0):
         raise ValueError(f"start_price must be a positive number or a prior, got {start_price!r}")
-    if gap <= 0:
-        return point(p0)
-    v = float(vol.ppf(0.5)) if vol is not None else 0.0
-    mu = math.log(p0)
-    sd = v * math.sqrt(gap)
-    return lognormal(mu, sd) if sd > 0 else point(math.exp(mu))
+    return point(p0)
 
 
 def _level_volatility_prior(vol: float, dof: float, confidence: float) -> Any:
@@ -73,3 +53,40 @@ def _level_volatility_prior(vol: float, dof: float, confidence: float) -> Any:
     from ..priors import point
 
     return point(float(vol) * _inflate(confidence, dof))
+
+
+def _years_before(price_date: Any, start: Any) -> float:
+    """Years from the date a start price was observed to the start month's first day (0 if not given or later)."""
+    import pandas as pd
+
+    from .._months import parse_month
+    from ._frontier import DAYS_PER_YEAR, _as_dates
+
+    if price_date is None or start is None:
+        return 0.0
+    when = pd.Timestamp(_as_dates([price_date])[0])
+    t0 = parse_month(start, "start").start_time
+    return max(0.0, (t0 - when).days / DAYS_PER_YEAR)
+
+
+def _latent_premium(gap: float, drift: float, vol: float, n: int = 400) -> Any:
+    """How far (log) the latent price lies above a cheapest offer set ``gap`` years ago with nothing cheaper since.
+
+    The latent log price is a walk with ``drift`` and ``vol`` per year that has stayed above the
+    offer since it was set there: the endpoint of a Brownian meander with drift, whose density is
+    ``x exp(-(x - drift gap)^2 / (2 vol^2 gap))`` for ``x >= 0`` (the limit of the killed density
+    of a walk started just above the barrier). Returned as an empirical prior of ``n`` evenly
+    spaced quantiles (a point 0 with no gap or no volatility).
+    """
+    import numpy as np
+
+    from ..priors import empirical, point
+
+    if gap <= 0 or vol <= 0:
+        return point(0.0)
+    sd = vol * math.sqrt(gap)
+    x = np.linspace(0.0, max(0.0, drift * gap) + 10.0 * sd, 4001)
+    dens = x * np.exp(-0.5 * ((x - drift * gap) / sd) ** 2)
+    cdf = np.concatenate([[0.0], np.cumsum(0.5 * (dens[1:] + dens[:-1]) * np.diff(x))])
+    cdf /= cdf[-1]
+    return empirical(np.interp((np.arange(n) + 0.5) / n, cdf, x))

@@ -45,8 +45,8 @@ class PooledPriceTrend(_ModelAlias):
         Root-mean-square forecast scatter of the fits and the smallest of their degrees of
         freedom.
     level_volatility, level_volatility_dof
-        Root-mean-square level volatility of the fits and the smallest of their degrees of
-        freedom (the random walk from an observed start price).
+        Root-mean-square level statistic of the fits (:attr:`PriceTrend.level_volatility`) and
+        the smallest of their degrees of freedom.
     """
 
     fits: tuple[PriceTrend, ...]
@@ -58,6 +58,11 @@ class PooledPriceTrend(_ModelAlias):
     confidence: float = 0.9
     level_volatility: float = 0.0
     level_volatility_dof: int = 1
+
+    @property
+    def latent_volatility(self) -> float:
+        """Diagnostic: root-mean-square of the fits' :attr:`PriceTrend.latent_volatility`."""
+        return math.sqrt(sum(f.latent_volatility**2 for f in self.fits) / len(self.fits))
 
     @property
     def annual_decline(self) -> float:
@@ -108,6 +113,7 @@ class PooledPriceTrend(_ModelAlias):
         sp = overrides.pop("start_price")
         pri = self.priors(start_price=sp)
         _default_floor(overrides)
+        overrides.setdefault("running_minimum", True)
         pri.update(overrides)
         return PriceDecline(name, **pri)
 

@@ -18,9 +18,16 @@ Forecast (what :meth:`PriceTrend.priors` and :meth:`PriceTrend.model` build): th
 the scatter ``e`` of one frontier price about it. The scatter is observation noise, not
 random-walk volatility: it does not grow with the horizon, so it goes into the path's level
 (``start_price``) and ``volatility`` is 0; only the slope's uncertainty widens the fan with
-time. From an *observed* price (``start_price=<number>``) the start is a fact:
-the path starts there with no band and its level then moves about the trend as a random walk
-whose volatility is fitted from how the deviation changes between consecutive frontier points. One frontier has few points (often 3-6), so its own residual standard deviation is a
+time. From an *observed* price (``start_price=<number>``) the start is a fact and the model
+is the engine's running minimum (``running_minimum=True``): a latent price (the best offer made
+each month) starts there and moves about the trend as a random walk, and the series is the
+cheapest offer so far, which never rises. A frontier point is a month in which the latent price
+is observed exactly (it set a new low), so the latent volatility is estimated from how the
+deviation from the trend changes between consecutive frontier points,
+``sum (e_{i+1} - e_i)^2 / sum (t_{i+1} - t_i)``, pooled over the reference thresholds. (The exact
+likelihood of the running minimum of a Gaussian walk, :mod:`aicast.fit._running_min`, puts the
+volatility near 5 a year on the shipped data, because frontier prices fall in rare large steps; a
+forecast with it is far too wide out of sample: see ``README.md``.) One frontier has few points (often 3-6), so its own residual standard deviation is a
 poor estimate of the scatter (three points can lie on a line by chance, and the forecast is
 then absurdly sure); by default the scatter is pooled over Epoch's reference thresholds
 (:data:`REFERENCE_THRESHOLDS`) fitted on the same rows: ``s^2 = sum SSE_k / sum (n_k - 2)``.
@@ -47,12 +54,16 @@ from ._frontier import (
     SCORE_ALIASES,
     _as_dates,
     _check_table,
+    _data_end,
     _date_bound,
     _score_column,
+    _span,
     _threshold_value,
     frontier,
 )
-from ._observed import _inflate, _level_volatility, _level_volatility_prior, _observed, _t_quantile, _years_before
+from ._observed import (_inflate, _latent_premium, _level_volatility, _level_volatility_prior, _observed, _t_quantile,
+                        _years_before)
+from ._running_min import corrected_volatility
 
 __all__ = [
     "DEFAULT_FLOOR",
@@ -155,10 +166,12 @@ class PriceTrend(_ModelAlias):
     confidence
         Level of :attr:`annual_decline_ci` and of the t-matching of the priors.
     level_volatility, level_volatility_dof
-        Random-walk volatility (per sqrt(year)) of the level's deviation from the trend, used
-        from an observed start price: ``sum (e_{i+1} - e_i)^2 / sum (t_{i+1} - t_i)`` over
-        consecutive frontier points, pooled like :attr:`noise_sd`; its degrees of freedom are
-        the number of changes.
+        The change of the deviation from the trend between consecutive frontier points per
+        year, ``sqrt(sum (e_{i+1} - e_i)^2 / sum (t_{i+1} - t_i))``, pooled like
+        :attr:`noise_sd`, and the number of changes: the latent price's volatility fed to the
+        running minimum from an observed start. ``level_frontiers`` (months from each pooled
+        frontier's first point to the data's end, and its fitted slope) serve the diagnostic
+        :attr:`latent_volatility`.
     """
 
     score: str
@@ -179,8 +192,16 @@ class PriceTrend(_ModelAlias):
     confidence: float = 0.9
     level_volatility: float = 0.0
     level_volatility_dof: int = 1
+    level_frontiers: tuple[tuple[int, float], ...] = field(default=(), repr=False)
 
     # --- derived numbers --------------------------------------------------------------------
+    @property
+    def latent_volatility(self) -> float:
+        """Diagnostic: the latent volatility whose simulated running minima give :attr:`level_volatility`
+        in expectation (:func:`._running_min.corrected_volatility`; not what the forecasts use, see README)."""
+        spans = [s for s, _ in self.level_frontiers]
+        return corrected_volatility(self.level_volatility, spans, [b for _, b in self.level_frontiers])
+
     @property
     def n(self) -> int:
         """Number of frontier points."""
@@ -279,13 +300,15 @@ class PriceTrend(_ModelAlias):
             point's scatter, correlated with ``annual_decline`` as the regression's estimates
             are. Omitted (and no ``start_price``): no ``start_price`` in the result.
         start_price
-            A price observed in the start month (a number): the path starts there with no
-            band and the level then moves about the trend as a random walk with
-            :attr:`level_volatility` (t-matched); independent of the decline. A prior is used
-            as given.
+            The cheapest offer observed at the start (a number): the path starts there with no
+            band; the latent price then moves about the trend as a random walk with
+            :attr:`level_volatility` (t-matched), independent of the decline, and
+            :meth:`model` makes the series its running minimum. A prior is used as given.
         price_date
-            The date ``start_price`` was observed, if before the start month: the start is
-            then lognormal at it with the level volatility over the gap.
+            The date that cheapest offer was set, if before the start month. It is still the
+            cheapest offer at the start (a cheaper one would be in the data), but the latent
+            price has since stayed above it: ``latent_premium`` is then the endpoint of the
+            latent walk conditioned on that (a Brownian meander with the trend's drift).
 
         Returns
         -------
@@ -293,7 +316,7 @@ class PriceTrend(_ModelAlias):
             ``annual_decline`` (lognormal, central interval at :attr:`confidence` = the t
             interval of the slope with the forecast noise), ``volatility`` (0 from the trend:
             the scatter is in the level; the level volatility from an observed price), and
-            ``start_price`` as above.
+            ``start_price`` as above (and ``latent_premium`` with a ``price_date``).
         """
         from ..priors import correlate, lognormal, point
 
@@ -303,10 +326,12 @@ class PriceTrend(_ModelAlias):
         decline = lognormal(-self.log_slope, max(sd_slope * inflate, 1e-12))
         out: dict[str, Any] = {"annual_decline": decline, "volatility": point(0.0)}
         if start_price is not None:
-            vol = _level_volatility_prior(self.level_volatility, self.level_volatility_dof, self.confidence)
+            out["start_price"] = _observed(start_price)
+            out["volatility"] = vol = _level_volatility_prior(self.level_volatility, self.level_volatility_dof,
+                                                              self.confidence)
             gap = _years_before(price_date, start)
-            out["start_price"] = _observed(start_price, gap, vol)
-            out["volatility"] = vol
+            if gap > 0:
+                out["latent_premium"] = _latent_premium(gap, self.log_slope, float(vol.ppf(0.5)))
             return out
         if start is None:
             return out
@@ -336,7 +361,8 @@ class PriceTrend(_ModelAlias):
             model in a scenario that starts in this month.
         **overrides
             Replace any parameter with a number or a prior. ``start_price=<number>`` anchors
-            the level at an observed price (see :meth:`priors`). Without ``floor``, the
+            the level at an observed price (see :meth:`priors`). ``running_minimum`` is True
+            unless given (the series is the cheapest offer so far). Without ``floor``, the
             default serving-cost floor :data:`DEFAULT_FLOOR` falling by
             :data:`DEFAULT_FLOOR_DECLINE` a year is added; pass ``floor=0`` to forecast the
             trend without a floor (it then falls without limit).
@@ -345,6 +371,9 @@ class PriceTrend(_ModelAlias):
         sp = overrides.pop("start_price", None)
         pri = self.priors(start=month, start_price=sp, price_date=overrides.pop("price_date", None))
         _default_floor(overrides)
+        overrides.setdefault("running_minimum", True)
+        if not overrides["running_minimum"]:
+            pri.pop("latent_premium", None)  # a free latent price starts at the observed one
         pri.update(overrides)
         return PriceDecline(name, **pri)
 
@@ -428,16 +457,18 @@ def _ols(fr: pd.DataFrame) -> _Ols:
                 float(d @ d), float(t[-1] - t[0]))
 
 
-_REFERENCE_CACHE: dict[tuple[Any, ...], tuple[float, int, float, float, int, list[tuple[str, float]]]] = {}
+_REFERENCE_CACHE: dict[tuple[Any, ...], tuple[float, int, float, float, int, list[tuple[str, float]], list[Any]]] = {}
 
 
-def _reference_noise(table: pd.DataFrame, **where: Any) -> tuple[float, int, float, float, int, list[tuple[str, float]]]:
+def _reference_noise(table: pd.DataFrame,
+                     **where: Any) -> tuple[float, int, float, float, int, list[tuple[str, float]], list[Any]]:
     """Sums over the reference fits on these rows (memoized): SSE, dof, squared residual changes, gaps, changes, thresholds."""
     key = (int(pd.util.hash_pandas_object(table, index=False).sum()), tuple(map(str, table.columns)),
            *(str(where[k]) for k in sorted(where)))
     if key in _REFERENCE_CACHE:
         return _REFERENCE_CACHE[key]
-    sse, dof, dsq, gap, nd, used = 0.0, 0, 0.0, 0.0, 0, []
+    sse, dof, dsq, gap, nd, used, spans = 0.0, 0, 0.0, 0.0, 0, [], []
+    data_end = _data_end(table, where.get("end"))
     cols = {str(c).lower() for c in table.columns}
     frontiers: set[tuple[Any, ...]] = set()
     for score, thr, _m in REFERENCE_THRESHOLDS:
@@ -451,26 +482,27 @@ def _reference_noise(table: pd.DataFrame, **where: Any) -> tuple[float, int, flo
         o = _ols(fr)
         sse, dof = sse + o.sse, dof + o.dof
         dsq, gap, nd = dsq + o.dsq, gap + o.gap, nd + len(fr) - 1
+        spans.append(_span(fr, data_end, o.coef[1]))
         used.append((score, float(thr)))
     if len(_REFERENCE_CACHE) > 256:
         _REFERENCE_CACHE.clear()
-    _REFERENCE_CACHE[key] = (sse, dof, dsq, gap, nd, used)
+    _REFERENCE_CACHE[key] = (sse, dof, dsq, gap, nd, used, spans)
     return _REFERENCE_CACHE[key]
 
 
-def _pooled_noise(table: pd.DataFrame, own: tuple[str, float], own_fit: _Ols,
-                  **where: Any) -> tuple[float, int, str, float, int]:
-    """Scatter and level volatility pooled over the reference thresholds in the table (plus the fit's own)."""
-    sse, dof, dsq, gap, nd, used = _reference_noise(table, **where)
+def _pooled_noise(table: pd.DataFrame, own: tuple[str, float], own_fit: _Ols, own_span: tuple[int, float],
+                  **where: Any) -> tuple[float, int, str, float, int, list[Any]]:
+    """Scatter and level statistic pooled over the reference thresholds in the table (plus the fit's own)."""
+    sse, dof, dsq, gap, nd, used, spans = _reference_noise(table, **where)
     n = len(used)
     if own not in used:
-        sse, dof, n = sse + own_fit.sse, dof + own_fit.dof, n + 1
+        sse, dof, n, spans = sse + own_fit.sse, dof + own_fit.dof, n + 1, [*spans, own_span]
         dsq, gap, nd = dsq + own_fit.dsq, gap + own_fit.gap, nd + own_fit.dof + 1
     if dof <= 0 or sse <= 0:
         vol, vdof = _level_volatility(own_fit.dsq, own_fit.gap, own_fit.dof + 1)
-        return math.sqrt(own_fit.sse / max(own_fit.dof, 1)), max(own_fit.dof, 1), "own residuals", vol, vdof
+        return math.sqrt(own_fit.sse / max(own_fit.dof, 1)), max(own_fit.dof, 1), "own residuals", vol, vdof, [own_span]
     vol, vdof = _level_volatility(dsq, gap, nd)
-    return math.sqrt(sse / dof), dof, f"pooled over {n} thresholds", vol, vdof
+    return math.sqrt(sse / dof), dof, f"pooled over {n} thresholds", vol, vdof, list(spans)
 
 
 def price_trend(
@@ -547,21 +579,20 @@ def price_trend(
         )
     o = _ols(fr)
     s_own = math.sqrt(o.sse / o.dof)
+    data_end = _data_end(table, end)
+    fronts = [_span(fr, data_end, o.coef[1])]
     if noise == "own":
         nsd, ndof, nfrom = s_own, o.dof, "own residuals"
         vol, vdof = _level_volatility(o.dsq, o.gap, o.dof + 1)
     elif noise == "pooled":
-        nsd, ndof, nfrom, vol, vdof = _pooled_noise(table, (col, thr), o, **where)
+        nsd, ndof, nfrom, vol, vdof, fronts = _pooled_noise(table, (col, thr), o, fronts[0], **where)
     else:
         nsd, ndof, nfrom = float(noise[0]), int(noise[1]), "given"  # type: ignore[index]
         vol, vdof = _level_volatility(o.dsq, o.gap, o.dof + 1)
-    dates = pd.to_datetime(table["release_date"])
-    hi = _date_bound(end, "end", True)
-    data_end = pd.Timestamp(dates[dates <= hi].max() if hi is not None else dates.max())
     return PriceTrend(
         score=col, threshold=thr, threshold_model=thr_model, open_weights=open_weights, frontier=o.frontier,
         t0=o.t0, log_intercept=float(o.coef[0]), log_slope=float(o.coef[1]), xtx_inv=o.xtx_inv,
         residual_sd=s_own, r_squared=1.0 - o.sse / o.sst if o.sst > 0 else 1.0,
         noise_sd=nsd, noise_dof=ndof, noise_from=nfrom, data_end=data_end, confidence=float(confidence),
-        level_volatility=vol, level_volatility_dof=vdof,
+        level_volatility=vol, level_volatility_dof=vdof, level_frontiers=tuple(fronts),
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..priors import Prior, point
 from ._base import Model
 
@@ -29,6 +31,15 @@ class PriceDecline(Model):
     ``jump_log_size`` is drawn once per path (parameter uncertainty); each path then draws
     its own noise. A path that draws ``floor >= start_price`` sits on the floor.
 
+    With ``running_minimum=True`` the process above is a *latent* level ``L(t) = F(t) + E(t)``,
+    the price of the best offer made in month ``t``, and the series is the cheapest offer so
+    far, ``P(m) = min(P(m-1), L(m))`` with ``P(0) = start_price`` and
+    ``L(0) = start_price exp(latent_premium)``: the price of a fixed
+    capability never rises (offers are not withdrawn), so every path is non-increasing and no
+    quantile lies above the start. Fits (:meth:`aicast.fit.PriceTrend.model`,
+    :meth:`aicast.fit.PooledPriceTrend.model`) switch it on and set the latent volatility for
+    this observation model.
+
     Parameters
     ----------
     name
@@ -47,6 +58,13 @@ class PriceDecline(Model):
         Floor price in the start month (>= 0, below ``start_price``).
     floor_annual_decline
         Factor by which the floor falls per year (> 0).
+    running_minimum
+        True: the series is the running minimum of the latent price (see above). False (the
+        default): the series is the latent price itself.
+    latent_premium
+        With ``running_minimum``: log of the latent price over ``start_price`` at the start
+        (>= 0; default 0). When the cheapest offer was set some time before the start and
+        nothing cheaper has come since, the best offer made now is above it; the fits set it.
 
     Examples
     --------
@@ -68,7 +86,15 @@ class PriceDecline(Model):
         jump_log_size: Prior | float = 0.0,
         floor: Prior | float = 0.0,
         floor_annual_decline: Prior | float = 1.0,
+        running_minimum: bool = False,
+        latent_premium: Prior | float = 0.0,
     ) -> None:
+        if not isinstance(running_minimum, (bool, np.bool_)):
+            raise ValueError(f"price_decline '{name}': running_minimum must be true or false, got {running_minimum!r}")
+        self.running_minimum = bool(running_minimum)
+        extra: dict[str, Any] = {"latent_premium": latent_premium} if self.running_minimum else {}
+        if not self.running_minimum and not (isinstance(latent_premium, (int, float)) and latent_premium == 0):
+            raise ValueError(f"price_decline '{name}': latent_premium needs running_minimum=True, got {latent_premium!r}")
         super().__init__(
             name,
             {
@@ -79,8 +105,24 @@ class PriceDecline(Model):
                 "jump_log_size": jump_log_size,
                 "floor": floor,
                 "floor_annual_decline": floor_annual_decline,
+                **extra,
             },
+            labels=["running_minimum"] if self.running_minimum else None,
         )
+
+    def __repr__(self) -> str:
+        if not self.running_minimum:
+            return super().__repr__()
+        head, _, premium = super().__repr__()[:-1].rpartition(", latent_premium=")
+        return f"{head}, running_minimum=True, latent_premium={premium})"
+
+    def _repr_html_(self) -> str:
+        out = super()._repr_html_()
+        if not self.running_minimum:
+            return out
+        row = ("<tr><td>running_minimum</td><td><code>True</code></td>"
+               "<td>series: the cheapest offer so far (never rises)</td></tr>")
+        return out[: out.rindex("</table>")] + row + "</table>"
 
 
 class TierListPrice(Model):

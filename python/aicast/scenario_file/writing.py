@@ -109,7 +109,7 @@ def _model_args(m: Model) -> dict[str, Any]:
                 out[k] = list(m.labels)
         elif hasattr(m, k):
             val = getattr(m, k)
-            if val is not None:
+            if val is not None and not (val is False and p.default is False):  # an option left off
                 out[k] = val
         elif p.default is inspect.Parameter.empty:
             raise ValueError(
