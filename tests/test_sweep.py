@@ -184,3 +184,19 @@ def test_run_distributed_returns_the_result_of_the_one_process_run():
     assert res.hitting_time("frontier.price < 1").median == whole.hitting_time("frontier.price < 1").median
     pd.testing.assert_series_equal(res.mean("frontier.price"), whole.mean("frontier.price"))
     pd.testing.assert_series_equal(res.std("aiid.count"), whole.std("aiid.count"))
+
+
+def test_default_blocks_bound_a_workers_memory():
+    """By default a block keeps at most BLOCK_BYTES of paths (8 bytes per path, series and month),
+    in whole chunks; a scenario too wide for one chunk still gets one chunk per block."""
+    from aicast.analysis.distributed import BLOCK_BYTES, CHUNK, default_block_paths
+
+    from aicast.defaults import default_scenario
+
+    sc = default_scenario()
+    b = default_block_paths(sc)
+    per_path = 8 * len(sc.series) * sc.n_months
+    assert b % CHUNK == 0 and b * per_path <= BLOCK_BYTES < (b + CHUNK) * per_path
+    wide = ac.Scenario(start="2026-01", horizon="2126-12", seed=1).add(
+        *[ac.PriceDecline(f"p{i}", start_price=1.0, annual_decline=2.0) for i in range(60)])
+    assert default_block_paths(wide) == CHUNK

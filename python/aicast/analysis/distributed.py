@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from ..result import Result
     from ..scenario import Scenario
 
-__all__ = ["CHUNK", "block_bounds", "merge_blocks", "run_blocks", "run_distributed"]
+__all__ = ["CHUNK", "block_bounds", "default_block_paths", "merge_blocks", "run_blocks", "run_distributed"]
 
 CHUNK: int = _engine.MOMENT_CHUNK  # 2048
 """Blocks of a split run start at multiples of this many paths: the engine's moment sums are
@@ -59,6 +59,15 @@ def block_bounds(paths: int, blocks: int) -> list[tuple[int, int]]:
                          f"blocks start at multiples of {CHUNK} paths), got {blocks}")
     edges = [min(paths, CHUNK * (chunks * k // blocks)) for k in range(blocks + 1)]
     return list(zip(edges[:-1], edges[1:]))
+
+
+BLOCK_BYTES = 512 * 2**20  # a block's kept paths, by default (run_distributed's block_paths)
+
+def default_block_paths(scenario: Scenario) -> int:
+    """Paths per block whose kept values (8 bytes per path, series and month) take at most
+    :data:`BLOCK_BYTES`, a multiple of :data:`CHUNK` (at least one chunk)."""
+    per_path = 8 * max(1, len(scenario.series)) * scenario.n_months
+    return max(CHUNK, BLOCK_BYTES // per_path // CHUNK * CHUNK)
 
 
 _BINS_LOG2 = 12  # about 4096 bins, as the engine
@@ -252,12 +261,14 @@ def run_distributed(
     events: Iterable[str | Sequence[Any]] = (),
     quantiles: Iterable[float] = (),
     threads: int | None = None,
-    block_paths: int = 1_000_000,
+    block_paths: int | None = None,
 ) -> Result:
     """``scenario.run(paths)`` split into blocks of about ``block_paths`` paths at most (Dask tasks
     with ``client``), returned as a :class:`~aicast.Result` equal to the one-process run's bit for
     bit: quantiles, means, standard deviations, event probabilities and hitting times.
 
+    A worker holds one block's paths at a time (8 bytes per path, series and month): the
+    default ``block_paths`` keeps that near :data:`BLOCK_BYTES` (512 MiB; 2048 paths at least).
     ``blocks`` (default: enough blocks of ``block_paths``, and at least one per Dask worker) is at
     most ``paths / 2048`` rounded up: blocks start at multiples of :data:`CHUNK` = 2048 paths. The
     same as ``scenario.run(paths, client=client, blocks=blocks)``. Events or quantile levels asked
@@ -266,6 +277,8 @@ def run_distributed(
     from ..result import Result
 
     paths = _check_positive_int(paths, "paths")
+    if block_paths is None:
+        block_paths = default_block_paths(scenario)
     block_paths = _check_positive_int(block_paths, "block_paths")
     if blocks is None:
         workers = len(client.scheduler_info()["workers"]) if client is not None else 1
