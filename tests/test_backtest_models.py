@@ -176,6 +176,28 @@ def test_leaderboard_backtest_is_calibrated_on_histories_drawn_from_the_prior(pr
     check_calibration(pooled)
 
 
+def test_student_t_backtest_is_calibrated_on_histories_drawn_from_its_prior():
+    """The heavy-tailed fit (innovations="student_t") on histories drawn from its own prior: the
+    prior_truths above with the degrees of freedom drawn uniformly from DF_GRID, the gap's
+    innovations Student t in the engine. Measured: 89.6% / 47.9% on these 120 histories. A Gaussian
+    fit passes here too (89.2% / 51.7%): a year ahead sums 12 innovations, close to Gaussian. The
+    tails show a month ahead, where the Gaussian fit's 50% band is too wide (56.7% against 49.2%
+    for this fit, 120 points: within this test's power), so what recognises heavy tails is
+    tests/test_fit_leaderboard.py's test of the degrees of freedom's posterior; this one checks
+    that the heavy-tailed posterior is calibrated."""
+    from aicast.fit._gap_posterior import DF_GRID
+
+    n = 120
+    dfs = np.random.default_rng(9).choice(DF_GRID, n)
+    truths = [{**t, "gap_innovation_df": float(d)} for t, d in zip(prior_truths(n, seed=8), dfs)]
+    runs = {str(i): ac.backtest("leaderboard", t, cut="2019-12", horizon=12, paths=2_000, seed=i,
+                                innovations="student_t")
+            for i, t in enumerate(simulate_leaderboard(n, 72, seed=1_000, truths=truths))}
+    pooled = ac.Backtest.combine(runs)
+    assert pooled.summary().loc["model", "n"] == 12 * n
+    check_calibration(pooled)
+
+
 def rolling_leaderboard_backtest(name, innovations="gaussian"):
     """Monthly cuts 2024-01..2025-06, the gap up to 6 months ahead (cuts without data before or
     after them skipped: ECI's 2024-01, whose frontier had not moved yet). Deterministic (fixed
