@@ -237,7 +237,7 @@ def test_rolling_leaderboard_backtests_on_the_shipped_tables_are_calibrated(name
                           "(the test above), so the shortfall is the model's, and no setting was tuned on these "
                           "observations to hide it. Student-t gap innovations with the degrees of freedom "
                           "estimated before each cut (innovations='student_t') cover less, 66.7% (64 of 96; 50% "
-                          "band 22.9%): the pre-2024 history (3 moves in 12 months) makes the posterior pick "
+                          "band 22.9%): the history to the first cuts (the gap moved in 3 of 11 months to 2024-02) makes the posterior pick "
                           "df 2.5 with a small scale, rare jumps, while in 2024 the gap moved in most months: "
                           "the gap's volatility changed, which no stationary innovation law fitted before the "
                           "cut covers", raises=AssertionError, strict=True)
