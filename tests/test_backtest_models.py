@@ -176,13 +176,35 @@ def test_leaderboard_backtest_is_calibrated_on_histories_drawn_from_the_prior(pr
     check_calibration(pooled)
 
 
-def rolling_leaderboard_backtest(name):
+def test_student_t_backtest_is_calibrated_on_histories_drawn_from_its_prior():
+    """The heavy-tailed fit (innovations="student_t") on histories drawn from its own prior: the
+    prior_truths above with the degrees of freedom drawn uniformly from DF_GRID, the gap's
+    innovations Student t in the engine. Measured: 89.6% / 47.9% on these 120 histories. A Gaussian
+    fit passes here too (89.2% / 51.7%): a year ahead sums 12 innovations, close to Gaussian. The
+    tails show a month ahead, where the Gaussian fit's 50% band is too wide (56.7% against 49.2%
+    for this fit, 120 points: within this test's power), so what recognises heavy tails is
+    tests/test_fit_leaderboard.py's test of the degrees of freedom's posterior; this one checks
+    that the heavy-tailed posterior is calibrated."""
+    from aicast.fit._gap_posterior import DF_GRID
+
+    n = 120
+    dfs = np.random.default_rng(9).choice(DF_GRID, n)
+    truths = [{**t, "gap_innovation_df": float(d)} for t, d in zip(prior_truths(n, seed=8), dfs)]
+    runs = {str(i): ac.backtest("leaderboard", t, cut="2019-12", horizon=12, paths=2_000, seed=i,
+                                innovations="student_t")
+            for i, t in enumerate(simulate_leaderboard(n, 72, seed=1_000, truths=truths))}
+    pooled = ac.Backtest.combine(runs)
+    assert pooled.summary().loc["model", "n"] == 12 * n
+    check_calibration(pooled)
+
+
+def rolling_leaderboard_backtest(name, innovations="gaussian"):
     """Monthly cuts 2024-01..2025-06, the gap up to 6 months ahead (cuts without data before or
     after them skipped: ECI's 2024-01, whose frontier had not moved yet). Deterministic (fixed
     seed); nothing in the fit is tuned on these observations."""
     table = ac.data.load(name)
     return ac.backtest("leaderboard", table, cut=rolling_cuts("2024-01", "2025-06", every=1), horizon=6, paths=4_000,
-                       seed=4, skip=True)
+                       seed=4, skip=True, innovations=innovations)
 
 
 @pytest.mark.parametrize("name", ["arena_best_monthly", "eci_best_monthly"])
@@ -213,10 +235,30 @@ def test_rolling_leaderboard_backtests_on_the_shipped_tables_are_calibrated(name
                           "estimated from a year of mostly flat months does not cover. The copula's wrong "
                           "dependence hid it (85.4%); the exact posterior is calibrated on data from the model "
                           "(the test above), so the shortfall is the model's, and no setting was tuned on these "
-                          "observations to hide it", raises=AssertionError, strict=True)
-def test_rolling_eci_backtest_90_band_reaches_85_percent():
-    m = rolling_leaderboard_backtest("eci_best_monthly").summary().loc["model"]
+                          "observations to hide it. Student-t gap innovations with the degrees of freedom "
+                          "estimated before each cut (innovations='student_t') cover less, 66.7% (64 of 96; 50% "
+                          "band 22.9%): the history to the first cuts (the gap moved in 3 of 11 months to 2024-02) makes the posterior pick "
+                          "df 2.5 with a small scale, rare jumps, while in 2024 the gap moved in most months: "
+                          "the gap's volatility changed, which no stationary innovation law fitted before the "
+                          "cut covers", raises=AssertionError, strict=True)
+@pytest.mark.parametrize("innovations", ["gaussian", "student_t"])
+def test_rolling_eci_backtest_90_band_reaches_85_percent(innovations):
+    m = rolling_leaderboard_backtest("eci_best_monthly", innovations).summary().loc["model"]
     assert m["coverage_90"] >= 0.85, m
+
+
+def test_student_t_innovations_on_the_rolling_backtests():
+    """The heavy-tailed fit on the shipped tables, as measured (nothing tuned on them): the Arena
+    is unchanged within Monte Carlo error (92.0% / 48.9%, CRPS 21.9 against 32.0 and 34.0; the same
+    two cuts lost), the ECI's bands are narrower than the Gaussian's, and too narrow (66.7% / 22.9%,
+    CRPS 2.56 against 3.37 and 3.45): see the xfail above."""
+    arena = rolling_leaderboard_backtest("arena_best_monthly", "student_t")
+    m = arena.summary().loc["model"]
+    assert 0.85 <= m["coverage_90"] <= 0.95 and 0.40 <= m["coverage_50"] <= 0.60, m
+    assert m["crps"] < arena.summary().drop(index="model")["crps"].min()
+    eci = rolling_leaderboard_backtest("eci_best_monthly", "student_t").summary()
+    assert eci.loc["model", "crps"] < eci.drop(index="model")["crps"].min()
+    assert eci.loc["model", "coverage_90"] < 0.8
 
 
 def test_leaderboard_cut_without_an_observation_starts_from_the_latest_one():

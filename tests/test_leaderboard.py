@@ -257,6 +257,8 @@ GOOD = dict(closed_start=1400, gap_start=50, closed_drift_per_month=5, closed_vo
         ({"gap_volatility": ac.normal(40, 10)}, r"gap_volatility must be non-negative, but its prior .* allows"),
         ({"scale": "log"}, r"scale must be 'elo' or 'percent', got 'log'"),
         ({"innovation_correlation": 1.5}, r"innovation_correlation must be in \[-1, 1\], got 1.5"),
+        ({"gap_innovation_df": 0}, r"leaderboard_gap 'lb': gap_innovation_df must be positive, got 0"),
+        ({"gap_innovation_df": ac.normal(5, 2)}, r"gap_innovation_df must be positive, but its prior .* allows"),
         ({"scale": "percent"}, r"closed_start must be in \(0, 100\), got 1400"),
         ({"scale": "percent", "closed_start": 60, "gap_start": 70},
          r"open start score closed_start - gap_start must be in \(0, 100\), got 60 - 70 = -10"),
@@ -276,3 +278,92 @@ def test_percent_scale_accepts_bounded_priors():
                                     "equilibrium_gap": 0.1, "gap_volatility": 0.3, "scale": "percent"})
     res = run(lb, months=12, paths=2000)
     assert 0 < res.quantiles("lb.open").to_numpy().min() and res.quantiles("lb.closed").to_numpy().max() < 100
+
+
+# --- Student-t gap innovations --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("nu", [2.5, 5.0])
+def test_student_t_innovations_follow_the_t_law(nu):
+    """With gap_innovation_df the standardized monthly gap innovation is Student t (scale
+    gap_volatility s): its distribution against SciPy's t cdf (Kolmogorov-Smirnov at a 1e-3 level
+    and the cdf at fixed points within 4 binomial s.e.), independent across months, and its Gaussian
+    part keeps the frontier correlation rho."""
+    n, k, th, rho = 100_000, 1.5, 40.0, 0.5
+    lb = ac.LeaderboardGap("lb", closed_start=1400, gap_start=50, closed_drift_per_month=5, closed_volatility=30,
+                           gap_reversion=k, equilibrium_gap=th, gap_volatility=60, innovation_correlation=rho,
+                           gap_innovation_df=nu)
+    res = run(lb, months=4, paths=n, seed=12, keep_paths=True)
+    L, G = res.paths("lb.closed_latent"), res.paths("lb.gap")
+    a = np.exp(-k * DT)
+    s = 60 * np.sqrt((1 - a * a) / (2 * k))
+    e = (G[:, 1:] - th - a * (G[:, :-1] - th)) / s
+    t = stats.t(nu)
+    for m in range(3):
+        assert stats.kstest(e[:, m], t.cdf).pvalue > 1e-3
+        for x in (-3.0, -1.0, 0.5, 2.0):
+            p = t.cdf(x)
+            assert abs(np.mean(e[:, m] <= x) - p) < 4 * np.sqrt(p * (1 - p) / n), (m, x)
+    # months are independent: the squared innovations (heavy-tailed) are uncorrelated
+    r = stats.spearmanr(e[:, 0] ** 2, e[:, 1] ** 2).statistic
+    assert abs(r) < 4 / np.sqrt(n)
+    # the frontier's innovation correlates with the gap's as rho E[W^-1/2] / sd(t) (rank-free check:
+    # the sign of the gap innovation agrees with the frontier's as 1/2 + arcsin(rho) / pi)
+    dz = L[:, 1] - L[:, 0] - 5.0
+    agree = np.mean(np.sign(dz) == np.sign(e[:, 0]))
+    want = 0.5 + np.arcsin(rho) / np.pi
+    assert abs(agree - want) < 4 * np.sqrt(want * (1 - want) / n)
+
+
+def test_gaussian_innovations_are_the_default_bit_for_bit():
+    """gap_innovation_df=None or inf is the model without the parameter: the same numbers."""
+    base = dict(closed_start=1400, gap_start=50, closed_drift_per_month=5, closed_volatility=30, gap_reversion=1.5,
+                equilibrium_gap=40, gap_volatility=60, innovation_correlation=0.3)
+    ref = run(ac.LeaderboardGap("lb", **base), months=13, paths=2000, keep_paths=True).paths("lb.gap")
+    for df in (None, np.inf):
+        m = ac.LeaderboardGap("lb", **base, gap_innovation_df=df)
+        assert "gap_innovation_df" not in m.params
+        np.testing.assert_array_equal(run(m, months=13, paths=2000, keep_paths=True).paths("lb.gap"), ref)
+    heavy = run(ac.LeaderboardGap("lb", **base, gap_innovation_df=4), months=13, paths=2000, keep_paths=True)
+    assert not np.array_equal(heavy.paths("lb.gap"), ref)
+
+
+@pytest.mark.parametrize("scale", ["elo", "percent"])
+def test_engine_matches_a_numpy_replica_with_student_t_innovations(scale):
+    """The t innovations are the engine's normals times sqrt((nu / 2) / W), W the Gamma(nu / 2) draw
+    of noise stream 0x8001 at (path, month): an independent NumPy replica from the same draws."""
+    n, months, seed, nu = 2000, 13, 21, 3.5
+    pct = scale == "percent"
+    c0, g0, mu, vc, k, th, vg, rho = (70.0, 8.0, 0.03, 0.2, 0.8, 0.2, 0.4, 0.6) if pct else (
+        1300.0, 90.0, 4.0, 40.0, 0.8, 25.0, 55.0, 0.6)
+    lb = ac.LeaderboardGap("lb", closed_start=c0, gap_start=g0, closed_drift_per_month=mu, closed_volatility=vc,
+                           gap_reversion=k, equilibrium_gap=th, gap_volatility=vg, innovation_correlation=rho,
+                           gap_innovation_df=nu, scale=scale)
+    res = run(lb, months=months, paths=n, seed=seed, keep_paths=True)
+    key = T.named_key(seed, "model:lb")
+    a = np.exp(-k * DT)
+    s = vg * np.sqrt((1 - a * a) / (2 * k))
+    logit = (lambda p: np.log(p / (100 - p))) if pct else (lambda x: x)
+    L = np.full(n, logit(c0))
+    G = L - logit(c0 - g0)
+    shape = np.full(n, 0.5 * nu)
+    for m in range(1, months):
+        z0, z1, _ = T.normal_block(seed=key, first=0, n=n, month=m, stream=0x8000)
+        w = T.gamma_block(seed=key, first=0, month=m, stream=0x8001, shape=shape)
+        L = L + mu + vc * np.sqrt(DT) * z0
+        G = th + a * (G - th) + (s * rho * z0 + s * np.sqrt(1 - rho**2) * z1) * np.sqrt(0.5 * nu / w)
+        if pct:
+            np.testing.assert_allclose(logit(res.paths("lb.closed_latent")[:, m]), L, rtol=1e-9, atol=1e-9)
+            got = logit(res.paths("lb.closed")[:, m]) - logit(res.paths("lb.open")[:, m])
+            np.testing.assert_allclose(got, G, rtol=1e-7, atol=1e-7)
+        else:
+            np.testing.assert_allclose(res.paths("lb.closed_latent")[:, m], L, rtol=1e-12)
+            np.testing.assert_allclose(res.paths("lb.gap")[:, m], G, rtol=1e-11, atol=1e-9)
+
+
+def test_student_t_gap_same_numbers_for_any_threads_and_chunks():
+    lb = ac.LeaderboardGap("lb", closed_start=1470, gap_start=36, closed_drift_per_month=6, closed_volatility=25,
+                           gap_reversion=1.0, equilibrium_gap=30, gap_volatility=60, gap_innovation_df=ac.to(2.5, 20))
+    a = run(lb, months=20, paths=4000, threads=1, chunk_size=333, keep_paths=True)
+    b = run(lb, months=20, paths=4000, threads=2, chunk_size=1024, keep_paths=True)
+    np.testing.assert_array_equal(a.paths("lb.gap"), b.paths("lb.gap"))

@@ -113,6 +113,16 @@ void bind_testing(py::module_& m) {
       },
       "seed"_a, "first"_a, "n"_a, "month"_a, "stream"_a);
   m.def(
+      "gamma_block",
+      [](std::uint64_t seed, std::uint64_t first, std::uint32_t month, std::uint32_t stream, const Array& shape) {
+        const auto n = static_cast<std::size_t>(shape.size());
+        std::vector<double> out(n);
+        gamma_block(key_from_seed(seed), first, n, month, stream, shape.data(), 1, out.data());
+        return to_numpy(std::move(out), {static_cast<py::ssize_t>(n)});
+      },
+      "seed"_a, "first"_a, "month"_a, "stream"_a, "shape"_a,
+      "Gamma(shape[j]) draws of paths first + j at (month, stream), as the models draw them");
+  m.def(
       "stream_normals",
       [](std::uint64_t seed, std::uint64_t path, std::uint32_t month, std::uint32_t stream, std::size_t n) {
         Stream s(key_from_seed(seed), path, month, stream);

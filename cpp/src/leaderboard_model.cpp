@@ -18,14 +18,17 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kDt = 1.0 / 12.0;
 const double kSqrtDt = std::sqrt(kDt);
 
-enum Slot : std::uint32_t { kClosedStart, kGapStart, kDrift, kClosedVol, kReversion, kEquilibrium, kGapVol, kRho };
+enum Slot : std::uint32_t { kClosedStart, kGapStart, kDrift, kClosedVol, kReversion, kEquilibrium, kGapVol, kRho, kGapDf };
+// noise streams: 0 the normal pair, 1 the gamma precision of Student-t gap innovations
+constexpr std::uint32_t kPrecisionStream = 1;
 
 struct LeaderboardState final : ModelState {
   explicit LeaderboardState(std::size_t n)
       : latent(n), closed(n), gap(n), drift(n), vol(n), theta(n), a(n), s(n), inv_drift(n), rho(n), s_rho(n), z0(n),
-        z1(n) {}
-  // the gap noise loads s_rho on z0 and s on z1 (s_rho = s0 rho, s = s0 sqrt(1 - rho^2))
-  std::vector<double> latent, closed, gap, drift, vol, theta, a, s, inv_drift, rho, s_rho, z0, z1;
+        z1(n), half_df(n), mult(n, 1.0) {}
+  // the gap noise loads s_rho on z0 and s on z1 (s_rho = s0 rho, s = s0 sqrt(1 - rho^2)), times
+  // mult (1 for Gaussian innovations, sqrt(df / 2 / W) with W ~ Gamma(df / 2) for Student t)
+  std::vector<double> latent, closed, gap, drift, vol, theta, a, s, inv_drift, rho, s_rho, z0, z1, half_df, mult;
 };
 
 std::string fmt(double v) {
@@ -54,19 +57,20 @@ double expm1_portable(double x) noexcept {
 double logit_percent(double p) noexcept { return fastmath::log(p) - fastmath::log(100.0 - p); }
 inline double expit_percent(double x) noexcept { return 100.0 / (1.0 + fastmath::exp(-x)); }
 
-// L += drift + vol z0; C = max(C, L); G = theta + a (G - theta) + s_rho z0 + s z1. On the percent
+// L += drift + vol z0; C = max(C, L); G = theta + a (G - theta) + (s_rho z0 + s z1) mult (mult = 1
+// exactly for Gaussian innovations, so they give the same bits as without it). On the percent
 // scale the same dynamics run in logit space and are published in percent.
 template <bool kPercent>
 [[gnu::always_inline]] inline void advance_impl(std::size_t n, double* __restrict latent, double* __restrict closed,
     double* __restrict gap, const double* __restrict drift, const double* __restrict vol,
     const double* __restrict theta, const double* __restrict a, const double* __restrict s,
     const double* __restrict inv_drift, const double* __restrict s_rho, const double* __restrict z0,
-    const double* __restrict z1, double* __restrict out_closed, double* __restrict out_open,
+    const double* __restrict z1, const double* __restrict mult, double* __restrict out_closed, double* __restrict out_open,
     double* __restrict out_gap, double* __restrict out_lag, double* __restrict out_latent) noexcept {
   for (std::size_t i = 0; i < n; ++i) {
     latent[i] += drift[i] + vol[i] * z0[i];
     closed[i] = closed[i] > latent[i] ? closed[i] : latent[i];
-    gap[i] = theta[i] + a[i] * (gap[i] - theta[i]) + (s_rho[i] * z0[i] + s[i] * z1[i]);
+    gap[i] = theta[i] + a[i] * (gap[i] - theta[i]) + (s_rho[i] * z0[i] + s[i] * z1[i]) * mult[i];
     out_lag[i] = gap[i] * inv_drift[i];
     if constexpr (kPercent) {
       const double c = expit_percent(closed[i]);
@@ -88,18 +92,25 @@ AICAST_SIMD_CLONES void advance_elo(std::size_t n, double* __restrict latent, do
     double* __restrict gap, const double* __restrict drift, const double* __restrict vol,
     const double* __restrict theta, const double* __restrict a, const double* __restrict s,
     const double* __restrict inv_drift, const double* __restrict s_rho, const double* __restrict z0,
-    const double* __restrict z1, double* __restrict out_closed, double* __restrict out_open,
+    const double* __restrict z1, const double* __restrict mult, double* __restrict out_closed, double* __restrict out_open,
     double* __restrict out_gap, double* __restrict out_lag, double* __restrict out_latent) noexcept {
-  advance_impl<false>(n, latent, closed, gap, drift, vol, theta, a, s, inv_drift, s_rho, z0, z1, out_closed, out_open, out_gap, out_lag, out_latent);
+  advance_impl<false>(n, latent, closed, gap, drift, vol, theta, a, s, inv_drift, s_rho, z0, z1, mult, out_closed, out_open, out_gap, out_lag, out_latent);
 }
 
 AICAST_SIMD_CLONES void advance_percent(std::size_t n, double* __restrict latent, double* __restrict closed,
     double* __restrict gap, const double* __restrict drift, const double* __restrict vol,
     const double* __restrict theta, const double* __restrict a, const double* __restrict s,
     const double* __restrict inv_drift, const double* __restrict s_rho, const double* __restrict z0,
-    const double* __restrict z1, double* __restrict out_closed, double* __restrict out_open,
+    const double* __restrict z1, const double* __restrict mult, double* __restrict out_closed, double* __restrict out_open,
     double* __restrict out_gap, double* __restrict out_lag, double* __restrict out_latent) noexcept {
-  advance_impl<true>(n, latent, closed, gap, drift, vol, theta, a, s, inv_drift, s_rho, z0, z1, out_closed, out_open, out_gap, out_lag, out_latent);
+  advance_impl<true>(n, latent, closed, gap, drift, vol, theta, a, s, inv_drift, s_rho, z0, z1, mult, out_closed, out_open, out_gap, out_lag, out_latent);
+}
+
+// w = sqrt(half_df / w) in place (w > 0 a Gamma(half_df) draw; a draw that underflowed to 0 is
+// taken as the smallest normal double, so the multiplier stays finite)
+AICAST_SIMD_CLONES void t_multiplier(std::size_t n, const double* __restrict half_df, double* __restrict w) noexcept {
+  constexpr double kTiny = std::numeric_limits<double>::min();
+  for (std::size_t i = 0; i < n; ++i) w[i] = std::sqrt(half_df[i] / (w[i] > kTiny ? w[i] : kTiny));
 }
 
 }  // namespace
@@ -107,7 +118,8 @@ AICAST_SIMD_CLONES void advance_percent(std::size_t n, double* __restrict latent
 LeaderboardGap::LeaderboardGap(const ModelSpec& spec) : Model(spec.name) {
   const std::string who = "leaderboard_gap '" + spec.name + "'";
   detail::check_known_params(spec, {"closed_start", "gap_start", "closed_drift_per_month", "closed_volatility",
-                                    "gap_reversion", "equilibrium_gap", "gap_volatility", "innovation_correlation"});
+                                    "gap_reversion", "equilibrium_gap", "gap_volatility", "innovation_correlation",
+                                    "gap_innovation_df"});
   if (spec.labels.size() > 1)
     throw std::invalid_argument(who + ": labels must hold at most the scale ('elo' or 'percent'), got " +
                                 std::to_string(spec.labels.size()) + " labels");
@@ -139,6 +151,12 @@ LeaderboardGap::LeaderboardGap(const ModelSpec& spec) : Model(spec.name) {
   equilibrium_gap_ = detail::param(spec, "equilibrium_gap");
   gap_vol_ = detail::param(spec, "gap_volatility");
   rho_ = detail::param(spec, "innovation_correlation");
+  // optional: without it the gap's innovations are Gaussian (df = infinity)
+  if (spec.params.count("gap_innovation_df") != 0) {
+    detail::require_support(spec, "gap_innovation_df", 0.0, true, kInf, true);
+    gap_df_ = detail::param(spec, "gap_innovation_df");
+    student_t_ = true;
+  }
   if (scale_ == Scale::percent) {
     // every possible draw must give an open start score closed_start - gap_start inside (0, 100)
     const double lo = closed_start_.lower() - gap_start_.upper();
@@ -171,6 +189,10 @@ void LeaderboardGap::start(ModelState& state, const BlockContext& ctx, std::span
   ctx.draw(equilibrium_gap_, kEquilibrium, s.theta);
   ctx.draw(gap_vol_, kGapVol, s.s);
   ctx.draw(rho_, kRho, s.rho);
+  if (student_t_) {
+    ctx.draw(gap_df_, kGapDf, s.half_df);
+    for (std::size_t i = 0; i < n; ++i) s.half_df[i] *= 0.5;
+  }
   const bool percent = scale_ == Scale::percent;
   for (std::size_t i = 0; i < n; ++i) {
     const double c0 = s.closed[i], g0 = s.gap[i];
@@ -207,13 +229,20 @@ void LeaderboardGap::step(ModelState& state, const BlockContext& ctx, std::uint3
   auto& s = static_cast<LeaderboardState&>(state);
   const std::size_t n = ctx.n;
   normal_block(ctx.key, ctx.first_path, n, month, ctx.noise_stream(0), s.z0.data(), s.z1.data(), nullptr);
+  if (student_t_) {
+    // Student-t innovations as a normal scale mixture: one exact Gamma(df / 2) draw W per path and
+    // month; Z sqrt(df / (2 W)) is t with df degrees of freedom
+    gamma_block(ctx.key, ctx.first_path, n, month, ctx.noise_stream(kPrecisionStream), s.half_df.data(), 1,
+                s.mult.data());
+    t_multiplier(n, s.half_df.data(), s.mult.data());
+  }
   if (scale_ == Scale::percent)
     advance_percent(n, s.latent.data(), s.closed.data(), s.gap.data(), s.drift.data(), s.vol.data(), s.theta.data(),
                     s.a.data(), s.s.data(), s.inv_drift.data(), s.s_rho.data(), s.z0.data(), s.z1.data(),
-                    out[0].data(), out[1].data(), out[2].data(), out[3].data(), out[4].data());
+                    s.mult.data(), out[0].data(), out[1].data(), out[2].data(), out[3].data(), out[4].data());
   else
     advance_elo(n, s.latent.data(), s.closed.data(), s.gap.data(), s.drift.data(), s.vol.data(), s.theta.data(),
-                s.a.data(), s.s.data(), s.inv_drift.data(), s.s_rho.data(), s.z0.data(), s.z1.data(), out[0].data(),
+                s.a.data(), s.s.data(), s.inv_drift.data(), s.s_rho.data(), s.z0.data(), s.z1.data(), s.mult.data(), out[0].data(),
                 out[1].data(), out[2].data(), out[3].data(), out[4].data());
 }
 

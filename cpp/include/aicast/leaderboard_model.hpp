@@ -20,7 +20,14 @@
 //   G(m+1) = equilibrium_gap + a (G(m) - equilibrium_gap) + gap_volatility s Z2,
 //   s^2 = (1 - a^2) / (2 gap_reversion)      (= dt when gap_reversion = 0: a Brownian gap)
 //   Z2 = rho Z1 + sqrt(1 - rho^2) Z2',  rho = innovation_correlation in [-1, 1]
-// Z1, Z2' are independent standard normals, so rho is the correlation of the monthly
+// Z1, Z2' are independent standard normals. With gap_innovation_df = nu (optional; absent means
+// Gaussian, nu = infinity) the gap's innovation is Student t with nu degrees of freedom and scale
+// gap_volatility s, as a normal scale mixture drawn per path and month:
+//   G(m+1) = equilibrium_gap + a (G(m) - equilibrium_gap) + gap_volatility s Z2 / sqrt(W),
+//   W ~ Gamma(nu / 2, rate nu / 2)   (exact; its own noise stream, so the normals are unchanged)
+// Heavy tails let a few large jumps of the gap (a release that closes or opens it at once) sit
+// beside many quiet months. The frontier's innovation Z1 stays Gaussian, so the correlation of
+// the two innovations is rho E[W^-1/2] sqrt((nu - 2) / nu) for nu > 2. Without it, rho is the correlation of the monthly
 // innovations of the latent frontier and of the gap (rho > 0: a closed release that lifts the
 // frontier also widens the gap, as in the Arena and ECI histories). closed_volatility and gap_volatility are annualized
 // (working-scale units per sqrt(year)); gap_reversion is per year (half-life ln 2 / gap_reversion
@@ -49,7 +56,7 @@ class LeaderboardGap final : public Model {
   std::vector<std::string> outputs() const override {
     return {"closed", "open", "gap", "lag_months", "closed_latent"};
   }
-  std::size_t state_doubles() const override { return 13; }
+  std::size_t state_doubles() const override { return 15; }
   std::unique_ptr<ModelState> new_state(std::size_t n) const override;
   void start(ModelState& state, const BlockContext& ctx, std::span<const std::span<const double>> in,
              std::span<const std::span<double>> out) const override;
@@ -59,8 +66,9 @@ class LeaderboardGap final : public Model {
   Scale scale() const noexcept { return scale_; }
 
  private:
-  Prior closed_start_, gap_start_, closed_drift_, closed_vol_, gap_reversion_, equilibrium_gap_, gap_vol_, rho_;
+  Prior closed_start_, gap_start_, closed_drift_, closed_vol_, gap_reversion_, equilibrium_gap_, gap_vol_, rho_, gap_df_;
   Scale scale_ = Scale::elo;
+  bool student_t_ = false;  // gap_innovation_df given: Student-t gap innovations
 };
 
 }  // namespace aicast

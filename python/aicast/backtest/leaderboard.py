@@ -34,6 +34,7 @@ def leaderboard_adapter(
     time: str | None = None,
     scale: str = "elo",
     horizon: int | None = None,
+    innovations: str = "gaussian",
 ) -> BacktestSetup:
     """Leaderboard gap: fit on the rows up to the cut, forecast the later rows.
 
@@ -41,9 +42,9 @@ def leaderboard_adapter(
     ---------------------------------------------
     observe
         Series scored: ``"gap"`` (closed - open, default), ``"open"`` or ``"closed"``.
-    closed, open, time, scale
+    closed, open, time, scale, innovations
         As in :func:`aicast.fit.leaderboard_gap` (e.g. ``arena_best_monthly``,
-        ``eci_best_monthly``).
+        ``eci_best_monthly``; ``innovations="student_t"`` for heavy-tailed gap innovations).
     horizon
         Score only observations at most this many months after the cut (default: all).
 
@@ -63,7 +64,7 @@ def leaderboard_adapter(
     time = resolve_columns(table, time, closed, open)
     train, after, cut = split_at_cut(table, time, cut)
     try:
-        fit = leaderboard_gap(train, closed=closed, open=open, time=time, scale=scale)
+        fit = leaderboard_gap(train, closed=closed, open=open, time=time, scale=scale, innovations=innovations)
     except ValueError as e:  # too few rows before the cut, a falling frontier, a constant gap
         raise CutError(f"cut {cut}: {e}") from None
     c = pd.to_numeric(after[closed], errors="coerce").to_numpy(dtype=float)

@@ -22,7 +22,12 @@ data fix only through their own scale):
   mean of all the gaps instead used the data twice, and on parameters drawn from the prior its
   forecasts covered 87.9% at 90% from 8 points and 88.7% from 12 (89.9% and 90.0% now).
 
-For fixed ``kappa`` the model is a conjugate normal-inverse-gamma regression of
+With Student-t innovations (:func:`gap_posterior_t`, what :func:`aicast.fit.leaderboard_gap`
+uses) the degrees of freedom get a uniform prior on :data:`DF_GRID` and the posterior is
+integrated on a grid in (kappa, theta, log sigma) for each; :func:`gap_posterior` is the Gaussian
+case in closed form.
+
+For fixed ``kappa`` the Gaussian model is a conjugate normal-inverse-gamma regression of
 ``y_i = G_i - a_i G_{i-1}`` on ``b_i = 1 - a_i``, so ``theta`` and ``sigma^2`` integrate out in
 closed form; ``kappa`` is integrated on a fine grid. Posterior draws come from the grid
 (uniform within each cell on log ``kappa``), then ``sigma^2`` and ``theta`` from their exact
@@ -36,7 +41,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["KAPPA_MAX", "KAPPA_MIN", "N_DRAWS", "GapPosterior", "gap_posterior", "normal_scores_correlation"]
+__all__ = ["DF_GRID", "KAPPA_MAX", "KAPPA_MIN", "N_DRAWS", "GapPosterior", "gap_posterior", "gap_posterior_t",
+           "normal_scores_correlation"]
 
 #: Range of the reversion prior, per month: half-lives from about 58 years (a random walk over
 #: any forecast horizon) to about a day (independent months).
@@ -46,6 +52,15 @@ _GRID = 241
 #: Posterior draws kept (fixed seed: the same data give the same draws).
 N_DRAWS = 4000
 _SEED = 20_261_130
+#: Degrees of freedom of the Student-t gap innovations the heavy-tailed posterior weighs, each with
+#: prior mass 1/5: from tails heavy enough for a few jumps among quiet months (2.5: the variance is
+#: still finite) to practically Gaussian (100: excess kurtosis 0.06). Chosen before any backtest.
+DF_GRID = (2.5, 5.0, 10.0, 30.0, 100.0)
+# grid of the heavy-tailed posterior: reversion nodes (log-uniform on the prior's range), and per
+# reversion nodes of theta (+-_T_SPAN conditional s.d. of the Gaussian posterior around its mean)
+# and of log sigma (_LS_LO.._LS_HI around the Gaussian residual scale)
+_T_KAPPA, _T_THETA, _T_SIGMA = 41, 49, 41
+_T_SPAN, _LS_LO, _LS_HI = 6.0, -4.0, 1.0
 
 
 @dataclass(frozen=True)
@@ -58,6 +73,14 @@ class GapPosterior:
         Grid of the reversion (per month) and the posterior mass of each grid cell.
     kappa, theta, sigma
         ``N_DRAWS`` joint posterior draws (per month; gap units; per sqrt(month)).
+    df
+        Draws of the innovations' degrees of freedom (:func:`gap_posterior_t`), else None
+        (Gaussian innovations).
+    df_weights
+        Posterior mass of each value of :data:`DF_GRID` (:func:`gap_posterior_t`), else None.
+    scale_floor_mass
+        Posterior mass in the lowest quarter-unit of log sigma of the grid
+        (:func:`gap_posterior_t`): large when the floor of the grid acts as the prior's bound.
     """
 
     kappa_grid: np.ndarray
@@ -65,6 +88,9 @@ class GapPosterior:
     kappa: np.ndarray
     theta: np.ndarray
     sigma: np.ndarray
+    df: np.ndarray | None = None
+    df_weights: np.ndarray | None = None
+    scale_floor_mass: float = 0.0
 
 
 def gap_posterior(g: np.ndarray, dt: np.ndarray, n_draws: int = N_DRAWS) -> GapPosterior:
@@ -112,6 +138,92 @@ def gap_posterior(g: np.ndarray, dt: np.ndarray, n_draws: int = N_DRAWS) -> GapP
     s2 = 0.5 * q[idx] / rng.gamma(0.5 * n, 1.0, n_draws)
     theta = mu[idx] + np.sqrt(s2 / prec[idx]) * rng.standard_normal(n_draws)
     return GapPosterior(grid, wts, kappa, theta, np.sqrt(s2))
+
+
+def _conjugate_terms(g: np.ndarray, dt: np.ndarray, grid: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per reversion node: a, v, y, b of the regression, and the Gaussian posterior's mean and
+    precision of theta and residual sum of squares q."""
+    kdt = np.outer(grid, dt)
+    a = np.exp(-kdt)
+    v = -np.expm1(-2.0 * kdt) / (2.0 * grid[:, None])
+    w = 1.0 / v
+    y = g[1:] - a * g[:-1]
+    b = 1.0 - a
+    m0 = float(g[0])
+    lam2 = float(np.sum(dt))
+    prec = np.sum(w * b * b, axis=1) + 1.0 / lam2
+    mu = (np.sum(w * b * y, axis=1) + m0 / lam2) / prec
+    resid = y - mu[:, None] * b
+    q = np.sum(w * resid * resid, axis=1) + (mu - m0) ** 2 / lam2
+    return a, v, y, b, mu, prec, q
+
+
+def gap_posterior_t(
+    g: np.ndarray, dt: np.ndarray, n_draws: int = N_DRAWS, df_grid: tuple[float, ...] = DF_GRID
+) -> GapPosterior:
+    """Posterior of the gap's OU parameters with Student-t innovations, and of their degrees of freedom.
+
+    The same model and priors as :func:`gap_posterior`, except that each transition's innovation
+    is Student t with ``nu`` degrees of freedom and scale ``sigma sqrt(v_i)`` (exact for monthly
+    steps, the engine's law; for a longer step the sum of monthly t innovations is approximated by
+    one t with the step's OU variance), and ``nu`` has the uniform prior on ``df_grid``. No closed
+    form remains, so for each ``nu`` and each of ``_T_KAPPA`` reversion nodes the posterior of
+    (theta, log sigma) is integrated on a grid placed around that node's Gaussian posterior
+    (theta within +-6 conditional standard deviations, sigma from e^-4 to e^1 times the Gaussian
+    residual scale: heavy tails shrink the scale). Draws pick a cell by its mass and a point
+    uniformly within it (log kappa, theta, log sigma).
+
+    A gap that moves in steps (many transitions with no change, as the running-best ECI) makes
+    the t likelihood unbounded as sigma -> 0 (each quiet month gains 1 / sigma); then the grid's
+    floor, e^-4 times the Gaussian residual scale, is the prior's lower bound on sigma in effect
+    (``scale_floor_mass`` says how much mass sits there; the fit reports it in its notes).
+    """
+    g = np.asarray(g, dtype=float)
+    dt = np.asarray(dt, dtype=float)
+    n = len(dt)
+    grid = np.exp(np.linspace(math.log(KAPPA_MIN), math.log(KAPPA_MAX), _T_KAPPA))
+    a, v, y, b, mu, prec, q = _conjugate_terms(g, dt, grid)
+    m0, lam2 = float(g[0]), float(np.sum(dt))
+    u = np.linspace(-_T_SPAN, _T_SPAN, _T_THETA)
+    ls = np.linspace(_LS_LO, _LS_HI, _T_SIGMA)
+    dls = ls[1] - ls[0]
+    df = np.asarray(df_grid, dtype=float)
+    nd = len(df)
+    log_mass = np.empty((nd, _T_KAPPA, _T_THETA, _T_SIGMA))
+    thetas = np.empty((_T_KAPPA, _T_THETA))
+    log_sigmas = np.empty((_T_KAPPA, _T_SIGMA))
+    const = np.array([math.lgamma(0.5 * (d + 1.0)) - math.lgamma(0.5 * d) - 0.5 * math.log(d * math.pi) for d in df])
+    for k in range(_T_KAPPA):
+        sd = math.sqrt(q[k] / n / prec[k])
+        th = mu[k] + sd * u
+        lsig = 0.5 * math.log(q[k] / n) + ls
+        thetas[k], log_sigmas[k] = th, lsig
+        s2 = np.exp(2.0 * lsig)
+        # standardized squared residuals r^2 / (sigma^2 v), shape (theta, sigma, transition)
+        r = y[k][None, :] - th[:, None] * b[k][None, :]
+        z2 = (r * r / v[k][None, :])[:, None, :] / s2[None, :, None]
+        base = -n * lsig[None, :] - 0.5 * float(np.sum(np.log(v[k])))
+        # prior: theta | sigma ~ N(m0, sigma^2 lam2), uniform in log sigma; cell volume sd dtheta_unit dls
+        lp = (-0.5 * math.log(2.0 * math.pi * lam2) - lsig[None, :]
+              - 0.5 * (th[:, None] - m0) ** 2 / (lam2 * s2[None, :]))
+        vol = math.log(sd * (u[1] - u[0]) * dls)
+        for j, d in enumerate(df):
+            ll = n * const[j] + base - 0.5 * (d + 1.0) * np.sum(np.log1p(z2 / d), axis=2)
+            log_mass[j, k] = ll + lp + vol
+    log_mass -= np.max(log_mass)
+    mass = np.exp(log_mass)
+    mass /= mass.sum()
+    rng = np.random.default_rng(_SEED)
+    flat = rng.choice(mass.size, size=n_draws, p=mass.ravel())
+    jd, kk, it, isg = np.unravel_index(flat, mass.shape)
+    step = math.log(grid[1] / grid[0])
+    kappa = np.clip(grid[kk] * np.exp(rng.uniform(-0.5 * step, 0.5 * step, n_draws)), KAPPA_MIN, KAPPA_MAX)
+    dth = np.sqrt(q / n / prec) * (u[1] - u[0])
+    theta = thetas[kk, it] + dth[kk] * rng.uniform(-0.5, 0.5, n_draws)
+    sigma = np.exp(log_sigmas[kk, isg] + dls * rng.uniform(-0.5, 0.5, n_draws))
+    kw = mass.sum(axis=(0, 2, 3))
+    floor = float(mass[..., ls < _LS_LO + 0.25].sum())
+    return GapPosterior(grid, kw, kappa, theta, sigma, df[jd], mass.sum(axis=(1, 2, 3)), floor)
 
 
 def normal_scores_correlation(*columns: np.ndarray) -> np.ndarray:

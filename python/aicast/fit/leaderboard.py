@@ -21,7 +21,7 @@ import pandas as pd
 from .._months import parse_month
 from ..models import LeaderboardGap
 from ..priors import Prior, joint_empirical, lognormal, normal, point, student_t, truncate
-from ._gap_posterior import KAPPA_MAX, KAPPA_MIN, gap_posterior, normal_scores_correlation
+from ._gap_posterior import KAPPA_MAX, KAPPA_MIN, gap_posterior, gap_posterior_t, normal_scores_correlation
 
 __all__ = ["LeaderboardGapFit", "leaderboard_gap"]
 
@@ -35,7 +35,7 @@ _KAPPA_MAX = KAPPA_MAX  # per month: above this successive gaps are independent
 _Z90 = 1.6448536269514722
 #: Parameters of :class:`~aicast.LeaderboardGap` that ``fit.model`` accepts as overrides.
 MODEL_PARAMETERS = ("closed_start", "gap_start", "closed_drift_per_month", "closed_volatility", "gap_reversion",
-                    "equilibrium_gap", "gap_volatility", "innovation_correlation")
+                    "equilibrium_gap", "gap_volatility", "innovation_correlation", "gap_innovation_df")
 _START_SEED = 7_919  # fixed: the same fit and start give the same start priors
 
 
@@ -58,10 +58,12 @@ class LeaderboardGapFit:
         The month of the last observation; forecasts start after it by default.
     correlation
         Rank (normal-scores) correlation of the posterior draws of (gap_reversion,
-        equilibrium_gap, gap_volatility): a summary; the priors carry the draws themselves.
+        equilibrium_gap, gap_volatility, gap_innovation_df): a summary; the priors carry the
+        draws themselves.
     draws
-        Joint posterior draws of ``gap_reversion`` (per year), ``equilibrium_gap`` and
-        ``gap_volatility`` (per sqrt(year)); the priors draw whole rows of this table.
+        Joint posterior draws of ``gap_reversion`` (per year), ``equilibrium_gap``,
+        ``gap_volatility`` (per sqrt(year); the scale of the Student-t innovations) and
+        ``gap_innovation_df``; the priors draw whole rows of this table.
     notes
         Caveats found while fitting (e.g. a reversion the data do not identify).
     """
@@ -83,8 +85,9 @@ class LeaderboardGapFit:
         """The fitted parameters as priors, for :class:`~aicast.LeaderboardGap`.
 
         ``closed_drift_per_month`` (Student t, truncated at 0), ``closed_volatility``,
-        ``gap_reversion``, ``equilibrium_gap``, ``gap_volatility`` (the exact joint posterior: each
-        path draws one whole row of :attr:`draws`, :func:`~aicast.joint_empirical`) and
+        ``gap_reversion``, ``equilibrium_gap``, ``gap_volatility``, ``gap_innovation_df`` (the
+        joint posterior: each path draws one whole row of :attr:`draws`,
+        :func:`~aicast.joint_empirical`) and
         ``innovation_correlation``. With ``start`` (a month on or after :attr:`last_month`) also
         ``closed_start`` and ``gap_start`` for a scenario starting then (see :meth:`model`).
         """
@@ -120,7 +123,8 @@ class LeaderboardGapFit:
         **overrides
             Replace any parameter (``closed_start``, ``gap_start``, ``closed_drift_per_month``,
             ``closed_volatility``, ``gap_reversion``, ``equilibrium_gap``, ``gap_volatility``,
-            ``innovation_correlation``) with a number or a prior, e.g. ``gap_volatility=0``.
+            ``innovation_correlation``, ``gap_innovation_df``) with a number or a prior, e.g.
+            ``gap_volatility=0``, or ``gap_innovation_df=None`` for Gaussian innovations.
 
         Raises
         ------
@@ -150,8 +154,9 @@ class LeaderboardGapFit:
 
         Joint draws of the parameters (the gap's posterior draws, draws of the frontier's and the
         innovation correlation's priors) give joint draws of the latent frontier and the gap ``h``
-        months on (exact OU and Brownian transitions, innovations correlated as the row's
-        correlation); the parameters and the start values are then drawn together as whole rows
+        months on (the engine's monthly steps: exact OU and Brownian transitions, Student-t gap
+        innovations with the row's degrees of freedom, correlated as the row's correlation); the
+        parameters and the start values are then drawn together as whole rows
         of that table (:func:`~aicast.joint_empirical`), so each path starts from a start value
         that its own parameters produced.
         """
@@ -163,20 +168,37 @@ class LeaderboardGapFit:
         drift = self._priors["closed_drift_per_month"].sample(n, seed=_START_SEED)
         cvol = self._priors["closed_volatility"].sample(n, seed=_START_SEED + 1)
         rho = self._priors["innovation_correlation"].sample(n, seed=_START_SEED + 2)
-        rng = np.random.default_rng(_START_SEED)
-        z1, z2 = rng.standard_normal(n), rng.standard_normal(n)
         fwd, back = _scale_maps(self.scale)
         xc0 = fwd(self.closed_start)
         xg0 = xc0 - fwd(self.closed_start - self.gap_start)
-        xc = xc0 + drift * h + cvol * math.sqrt(h / 12.0) * z1
-        a = np.exp(-kappa * h)
-        v = -np.expm1(-2.0 * kappa * h) / (2.0 * kappa)
-        xg = theta + (xg0 - theta) * a + sigma * np.sqrt(v) * (rho * z1 + np.sqrt(1.0 - rho * rho) * z2)
+        rng = np.random.default_rng(_START_SEED)
+        extra: list[tuple[str, np.ndarray]] = []
+        if "gap_innovation_df" not in d:
+            z1, z2 = rng.standard_normal(n), rng.standard_normal(n)
+            xc = xc0 + drift * h + cvol * math.sqrt(h / 12.0) * z1
+            a = np.exp(-kappa * h)
+            v = -np.expm1(-2.0 * kappa * h) / (2.0 * kappa)
+            xg = theta + (xg0 - theta) * a + sigma * np.sqrt(v) * (rho * z1 + np.sqrt(1.0 - rho * rho) * z2)
+        else:
+            # the engine's monthly steps: Gaussian frontier innovations, Student-t gap innovations
+            # (a normal over the square root of a Gamma(nu / 2, rate nu / 2) precision)
+            nu = d["gap_innovation_df"].to_numpy()
+            extra.append(("gap_innovation_df", nu))
+            a = np.exp(-kappa)
+            s_gap = sigma * np.sqrt(-np.expm1(-2.0 * kappa) / (2.0 * kappa))
+            xc = np.full(n, float(xc0))
+            xg = np.full(n, float(xg0))
+            for _ in range(h):
+                z1, z2 = rng.standard_normal(n), rng.standard_normal(n)
+                w = rng.gamma(0.5 * nu) / (0.5 * nu)
+                xc = xc + drift + cvol * math.sqrt(1.0 / 12.0) * z1
+                xg = theta + (xg - theta) * a + s_gap * (rho * z1 + np.sqrt(1.0 - rho * rho) * z2) / np.sqrt(w)
         closed = back(xc)
         gap = closed - back(xc - xg)
         names = ["closed_drift_per_month", "closed_volatility", "innovation_correlation", "gap_reversion",
-                 "equilibrium_gap", "gap_volatility", "closed_start", "gap_start"]
+                 "equilibrium_gap", "gap_volatility", "closed_start", "gap_start"] + [k for k, _ in extra]
         cols = [drift, cvol, rho, d["gap_reversion"].to_numpy(), theta, d["gap_volatility"].to_numpy(), closed, gap]
+        cols += [c for _, c in extra]
         out: dict[str, Prior] = {**self._priors}
         out.update(dict(zip(names, joint_empirical(np.column_stack(cols)))))
         return out
@@ -319,6 +341,7 @@ def leaderboard_gap(
     open: str = "best_open",  # noqa: A002 - the column is called that
     time: str | None = None,
     scale: str = "elo",
+    innovations: str = "gaussian",
 ) -> LeaderboardGapFit:
     """Estimate the leaderboard-gap model from best closed and best open scores over time.
 
@@ -333,14 +356,16 @@ def leaderboard_gap(
         G_{i+1} = theta + (G_i - theta) a_i + eps_i,   a_i = exp(-kappa dt_i),
         Var eps_i = sigma^2 (1 - a_i^2) / (2 kappa),
 
-    observed at irregular times: its parameters (kappa per month, theta, sigma) get their joint
-    posterior under a log-uniform prior on kappa (half-lives from a day to 58 years, so a short
+    observed at irregular times, with Student-t innovations (scale ``sigma sqrt(v_i)``, ``nu``
+    degrees of freedom: a few large jumps of the gap among quiet months): its parameters (kappa
+    per month, theta, sigma, nu) get their joint posterior under a uniform prior on ``nu`` over
+    (2.5, 5, 10, 30, 100), a log-uniform prior on kappa (half-lives from a day to 58 years, so a short
     history that cannot tell a slow reversion from a random walk keeps the random walk in play)
     and a normal prior on theta around the first observed gap with the spread a random walk
-    covers over the table's span (:mod:`aicast.fit._gap_posterior`: closed form in theta and
-    sigma, a fine grid in kappa). The priors are that joint posterior exactly: its draws, each
-    path taking one whole row (:func:`~aicast.joint_empirical`); the estimates table also gives
-    the exact maximum-likelihood estimates (``mle``).
+    covers over the table's span (:func:`aicast.fit._gap_posterior.gap_posterior_t`: a grid in
+    kappa, theta and log sigma for each ``nu``). The priors are that joint posterior: its draws,
+    each path taking one whole row (:func:`~aicast.joint_empirical`); the estimates table also
+    gives the maximum-likelihood estimates of the Gaussian model (``mle``).
     ``innovation_correlation`` is the correlation of the
     standardized frontier and gap innovations, with a Fisher-z interval. Uneven spacing and
     missing months enter through ``dt_i``.
@@ -384,6 +409,8 @@ def leaderboard_gap(
         raise TypeError(f"table must be a pandas DataFrame, got {type(table).__name__}")
     if scale not in ("elo", "percent"):
         raise ValueError(f"scale must be 'elo' or 'percent', got {scale!r}")
+    if innovations not in ("gaussian", "student_t"):
+        raise ValueError(f"innovations must be 'gaussian' or 'student_t', got {innovations!r}")
     time = resolve_columns(table, time, closed, open)
     t_all = _months(table[time], time)
     if np.any(np.isnan(t_all)):
@@ -447,7 +474,7 @@ def leaderboard_gap(
     if np.ptp(g) <= 1e-12 * max(1.0, float(np.max(np.abs(g)))):
         raise ValueError("the gap is constant over the table: its dynamics cannot be estimated")
     kappa_mle, theta_mle, sigma_mle, ll = _fit_ou(g, dt)
-    post = gap_posterior(g, dt)
+    post = gap_posterior_t(g, dt) if innovations == "student_t" else gap_posterior(g, dt)
     rev = post.kappa * 12.0
     gvol = post.sigma * math.sqrt(12.0)
     kappa_med, theta_med = float(np.median(post.kappa)), float(np.median(post.theta))
@@ -465,8 +492,15 @@ def leaderboard_gap(
             f"{np.quantile(half_life, 0.05):.2g} to {np.quantile(half_life, 0.95):.2g} years): the "
             "forecast mixes a mean-reverting gap with a near random walk"
         )
-    corr = normal_scores_correlation(rev, post.theta, gvol)
-    gap_priors = joint_empirical(np.column_stack([rev, post.theta, gvol]))
+    tail_cols = [] if post.df is None else [post.df]
+    if post.scale_floor_mass > 0.05:
+        notes.append(
+            f"the gap moves in steps (many months without change): {100 * post.scale_floor_mass:.0f}% of the "
+            "posterior's innovation scale sits at the grid's floor (e^-4 times the Gaussian residual scale), "
+            "which bounds it there in effect"
+        )
+    corr = normal_scores_correlation(rev, post.theta, gvol, *tail_cols)
+    gap_priors = joint_empirical(np.column_stack([rev, post.theta, gvol, *tail_cols]))
 
     # correlation of the standardized innovations of the frontier and of the gap (at the posterior
     # medians), with a Fisher-z interval
@@ -505,12 +539,17 @@ def leaderboard_gap(
         "gap_volatility": post_row(gvol, priors["gap_volatility"], math.sqrt(12.0) * sigma_mle),
         "innovation_correlation": row(rho, rho_se, priors["innovation_correlation"], rho),
     }
+    if post.df is not None:
+        priors["gap_innovation_df"] = gap_priors[3]
+        rows["gap_innovation_df"] = post_row(post.df, priors["gap_innovation_df"], math.nan)
     hl_lo, hl_med, hl_hi = np.quantile(half_life, [0.05, 0.5, 0.95])
     rows["gap_half_life_years"] = {"estimate": float(hl_med), "se": float(np.std(half_life)), "lo90": float(hl_lo),
                                    "hi90": float(hl_hi), "mle": math.log(2.0) / (12.0 * kappa_mle)}
     estimates = pd.DataFrame.from_dict(rows, orient="index")
     estimates.index.name = "parameter"
     draws = pd.DataFrame({"gap_reversion": rev, "equilibrium_gap": post.theta, "gap_volatility": gvol})
+    if post.df is not None:
+        draws["gap_innovation_df"] = post.df
     return LeaderboardGapFit(
         _priors=priors,
         estimates=estimates,

@@ -7,6 +7,7 @@ does the gap fall under a level).
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -34,6 +35,10 @@ class LeaderboardGap(Model):
         O(m)   = C(m) - G(m)                           # best open score
 
     where each month's gap innovation has correlation ``innovation_correlation`` with ``Z1``.
+    With ``gap_innovation_df=nu`` the gap's monthly innovations are Student t with ``nu``
+    degrees of freedom (scale ``gap_volatility``; a normal scale mixture, one exact
+    ``Gamma(nu / 2, rate nu / 2)`` precision per path and month), so a few large jumps of the
+    gap can sit beside many quiet months; without it they are Gaussian.
 
     The frontier ``C`` is the running maximum of a latent score ``L`` (the best model so far
     cannot get worse), so it never decreases on any path. The gap ``G = C - O`` is an
@@ -104,10 +109,16 @@ class LeaderboardGap(Model):
         gap_volatility: Prior | float = 0.0,
         innovation_correlation: Prior | float = 0.0,
         scale: str = "elo",
+        gap_innovation_df: Prior | float | None = None,
     ) -> None:
         if scale not in _SCALES:
             raise ValueError(f"leaderboard_gap '{name}': scale must be 'elo' or 'percent', got {scale!r}")
         self.scale = scale
+        tails: dict[str, Prior | float] = {}
+        if gap_innovation_df is not None and not (
+            isinstance(gap_innovation_df, (int, float)) and math.isinf(gap_innovation_df) and gap_innovation_df > 0
+        ):
+            tails["gap_innovation_df"] = gap_innovation_df
         super().__init__(
             name,
             {
@@ -119,6 +130,7 @@ class LeaderboardGap(Model):
                 "equilibrium_gap": equilibrium_gap,
                 "gap_volatility": gap_volatility,
                 "innovation_correlation": innovation_correlation,
+                **tails,
             },
             labels=[scale],
         )
