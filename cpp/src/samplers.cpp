@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <string_view>
 #include <utility>
@@ -634,48 +635,46 @@ void gamma_resolve(std::size_t n, const double* shape, const double* z, const do
 // The inversion of poisson_invert (mu < 10) in lockstep over the lanes, a chunk of S steps at a time:
 // after each chunk the unfinished lanes are packed, so the steps taken follow the counts drawn, not
 // the largest count of the batch. Step t multiplies by 1 / t, the very value poisson_invert divides
-// out, so every count equals the scalar sampler's.
+// out, so every count equals the scalar sampler's. The lanes do not stop: a step adds 1 to the count
+// while u >= cdf and p > 0, and as both conditions, once false, stay false (cdf never decreases, p
+// never grows from 0), the count is the scalar loop's.
 constexpr int kMaxInvertSteps = 64;  // P(N > 64) < 1e-30 for mu < 10: the scalar sampler finishes
 struct InvertTable {
-  double t[kMaxInvertSteps + 2], r[kMaxInvertSteps + 2];  // t and 1 / t
-  constexpr InvertTable() : t{}, r{} {
-    for (int i = 1; i < kMaxInvertSteps + 2; ++i) {
-      t[i] = static_cast<double>(i);
-      r[i] = 1.0 / static_cast<double>(i);
-    }
+  double r[kMaxInvertSteps + 2];  // 1 / t
+  constexpr InvertTable() : r{} {
+    for (int i = 1; i < kMaxInvertSteps + 2; ++i) r[i] = 1.0 / static_cast<double>(i);
   }
 };
 constexpr InvertTable kInvert{};
 
-// Step t of poisson_invert for one lane: while u >= cdf (and p > 0), k = t, p *= mu (1 / t), cdf += p.
-[[gnu::always_inline]] inline void invert_step(double t, double rt, double mu, double u, double& going, double& p,
-                                               double& cdf, double& k) noexcept {
-  going = (u >= cdf) ? going : 0.0;
-  going = (p > 0.0) ? going : 0.0;
-  const double pn = p * (mu * rt);
-  p = going > 0.0 ? pn : p;
-  cdf = going > 0.0 ? cdf + pn : cdf;
-  k = going > 0.0 ? t : k;
+// Step t of poisson_invert for one lane (rt = 1 / t): if u >= cdf and p > 0, k += 1; p *= mu (1 / t),
+// cdf += p.
+[[gnu::always_inline]] inline void invert_step(double rt, double mu, double u, double& p, double& cdf,
+                                               double& k) noexcept {
+  const double go = (u >= cdf) ? 1.0 : 0.0;
+  k = k + ((p > 0.0) ? go : 0.0);
+  p = p * (mu * rt);
+  cdf = cdf + p;
 }
 template <int... I>
-[[gnu::always_inline]] inline void invert_steps(std::integer_sequence<int, I...>, const double* t, const double* r,
-                                                double mu, double u, double& going, double& p, double& cdf,
-                                                double& k) noexcept {
-  (invert_step(t[I], r[I], mu, u, going, p, cdf, k), ...);
+[[gnu::always_inline]] inline void invert_steps(std::integer_sequence<int, I...>, const double* r, double mu,
+                                                double u, double& p, double& cdf, double& k) noexcept {
+  (invert_step(r[I], mu, u, p, cdf, k), ...);
 }
 
-// Steps t0 .. t0 + S - 1 for n lanes; with kStart the lanes start (p = exp(-mu), k = 0; a mean that is
-// not positive gives 0), else they go on from p, cdf, k. still[q] = 1 if lane q is not finished.
+// Steps t0 .. t0 + S - 1 for n lanes; with kStart the lanes start at step 1 (p = exp(-mu), k = 0; a
+// mean that is not positive gives 0), else they go on from p, cdf, k. still[q] = 1 if lane q is not
+// finished.
 template <int S, bool kStart>
 [[gnu::always_inline]] inline void invert_chunk_impl(std::size_t n, int t0, const double* __restrict mu,
                                                      const double* __restrict u, double* __restrict p,
                                                      double* __restrict cdf, double* __restrict k,
                                                      double* __restrict still) noexcept {
-  const double* t = kInvert.t + t0;
-  const double* r = kInvert.r + t0;
+  double r[S];  // 1 / t for the chunk's steps, held in registers
+  for (int i = 0; i < S; ++i) r[i] = kInvert.r[t0 + i];
   for (std::size_t q = 0; q < n; ++q) {
     const double m = kStart ? (mu[q] > 0.0 ? mu[q] : 0.0) : mu[q];
-    double pp = 0.0, cc = 0.0, kk = 0.0, going = 1.0;
+    double pp = 0.0, cc = 0.0, kk = 0.0;
     if constexpr (kStart) {
       pp = fastmath::exp(-m);
       cc = pp;
@@ -686,13 +685,11 @@ template <int S, bool kStart>
     }
     const double uu = u[q];
     // the steps written out at compile time (a loop is not unrolled before vectorization)
-    invert_steps(std::make_integer_sequence<int, S>{}, t, r, m, uu, going, pp, cc, kk);
-    if constexpr (!kStart) {
-      p[q] = pp;
-      cdf[q] = cc;
-    }
+    invert_steps(std::make_integer_sequence<int, S>{}, r, m, uu, pp, cc, kk);
+    p[q] = pp;
+    cdf[q] = cc;
     k[q] = kk;
-    still[q] = (going > 0.0) & (uu >= cc) & (pp > 0.0) ? 1.0 : 0.0;
+    still[q] = (uu >= cc) & (pp > 0.0) ? 1.0 : 0.0;
   }
 }
 #define AICAST_INVERT_CHUNK(NAME, S, START)                                                                     \
@@ -703,61 +700,119 @@ template <int S, bool kStart>
   }
 AICAST_INVERT_CHUNK(invert_start2, 2, true)
 AICAST_INVERT_CHUNK(invert_start4, 4, true)
+AICAST_INVERT_CHUNK(invert_start6, 6, true)
 AICAST_INVERT_CHUNK(invert_start8, 8, true)
+AICAST_INVERT_CHUNK(invert_start12, 12, true)
 AICAST_INVERT_CHUNK(invert_start16, 16, true)
 AICAST_INVERT_CHUNK(invert_more8, 8, false)
 #undef AICAST_INVERT_CHUNK
 
-// The first chunk of the inversion for n lanes from step 1, its length by the largest mean `top` (it
-// covers that mean's count with probability about 95%): k gets the count so far, still[j] = 1 for the
-// unfinished lanes.
-void invert_first(std::size_t n, double top, const double* mu, const double* u, double* k, double* still) noexcept {
-  if (top < 0.35)
-    invert_start2(n, 1, mu, u, nullptr, nullptr, k, still);
-  else if (top < 1.4)
-    invert_start4(n, 1, mu, u, nullptr, nullptr, k, still);
-  else if (top < 4.0)
-    invert_start8(n, 1, mu, u, nullptr, nullptr, k, still);
-  else
-    invert_start16(n, 1, mu, u, nullptr, nullptr, k, still);
-}
-
-// p = exp(-mu), cdf = p, k = 0
-AICAST_SIMD_CLONES void invert_init(std::size_t n, const double* __restrict mu, double* __restrict p,
-                                    double* __restrict cdf, double* __restrict k) noexcept {
-  for (std::size_t q = 0; q < n; ++q) {
-    p[q] = fastmath::exp(-mu[q]);
-    cdf[q] = p[q];
-    k[q] = 0.0;
-  }
-}
-
-// The inversion for n packed lanes (at, mu, u; 0 < mu < 10) of a batch whose paths start at `first`,
-// from step 1 in chunks of 8 steps, packing the unfinished lanes after each: counts into out[at[q]].
-void poisson_invert_packed(Key key, std::uint64_t first, std::uint32_t month, std::uint32_t stream, std::size_t n,
-                           std::uint32_t* at, double* mu, double* u, double* out) noexcept {
-  alignas(64) double p[kBatch], cdf[kBatch], k[kBatch], still[kBatch];
-  if (n == 0) return;
-  invert_init(n, mu, p, cdf, k);
-  for (int t = 1; n > 0 && t + 7 <= kMaxInvertSteps; t += 8) {
-    invert_more8(n, t, mu, u, p, cdf, k, still);
-    std::size_t left = 0;
-    for (std::size_t q = 0; q < n; ++q) {  // branch-free: write every count, keep the unfinished
-      out[at[q]] = k[q];
-      at[left] = at[q];
-      mu[left] = mu[q];
-      u[left] = u[q];
-      p[left] = p[q];
-      cdf[left] = cdf[q];
-      k[left] = k[q];
-      left += still[q] != 0.0;
+// The sum of the positive means and whether any is 10 or more, in eight independent partial sums (a
+// single running sum would not vectorize: its order of additions is fixed).
+inline void mean_stats(std::size_t n, const double* __restrict mu, double& sum, bool& large) noexcept {
+  double acc[8] = {};
+  std::uint64_t big = 0;
+  std::size_t j = 0;
+  for (; j + 8 <= n; j += 8)
+    for (std::size_t i = 0; i < 8; ++i) {
+      const double x = mu[j + i];
+      acc[i] += x > 0.0 ? x : 0.0;
+      big |= x >= 10.0 ? 1u : 0u;
     }
-    n = left;
+  for (; j < n; ++j) {
+    acc[0] += mu[j] > 0.0 ? mu[j] : 0.0;
+    big |= mu[j] >= 10.0 ? 1u : 0u;
   }
-  for (std::size_t q = 0; q < n; ++q) {
-    Stream s(key, first + at[q], month, stream);
-    out[at[q]] = static_cast<double>(sample_poisson(s, mu[q]));
+  sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+  large = big != 0;
+}
+
+// The indices q < n with flag[q] != 0, in order; their number. Groups of eight without one are
+// skipped after one vectorized test (the flags are 0.0 or 1.0).
+inline std::size_t pack_flagged(std::size_t n, const double* __restrict flag, std::uint32_t* __restrict at) noexcept {
+  std::size_t np = 0, q = 0;
+  for (; q + 8 <= n; q += 8) {
+    std::uint64_t any = 0;
+    for (std::size_t i = 0; i < 8; ++i) any |= std::bit_cast<std::uint64_t>(flag[q + i]);
+    if (any == 0) continue;
+    for (std::size_t i = 0; i < 8; ++i) {
+      at[np] = static_cast<std::uint32_t>(q + i);
+      np += flag[q + i] != 0.0;
+    }
   }
+  for (; q < n; ++q) {
+    at[np] = static_cast<std::uint32_t>(q);
+    np += flag[q] != 0.0;
+  }
+  return np;
+}
+
+// The inversion for n lanes (mu < 10, u) of a batch whose paths start at `first`: k[q] gets lane q's
+// count, also written to out[at[q]] when `at` is given. A first chunk of steps for all lanes, as many
+// as cover the count of the lanes' average mean with probability about 95%; then the unfinished lanes,
+// packed, go on in chunks of 8 steps, packed again after each; the scalar sampler finishes a lane past
+// kMaxInvertSteps.
+void poisson_invert(Key key, std::uint64_t first, std::uint32_t month, std::uint32_t stream, std::size_t n,
+                    const std::uint32_t* at, const double* mu, const double* u, double* k, double* out) noexcept {
+  alignas(64) double p[kBatch], cdf[kBatch], still[kBatch];
+  alignas(64) double qm[kBatch], qu[kBatch], qp[kBatch], qc[kBatch], qk[kBatch];
+  alignas(64) std::uint32_t qa[kBatch];
+  if (n == 0) return;
+  double sum = 0.0;
+  bool large = false;
+  mean_stats(n, mu, sum, large);
+  const double avg = sum / static_cast<double>(n);
+  int t = 1;
+  if (avg < 0.35) {
+    invert_start2(n, 1, mu, u, p, cdf, k, still);
+    t += 2;
+  } else if (avg < 1.37) {
+    invert_start4(n, 1, mu, u, p, cdf, k, still);
+    t += 4;
+  } else if (avg < 2.6) {
+    invert_start6(n, 1, mu, u, p, cdf, k, still);
+    t += 6;
+  } else if (avg < 4.0) {
+    invert_start8(n, 1, mu, u, p, cdf, k, still);
+    t += 8;
+  } else if (avg < 7.0) {
+    invert_start12(n, 1, mu, u, p, cdf, k, still);
+    t += 12;
+  } else {
+    invert_start16(n, 1, mu, u, p, cdf, k, still);
+    t += 16;
+  }
+  std::size_t left = pack_flagged(n, still, qa);  // the unfinished lanes
+  for (std::size_t q = 0; q < left; ++q) {
+    const std::uint32_t j = qa[q];
+    qm[q] = mu[j];
+    qu[q] = u[j];
+    qp[q] = p[j];
+    qc[q] = cdf[j];
+    qk[q] = k[j];
+  }
+  for (; left > 0 && t + 7 <= kMaxInvertSteps; t += 8) {
+    invert_more8(left, t, qm, qu, qp, qc, qk, still);
+    std::size_t keep = 0;
+    for (std::size_t q = 0; q < left; ++q) {  // branch-free: write every count, keep the unfinished
+      k[qa[q]] = qk[q];
+      qa[keep] = qa[q];
+      qm[keep] = qm[q];
+      qu[keep] = qu[q];
+      qp[keep] = qp[q];
+      qc[keep] = qc[q];
+      qk[keep] = qk[q];
+      keep += still[q] != 0.0;
+    }
+    left = keep;
+  }
+  for (std::size_t q = 0; q < left; ++q) {
+    const std::uint32_t j = qa[q];
+    Stream s(key, first + (at != nullptr ? at[j] : j), month, stream);
+    k[j] = static_cast<double>(sample_poisson(s, mu[j]));
+  }
+  if (at != nullptr)
+    for (std::size_t q = 0; q < n; ++q) out[at[q]] = k[q];
 }
 
 // PTRS's first attempt for every element from u0 and v in [0, 1): its candidate k and quick test.
@@ -928,39 +983,25 @@ void beta_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t month
 }
 
 // Each batch takes one of two ways. Every mean below 10 (the small categories' counts): the
-// inversion for all lanes at once, in a first chunk of steps sized by the batch's largest mean, and
-// the few unfinished lanes packed and started again (poisson_invert_packed). Otherwise PTRS's first
-// attempt for every lane, the lanes below 10 packed for the inversion, the lanes that failed the
-// quick test packed for the full test and the next attempts.
+// inversion for all lanes at once (poisson_invert). Otherwise PTRS's first attempt for every lane,
+// the lanes below 10 packed for the inversion, the lanes that failed the quick test packed for the
+// full test and the next attempts.
 void poisson_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t month, std::uint32_t stream,
                    const double* mu, double* out) noexcept {
   alignas(64) double u0[kBatch], v[kBatch], state[kBatch];
   alignas(64) double pm[kBatch], pu[kBatch], pv[kBatch], pk[kBatch], ok[kBatch];
-  alignas(64) double im[kBatch], iu[kBatch];
+  alignas(64) double im[kBatch], iu[kBatch], ik[kBatch];
   alignas(64) std::uint32_t at[kBatch], pc[kBatch], ai[kBatch];
   for_word_batches(key, nullptr, first, n, month, stream, [&](std::size_t start, std::size_t len, const auto& w) {
     uniform52_words(len, w[0], w[1], u0);
     const double* m = mu + start;
     double* o = out + start;
-    // the largest mean, and whether every mean is below 10 (NaN or not positive counts as small: 0)
-    double top = 0.0;
-    bool small = true;
-    for (std::size_t j = 0; j < len; ++j) {
-      top = m[j] > top ? m[j] : top;
-      small &= !(m[j] >= 10.0);
-    }
-    if (small) {
-      invert_first(len, top, m, u0, o, state);
-      std::size_t ni = 0;
-      for (std::size_t j = 0; j < len; ++j) {  // branch-free packing of the unfinished lanes
-        ai[ni] = static_cast<std::uint32_t>(j);
-        ni += state[j] != 0.0;
-      }
-      for (std::size_t q = 0; q < ni; ++q) {
-        im[q] = m[ai[q]];
-        iu[q] = u0[ai[q]];
-      }
-      poisson_invert_packed(key, first + start, month, stream, ni, ai, im, iu, o);
+    // whether every mean is below 10 (NaN or not positive counts as small: 0)
+    double sum = 0.0;
+    bool large = false;
+    mean_stats(len, m, sum, large);
+    if (!large) {
+      poisson_invert(key, first + start, month, stream, len, nullptr, m, u0, o, nullptr);
       return;
     }
     uniform52_words(len, w[2], w[3], v);
@@ -981,7 +1022,7 @@ void poisson_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t mo
       im[q] = m[ai[q]];
       iu[q] = u0[ai[q]];
     }
-    poisson_invert_packed(key, first + start, month, stream, ni, ai, im, iu, o);
+    poisson_invert(key, first + start, month, stream, ni, ai, im, iu, ik, o);
     for (std::size_t q = 0; q < np; ++q) {
       pm[q] = m[at[q]];
       pu[q] = u0[at[q]];
