@@ -36,14 +36,8 @@ inline double uniform_closed0(Stream& s) noexcept { return 1.0 - s.uniform(); }
 // max(n, 16) (the first omitted term, 3617 / (122400 n^15), is below 3e-20), shifted down by the
 // log of the exact integer product n (n + 1) ... 15 when n < 16. Plain arithmetic and the portable
 // log, branch-free, so a vectorized loop gives the same bits as a scalar call.
-inline double log_factorial_of(double k) noexcept {
-  const double n = k + 1.0;
-  const double big = n < 16.0 ? 16.0 : n;
-  double prod = 1.0;
-  for (int i = 0; i < 15; ++i) {
-    const double f = n + static_cast<double>(i);
-    prod *= f < 16.0 ? f : 1.0;
-  }
+// Stirling's series for log Gamma(big), big >= 16.
+inline double log_gamma_stirling(double big) noexcept {
   const double r = 1.0 / big, r2 = r * r;
   double series = 1.0 / 156.0;
   series = series * r2 - 691.0 / 360360.0;
@@ -52,9 +46,20 @@ inline double log_factorial_of(double k) noexcept {
   series = series * r2 + 1.0 / 1260.0;
   series = series * r2 - 1.0 / 360.0;
   series = series * r2 + 1.0 / 12.0;
-  const double lg = (big - 0.5) * fastmath::log(big) - big + 0.91893853320467274178 + series * r;
-  return lg - fastmath::log(prod);
+  return (big - 0.5) * fastmath::log(big) - big + 0.91893853320467274178 + series * r;
 }
+inline double log_factorial_of(double k) noexcept {
+  const double n = k + 1.0;
+  const double big = n < 16.0 ? 16.0 : n;
+  double prod = 1.0;
+  for (int i = 0; i < 15; ++i) {
+    const double f = n + static_cast<double>(i);
+    prod *= f < 16.0 ? f : 1.0;
+  }
+  return log_gamma_stirling(big) - fastmath::log(prod);
+}
+// The same for k >= 15, where the product is 1 and its log 0: the same bits, two logs less work.
+inline double log_factorial_large(double k) noexcept { return log_gamma_stirling(k + 1.0); }
 
 // Poisson(mu < 10) by sequential inversion of u in [0, 1), exp(-mu) given: p_k = p_{k-1} (mu (1 / k)),
 // the reciprocal off the chain of dependent multiplies (and a constant in the vectorized kernel).
@@ -78,6 +83,11 @@ inline double log_unit(double v) noexcept { return v > 0.0 ? fastmath::log(v > 0
 inline bool ptrs_accept(double v, double invalpha, double a, double b, double us, double mu, double loglam,
                         double k) noexcept {
   return log_unit(v * invalpha / (a / (us * us) + b)) <= -mu + k * loglam - log_factorial_of(k);
+}
+// The same for k >= 15 (the same decision).
+inline bool ptrs_accept_large(double v, double invalpha, double a, double b, double us, double mu, double loglam,
+                              double k) noexcept {
+  return log_unit(v * invalpha / (a / (us * us) + b)) <= -mu + k * loglam - log_factorial_large(k);
 }
 
 }  // namespace
@@ -522,7 +532,8 @@ namespace {
 
 // Marsaglia-Tsang's first attempt for Gamma(shape): z a normal, u and ub uniforms in (0, 1]; for
 // shape < 1 the draw is Gamma(shape + 1) ub^(1/shape) (ub unused when kBoost is false). state[j]: 0
-// accepted by the squeeze, 1 the full test decides (gamma_resolve), 2 rejected or undecided.
+// accepted by the squeeze, 1 the full test decides (gamma_resolve), 3 v <= 0 (the loop draws the
+// next normal at once), 4 the scalar sampler (a shape it does not take here).
 template <bool kBoost>
 [[gnu::always_inline]] inline void gamma_first_impl(std::size_t n, const double* __restrict shape,
                                                     const double* __restrict z, const double* __restrict u,
@@ -542,8 +553,8 @@ template <bool kBoost>
     double g = d * v;
     if constexpr (kBoost) g = small ? g * fastmath::exp(fastmath::log(ub[j]) / a) : g;
     out[j] = g;
-    const bool valid = (kBoost | !small) & (a > 0.0) & positive;
-    state[j] = !valid ? 2.0 : (squeeze ? 0.0 : 1.0);
+    const bool valid = (kBoost | !small) & (a > 0.0);
+    state[j] = !valid ? 4.0 : (!positive ? 3.0 : (squeeze ? 0.0 : 1.0));
   }
 }
 AICAST_SIMD_CLONES void gamma_first(std::size_t n, const double* __restrict shape, const double* __restrict z,
@@ -573,10 +584,10 @@ AICAST_SIMD_CLONES void gamma_full(std::size_t n, const double* __restrict shape
   }
 }
 
-// Marsaglia-Tsang's second attempt for packed lanes whose first attempt (with v > 0) was rejected: the
-// spare normal z of the first block (ok[q] = 0 if its v <= 0), the first uniform u of the second block
-// and, for shape < 1, the boost uniform ub after it (the second of that block), as Stream hands them
-// out. ok[q] = 1 if accepted (then out[q] is the draw).
+// Marsaglia-Tsang's second attempt for packed lanes whose first attempt was rejected (state 2) or drew
+// v <= 0 (state 3): the spare normal z of the first block (ok[q] = 0 if its v <= 0), the next uniform
+// u and, for shape < 1, the boost uniform ub after it, as Stream hands them out. ok[q] = 1 if
+// accepted (then out[q] is the draw).
 template <bool kBoost>
 [[gnu::always_inline]] inline void gamma_second_impl(std::size_t n, const double* __restrict shape,
                                                      const double* __restrict z, const double* __restrict u,
@@ -707,24 +718,28 @@ AICAST_INVERT_CHUNK(invert_start16, 16, true)
 AICAST_INVERT_CHUNK(invert_more8, 8, false)
 #undef AICAST_INVERT_CHUNK
 
-// The sum of the positive means and whether any is 10 or more, in eight independent partial sums (a
-// single running sum would not vectorize: its order of additions is fixed).
-inline void mean_stats(std::size_t n, const double* __restrict mu, double& sum, bool& large) noexcept {
+// The sum of the positive means, and which kinds of mean occur: kinds bit 1 a mean of 10 or more, bit 2
+// one in (0, 10), bit 4 one of kPoissonSaddleFrom or more. Eight independent partial sums (a single
+// running sum would not vectorize: its order of additions is fixed).
+inline void mean_stats(std::size_t n, const double* __restrict mu, double& sum, std::uint64_t& kinds) noexcept {
   double acc[8] = {};
-  std::uint64_t big = 0;
+  std::uint64_t bits = 0;
+  auto kind = [](double x) -> std::uint64_t {
+    return (x >= 10.0 ? 1u : 0u) | ((x > 0.0) & (x < 10.0) ? 2u : 0u) | (x >= kPoissonSaddleFrom ? 4u : 0u);
+  };
   std::size_t j = 0;
   for (; j + 8 <= n; j += 8)
     for (std::size_t i = 0; i < 8; ++i) {
       const double x = mu[j + i];
       acc[i] += x > 0.0 ? x : 0.0;
-      big |= x >= 10.0 ? 1u : 0u;
+      bits |= kind(x);
     }
   for (; j < n; ++j) {
     acc[0] += mu[j] > 0.0 ? mu[j] : 0.0;
-    big |= mu[j] >= 10.0 ? 1u : 0u;
+    bits |= kind(mu[j]);
   }
   sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-  large = big != 0;
+  kinds = bits;
 }
 
 // The indices q < n with flag[q] != 0, in order; their number. Groups of eight without one are
@@ -759,8 +774,8 @@ void poisson_invert(Key key, std::uint64_t first, std::uint32_t month, std::uint
   alignas(64) std::uint32_t qa[kBatch];
   if (n == 0) return;
   double sum = 0.0;
-  bool large = false;
-  mean_stats(n, mu, sum, large);
+  std::uint64_t kinds = 0;
+  mean_stats(n, mu, sum, kinds);
   const double avg = sum / static_cast<double>(n);
   int t = 1;
   if (avg < 0.35) {
@@ -842,10 +857,11 @@ AICAST_SIMD_CLONES void poisson_first(std::size_t n, const double* __restrict mu
 }
 
 // PTRS's full test for the packed elements that failed the quick one: ok[j] = 1 if it was 1 (a later
-// attempt's quick test passed) or k[j] is accepted.
-AICAST_SIMD_CLONES void poisson_full(std::size_t n, const double* __restrict mu, const double* __restrict u0,
-                                     const double* __restrict v, const double* __restrict k,
-                                     double* __restrict ok) noexcept {
+// attempt's quick test passed) or k[j] is accepted. kLargeK: every k is 15 or more.
+template <bool kLargeK>
+[[gnu::always_inline]] inline void poisson_full_impl(std::size_t n, const double* __restrict mu,
+                                                     const double* __restrict u0, const double* __restrict v,
+                                                     const double* __restrict k, double* __restrict ok) noexcept {
   for (std::size_t j = 0; j < n; ++j) {
     const double m = mu[j];
     const double slam = std::sqrt(m);
@@ -856,11 +872,26 @@ AICAST_SIMD_CLONES void poisson_full(std::size_t n, const double* __restrict mu,
     const double us = 0.5 - std::fabs(u);
     const double vj = v[j];
     const bool reject = (k[j] < 0.0) | ((us < 0.013) & (vj > us));
-    const double kk = reject ? 0.0 : k[j];
+    const double kk = reject ? (kLargeK ? 15.0 : 0.0) : k[j];
     const double usc = us > 0.0 ? us : 1.0;
-    const bool accept = !reject & ptrs_accept(vj, invalpha, a, b, usc, m, fastmath::log(m), kk);
+    const double loglam = fastmath::log(m);
+    bool accept = false;
+    if constexpr (kLargeK)
+      accept = !reject & ptrs_accept_large(vj, invalpha, a, b, usc, m, loglam, kk);
+    else
+      accept = !reject & ptrs_accept(vj, invalpha, a, b, usc, m, loglam, kk);
     ok[j] = (ok[j] != 0.0) | accept ? 1.0 : 0.0;
   }
+}
+AICAST_SIMD_CLONES void poisson_full(std::size_t n, const double* __restrict mu, const double* __restrict u0,
+                                     const double* __restrict v, const double* __restrict k,
+                                     double* __restrict ok) noexcept {
+  poisson_full_impl<false>(n, mu, u0, v, k, ok);
+}
+AICAST_SIMD_CLONES void poisson_full_large(std::size_t n, const double* __restrict mu, const double* __restrict u0,
+                                           const double* __restrict v, const double* __restrict k,
+                                           double* __restrict ok) noexcept {
+  poisson_full_impl<true>(n, mu, u0, v, k, ok);
 }
 
 // A later PTRS attempt for mu >= 10 from fresh u0, v: its k and the quick test (ok[j] = 1 if passed).
@@ -906,29 +937,33 @@ void gamma_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t mont
       gamma_first(len, a, z, u, out + start, state);
     }
     gamma_resolve(len, a, z, u, state);
-    // a second attempt, packed, for the lanes (shape > 0) whose first attempt, with v > 0, was rejected
-    // (a first v <= 0 takes the next words in another order: the scalar sampler)
+    // a second attempt, packed, for the lanes whose first attempt was rejected (state 2: the next
+    // uniforms are the second block's first and second) or drew v <= 0 (state 3: the first block's
+    // uniform, then the second block's first)
     std::size_t np = 0;
-    for (std::size_t j = 0; j < len; ++j)
-      if (state[j] != 0.0 && a[j] > 0.0 &&
-          1.0 + z[j] / std::sqrt(9.0 * ((a[j] < 1.0 ? a[j] + 1.0 : a[j]) - 1.0 / 3.0)) > 0.0)  // rare
-        at[np++] = static_cast<std::uint32_t>(j);
+    for (std::size_t j = 0; j < len; ++j) {  // branch-free packing
+      at[np] = static_cast<std::uint32_t>(j);
+      np += (state[j] == 2.0) | (state[j] == 3.0);
+    }
     if (np > 0) {
       for (std::size_t q = 0; q < np; ++q) {
         ps[q] = a[at[q]];
         pz[q] = spare[at[q]];
       }
       if (boost) {
-        // the second block's words are at hand for every lane: u from its words 0-1, ub from 2-3
+        // the second block's words are at hand for every lane
         for (std::size_t q = 0; q < np; ++q) {
-          pu[q] = uniform_open0(e[0][at[q]], e[1][at[q]]);
-          pb[q] = uniform_open0(e[2][at[q]], e[3][at[q]]);
+          const std::uint32_t j = at[q];
+          const bool rejected = state[j] == 2.0;
+          pu[q] = rejected ? uniform_open0(e[0][j], e[1][j]) : u[j];
+          pb[q] = rejected ? uniform_open0(e[2][j], e[3][j]) : ub[j];
         }
         gamma_second_boost(np, ps, pz, pu, pb, pg, pok);
       } else {
         for (std::size_t q = 0; q < np; ++q) pc[q] = static_cast<std::uint32_t>(first + start) + at[q];
         philox_words_at(key, pc, np, month, stream, e[0], e[1], e[2], e[3], 1u);
         uniform_open0_words(np, e[0], e[1], pu);
+        for (std::size_t q = 0; q < np; ++q) pu[q] = state[at[q]] == 2.0 ? pu[q] : u[at[q]];
         gamma_second(np, ps, pz, pu, pg, pok);
       }
       for (std::size_t q = 0; q < np; ++q)
@@ -996,11 +1031,11 @@ void poisson_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t mo
     uniform52_words(len, w[0], w[1], u0);
     const double* m = mu + start;
     double* o = out + start;
-    // whether every mean is below 10 (NaN or not positive counts as small: 0)
+    // which kinds of mean the batch has (NaN or not positive: a count of 0)
     double sum = 0.0;
-    bool large = false;
-    mean_stats(len, m, sum, large);
-    if (!large) {
+    std::uint64_t kinds = 0;
+    mean_stats(len, m, sum, kinds);
+    if ((kinds & 1u) == 0) {  // every mean below 10
       poisson_invert(key, first + start, month, stream, len, nullptr, m, u0, o, nullptr);
       return;
     }
@@ -1010,14 +1045,18 @@ void poisson_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t mo
     for (std::size_t j = 0; j < len; ++j) {  // branch-free packing of the indices
       at[np] = static_cast<std::uint32_t>(j);
       np += state[j] == 2.0;
-      ai[ni] = static_cast<std::uint32_t>(j);
-      ni += state[j] == 3.0;
     }
-    for (std::size_t j = 0; j < len; ++j)
-      if (state[j] == 1.0) {  // rare: a mean past 2^20 whose quick test failed
-        Stream s(key, first + start + j, month, stream);
-        o[j] = static_cast<double>(sample_poisson(s, m[j]));
+    if ((kinds & 2u) != 0)
+      for (std::size_t j = 0; j < len; ++j) {
+        ai[ni] = static_cast<std::uint32_t>(j);
+        ni += state[j] == 3.0;
       }
+    if ((kinds & 4u) != 0)
+      for (std::size_t j = 0; j < len; ++j)
+        if (state[j] == 1.0) {  // a mean past 2^20 whose quick test failed
+          Stream s(key, first + start + j, month, stream);
+          o[j] = static_cast<double>(sample_poisson(s, m[j]));
+        }
     for (std::size_t q = 0; q < ni; ++q) {
       im[q] = m[ai[q]];
       iu[q] = u0[ai[q]];
@@ -1044,7 +1083,12 @@ void poisson_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t mo
         uniform52_words(np, e[2], e[3], pv);
         poisson_quick(np, pm, pu, pv, pk, ok);
       }
-      poisson_full(np, pm, pu, pv, pk, ok);
+      std::uint64_t small_k = 0;  // any candidate below 15 (or negative)
+      for (std::size_t q = 0; q < np; ++q) small_k |= pk[q] < 15.0 ? 1u : 0u;
+      if (small_k != 0)
+        poisson_full(np, pm, pu, pv, pk, ok);
+      else
+        poisson_full_large(np, pm, pu, pv, pk, ok);
       std::size_t left = 0;
       for (std::size_t q = 0; q < np; ++q) {  // branch-free: write every candidate, keep the rejected
         o[at[q]] = pk[q];
