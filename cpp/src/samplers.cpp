@@ -62,7 +62,8 @@ inline double log_factorial_of(double k) noexcept {
 inline double log_factorial_large(double k) noexcept { return log_gamma_stirling(k + 1.0); }
 
 // Poisson(mu < 10) by sequential inversion of u in [0, 1), exp(-mu) given: p_k = p_{k-1} (mu (1 / k)),
-// the reciprocal off the chain of dependent multiplies (and a constant in the vectorized kernel).
+// the reciprocal off the chain of dependent multiplies (the batched kernel multiplies by the same value,
+// tabled: poisson_invert_lanes counts the same steps).
 inline double poisson_invert(double u, double mu, double exp_minus_mu) noexcept {
   double p = exp_minus_mu;
   double cdf = p;
@@ -767,7 +768,7 @@ inline std::size_t pack_flagged(std::size_t n, const double* __restrict flag, st
 // as cover the count of the lanes' average mean with probability about 95%; then the unfinished lanes,
 // packed, go on in chunks of 8 steps, packed again after each; the scalar sampler finishes a lane past
 // kMaxInvertSteps.
-void poisson_invert(Key key, std::uint64_t first, std::uint32_t month, std::uint32_t stream, std::size_t n,
+void poisson_invert_lanes(Key key, std::uint64_t first, std::uint32_t month, std::uint32_t stream, std::size_t n,
                     const std::uint32_t* at, const double* mu, const double* u, double* k, double* out) noexcept {
   alignas(64) double p[kBatch], cdf[kBatch], still[kBatch];
   alignas(64) double qm[kBatch], qu[kBatch], qp[kBatch], qc[kBatch], qk[kBatch];
@@ -1018,7 +1019,7 @@ void beta_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t month
 }
 
 // Each batch takes one of two ways. Every mean below 10 (the small categories' counts): the
-// inversion for all lanes at once (poisson_invert). Otherwise PTRS's first attempt for every lane,
+// inversion for all lanes at once (poisson_invert_lanes). Otherwise PTRS's first attempt for every lane,
 // the lanes below 10 packed for the inversion, the lanes that failed the quick test packed for the
 // full test and the next attempts.
 void poisson_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t month, std::uint32_t stream,
@@ -1036,7 +1037,7 @@ void poisson_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t mo
     std::uint64_t kinds = 0;
     mean_stats(len, m, sum, kinds);
     if ((kinds & 1u) == 0) {  // every mean below 10
-      poisson_invert(key, first + start, month, stream, len, nullptr, m, u0, o, nullptr);
+      poisson_invert_lanes(key, first + start, month, stream, len, nullptr, m, u0, o, nullptr);
       return;
     }
     uniform52_words(len, w[2], w[3], v);
@@ -1061,7 +1062,7 @@ void poisson_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t mo
       im[q] = m[ai[q]];
       iu[q] = u0[ai[q]];
     }
-    poisson_invert(key, first + start, month, stream, ni, ai, im, iu, ik, o);
+    poisson_invert_lanes(key, first + start, month, stream, ni, ai, im, iu, ik, o);
     for (std::size_t q = 0; q < np; ++q) {
       pm[q] = m[at[q]];
       pu[q] = u0[at[q]];
