@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <string_view>
 #include <utility>
@@ -35,14 +36,8 @@ inline double uniform_closed0(Stream& s) noexcept { return 1.0 - s.uniform(); }
 // max(n, 16) (the first omitted term, 3617 / (122400 n^15), is below 3e-20), shifted down by the
 // log of the exact integer product n (n + 1) ... 15 when n < 16. Plain arithmetic and the portable
 // log, branch-free, so a vectorized loop gives the same bits as a scalar call.
-inline double log_factorial_of(double k) noexcept {
-  const double n = k + 1.0;
-  const double big = n < 16.0 ? 16.0 : n;
-  double prod = 1.0;
-  for (int i = 0; i < 15; ++i) {
-    const double f = n + static_cast<double>(i);
-    prod *= f < 16.0 ? f : 1.0;
-  }
+// Stirling's series for log Gamma(big), big >= 16.
+inline double log_gamma_stirling(double big) noexcept {
   const double r = 1.0 / big, r2 = r * r;
   double series = 1.0 / 156.0;
   series = series * r2 - 691.0 / 360360.0;
@@ -51,12 +46,24 @@ inline double log_factorial_of(double k) noexcept {
   series = series * r2 + 1.0 / 1260.0;
   series = series * r2 - 1.0 / 360.0;
   series = series * r2 + 1.0 / 12.0;
-  const double lg = (big - 0.5) * fastmath::log(big) - big + 0.91893853320467274178 + series * r;
-  return lg - fastmath::log(prod);
+  return (big - 0.5) * fastmath::log(big) - big + 0.91893853320467274178 + series * r;
 }
+inline double log_factorial_of(double k) noexcept {
+  const double n = k + 1.0;
+  const double big = n < 16.0 ? 16.0 : n;
+  double prod = 1.0;
+  for (int i = 0; i < 15; ++i) {
+    const double f = n + static_cast<double>(i);
+    prod *= f < 16.0 ? f : 1.0;
+  }
+  return log_gamma_stirling(big) - fastmath::log(prod);
+}
+// The same for k >= 15, where the product is 1 and its log 0: the same bits, two logs less work.
+inline double log_factorial_large(double k) noexcept { return log_gamma_stirling(k + 1.0); }
 
 // Poisson(mu < 10) by sequential inversion of u in [0, 1), exp(-mu) given: p_k = p_{k-1} (mu (1 / k)),
-// the reciprocal off the chain of dependent multiplies (and a constant in the vectorized kernel).
+// the reciprocal off the chain of dependent multiplies (the batched kernel multiplies by the same value,
+// tabled: poisson_invert_lanes counts the same steps).
 inline double poisson_invert(double u, double mu, double exp_minus_mu) noexcept {
   double p = exp_minus_mu;
   double cdf = p;
@@ -77,6 +84,11 @@ inline double log_unit(double v) noexcept { return v > 0.0 ? fastmath::log(v > 0
 inline bool ptrs_accept(double v, double invalpha, double a, double b, double us, double mu, double loglam,
                         double k) noexcept {
   return log_unit(v * invalpha / (a / (us * us) + b)) <= -mu + k * loglam - log_factorial_of(k);
+}
+// The same for k >= 15 (the same decision).
+inline bool ptrs_accept_large(double v, double invalpha, double a, double b, double us, double mu, double loglam,
+                              double k) noexcept {
+  return log_unit(v * invalpha / (a / (us * us) + b)) <= -mu + k * loglam - log_factorial_large(k);
 }
 
 }  // namespace
@@ -515,14 +527,19 @@ void uniform_pair_block(Key key, std::uint64_t first, std::size_t n, std::uint32
 
 namespace {
 
+// The kernels below give their decisions as doubles (0 or 1, or a state 0..3), not bytes: with a
+// byte output GCC vectorizes 64 lanes at a time and leaves up to 63 packed lanes to a scalar
+// remainder loop, which cost as much as the vectorized body.
+
 // Marsaglia-Tsang's first attempt for Gamma(shape): z a normal, u and ub uniforms in (0, 1]; for
 // shape < 1 the draw is Gamma(shape + 1) ub^(1/shape) (ub unused when kBoost is false). state[j]: 0
-// accepted by the squeeze, 1 the full test decides (gamma_resolve), 2 the scalar sampler decides.
+// accepted by the squeeze, 1 the full test decides (gamma_resolve), 3 v <= 0 (the loop draws the
+// next normal at once), 4 the scalar sampler (a shape it does not take here).
 template <bool kBoost>
 [[gnu::always_inline]] inline void gamma_first_impl(std::size_t n, const double* __restrict shape,
                                                     const double* __restrict z, const double* __restrict u,
                                                     const double* __restrict ub, double* __restrict out,
-                                                    std::uint8_t* __restrict state) noexcept {
+                                                    double* __restrict state) noexcept {
   for (std::size_t j = 0; j < n; ++j) {
     const double a = shape[j];
     const bool small = a < 1.0;
@@ -537,15 +554,25 @@ template <bool kBoost>
     double g = d * v;
     if constexpr (kBoost) g = small ? g * fastmath::exp(fastmath::log(ub[j]) / a) : g;
     out[j] = g;
-    const bool valid = (kBoost | !small) & (a > 0.0) & positive;
-    state[j] = !valid ? 2 : (squeeze ? 0 : 1);
+    const bool valid = (kBoost | !small) & (a > 0.0);
+    state[j] = !valid ? 4.0 : (!positive ? 3.0 : (squeeze ? 0.0 : 1.0));
   }
+}
+AICAST_SIMD_CLONES void gamma_first(std::size_t n, const double* __restrict shape, const double* __restrict z,
+                                    const double* __restrict u, double* __restrict out,
+                                    double* __restrict state) noexcept {
+  gamma_first_impl<false>(n, shape, z, u, nullptr, out, state);
+}
+AICAST_SIMD_CLONES void gamma_first_boost(std::size_t n, const double* __restrict shape, const double* __restrict z,
+                                          const double* __restrict u, const double* __restrict ub,
+                                          double* __restrict out, double* __restrict state) noexcept {
+  gamma_first_impl<true>(n, shape, z, u, ub, out, state);
 }
 
 // Marsaglia-Tsang's full test for packed lanes that failed the squeeze (x the normal, u the uniform,
 // shape as given): ok[q] = 1 if accepted.
 AICAST_SIMD_CLONES void gamma_full(std::size_t n, const double* __restrict shape, const double* __restrict z,
-                                   const double* __restrict u, std::uint8_t* __restrict ok) noexcept {
+                                   const double* __restrict u, double* __restrict ok) noexcept {
   for (std::size_t q = 0; q < n; ++q) {
     const double a = shape[q];
     const double d = (a < 1.0 ? a + 1.0 : a) - 1.0 / 3.0;
@@ -554,18 +581,23 @@ AICAST_SIMD_CLONES void gamma_full(std::size_t n, const double* __restrict shape
     double v = 1.0 + c * x;
     v = v * v * v;
     const double x2 = x * x;
-    ok[q] = fastmath::log(u[q]) < 0.5 * x2 + d * (1.0 - v + fastmath::log(v > 0.0 ? v : 1.0));
+    ok[q] = fastmath::log(u[q]) < 0.5 * x2 + d * (1.0 - v + fastmath::log(v > 0.0 ? v : 1.0)) ? 1.0 : 0.0;
   }
 }
 
-// Marsaglia-Tsang's second attempt for packed lanes of shape >= 1 whose first attempt (with a positive
-// v) was rejected: the spare normal z of the first block and the first uniform u of the second block,
-// as Stream hands them out. ok[q] = 1 if accepted (then out[q] is the draw).
-AICAST_SIMD_CLONES void gamma_second(std::size_t n, const double* __restrict shape, const double* __restrict z,
-                                     const double* __restrict u, double* __restrict out,
-                                     std::uint8_t* __restrict ok) noexcept {
+// Marsaglia-Tsang's second attempt for packed lanes whose first attempt was rejected (state 2) or drew
+// v <= 0 (state 3): the spare normal z of the first block (ok[q] = 0 if its v <= 0), the next uniform
+// u and, for shape < 1, the boost uniform ub after it, as Stream hands them out. ok[q] = 1 if
+// accepted (then out[q] is the draw).
+template <bool kBoost>
+[[gnu::always_inline]] inline void gamma_second_impl(std::size_t n, const double* __restrict shape,
+                                                     const double* __restrict z, const double* __restrict u,
+                                                     const double* __restrict ub, double* __restrict out,
+                                                     double* __restrict ok) noexcept {
   for (std::size_t q = 0; q < n; ++q) {
-    const double d = shape[q] - 1.0 / 3.0;
+    const double a = shape[q];
+    const bool small = a < 1.0;
+    const double d = (small ? a + 1.0 : a) - 1.0 / 3.0;
     const double c = 1.0 / std::sqrt(9.0 * d);
     const double x = z[q];
     double v = 1.0 + c * x;
@@ -574,21 +606,31 @@ AICAST_SIMD_CLONES void gamma_second(std::size_t n, const double* __restrict sha
     const double x2 = x * x;
     const bool squeeze = u[q] < 1.0 - 0.0331 * x2 * x2;
     const bool full = fastmath::log(u[q]) < 0.5 * x2 + d * (1.0 - v + fastmath::log(positive ? v : 1.0));
-    out[q] = d * v;
-    ok[q] = positive & (squeeze | full);
+    double g = d * v;
+    if constexpr (kBoost) g = small ? g * fastmath::exp(fastmath::log(ub[q]) / a) : g;
+    out[q] = g;
+    ok[q] = positive & (squeeze | full) ? 1.0 : 0.0;
   }
+}
+AICAST_SIMD_CLONES void gamma_second(std::size_t n, const double* __restrict shape, const double* __restrict z,
+                                     const double* __restrict u, double* __restrict out,
+                                     double* __restrict ok) noexcept {
+  gamma_second_impl<false>(n, shape, z, u, nullptr, out, ok);
+}
+AICAST_SIMD_CLONES void gamma_second_boost(std::size_t n, const double* __restrict shape, const double* __restrict z,
+                                           const double* __restrict u, const double* __restrict ub,
+                                           double* __restrict out, double* __restrict ok) noexcept {
+  gamma_second_impl<true>(n, shape, z, u, ub, out, ok);
 }
 
 // Lanes in state 1 (squeeze failed) get the full test, packed: state 0 if accepted, else 2.
-void gamma_resolve(std::size_t n, const double* shape, const double* z, const double* u,
-                   std::uint8_t* state) noexcept {
-  alignas(64) double ps[kBatch], pz[kBatch], pu[kBatch];
+void gamma_resolve(std::size_t n, const double* shape, const double* z, const double* u, double* state) noexcept {
+  alignas(64) double ps[kBatch], pz[kBatch], pu[kBatch], ok[kBatch];
   alignas(64) std::uint32_t at[kBatch];
-  alignas(64) std::uint8_t ok[kBatch];
   std::size_t np = 0;
   for (std::size_t j = 0; j < n; ++j) {  // branch-free packing: the squeeze fails at random
     at[np] = static_cast<std::uint32_t>(j);
-    np += state[j] == 1;
+    np += state[j] == 1.0;
   }
   if (np == 0) return;
   for (std::size_t q = 0; q < np; ++q) {
@@ -597,47 +639,204 @@ void gamma_resolve(std::size_t n, const double* shape, const double* z, const do
     pu[q] = u[at[q]];
   }
   gamma_full(np, ps, pz, pu, ok);
-  for (std::size_t q = 0; q < np; ++q) state[at[q]] = ok[q] ? 0 : 2;
+  for (std::size_t q = 0; q < np; ++q) state[at[q]] = ok[q] != 0.0 ? 0.0 : 2.0;
 }
 
-AICAST_SIMD_CLONES void gamma_first(std::size_t n, const double* __restrict shape, const double* __restrict z,
-                                    const double* __restrict u, double* __restrict out,
-                                    std::uint8_t* __restrict ok) noexcept {
-  gamma_first_impl<false>(n, shape, z, u, nullptr, out, ok);
-}
-AICAST_SIMD_CLONES void gamma_first_boost(std::size_t n, const double* __restrict shape, const double* __restrict z,
-                                          const double* __restrict u, const double* __restrict ub,
-                                          double* __restrict out, std::uint8_t* __restrict ok) noexcept {
-  gamma_first_impl<true>(n, shape, z, u, ub, out, ok);
-}
+// ---- Poisson ----
 
-// Steps of the vectorized inversion: 16 when every mean of the batch is below 5, else 24; a count past
-// them (probability below 2e-5 and 1e-4 at the largest means) is finished by the scalar sampler.
-constexpr int kInversionStepsShort = 16, kInversionSteps = 24;
+// The inversion of poisson_invert (mu < 10) in lockstep over the lanes, a chunk of S steps at a time:
+// after each chunk the unfinished lanes are packed, so the steps taken follow the counts drawn, not
+// the largest count of the batch. Step t multiplies by 1 / t, the very value poisson_invert divides
+// out, so every count equals the scalar sampler's. The lanes do not stop: a step adds 1 to the count
+// while u >= cdf and p > 0, and as both conditions, once false, stay false (cdf never decreases, p
+// never grows from 0), the count is the scalar loop's.
+constexpr int kMaxInvertSteps = 64;  // P(N > 64) < 1e-30 for mu < 10: the scalar sampler finishes
+struct InvertTable {
+  double r[kMaxInvertSteps + 2];  // 1 / t
+  constexpr InvertTable() : r{} {
+    for (int i = 1; i < kMaxInvertSteps + 2; ++i) r[i] = 1.0 / static_cast<double>(i);
+  }
+};
+constexpr InvertTable kInvert{};
 
-// Step t of poisson_invert for one lane: while u >= cdf (and p > 0), k = t, p *= mu (1 / t), cdf += p.
-[[gnu::always_inline]] inline void invert_step(double t, double mu, double u, double& going, double& p, double& cdf,
+// Step t of poisson_invert for one lane (rt = 1 / t): if u >= cdf and p > 0, k += 1; p *= mu (1 / t),
+// cdf += p.
+[[gnu::always_inline]] inline void invert_step(double rt, double mu, double u, double& p, double& cdf,
                                                double& k) noexcept {
-  going = (u >= cdf) ? going : 0.0;
-  going = (p > 0.0) ? going : 0.0;
-  const double pn = p * (mu * (1.0 / t));
-  p = going > 0.0 ? pn : p;
-  cdf = going > 0.0 ? cdf + pn : cdf;
-  k = going > 0.0 ? t : k;
+  const double go = (u >= cdf) ? 1.0 : 0.0;
+  k = k + ((p > 0.0) ? go : 0.0);
+  p = p * (mu * rt);
+  cdf = cdf + p;
 }
-template <int... T>
-[[gnu::always_inline]] inline void invert_steps(std::integer_sequence<int, T...>, double mu, double u, double& going,
-                                                double& p, double& cdf, double& k) noexcept {
-  (invert_step(static_cast<double>(T + 1), mu, u, going, p, cdf, k), ...);
+template <int... I>
+[[gnu::always_inline]] inline void invert_steps(std::integer_sequence<int, I...>, const double* r, double mu,
+                                                double u, double& p, double& cdf, double& k) noexcept {
+  (invert_step(r[I], mu, u, p, cdf, k), ...);
 }
 
-// The first attempt for every element: for mu < 10 the inversion of u0 (poisson_invert's steps, in
-// lockstep over the lanes), for mu >= 10 PTRS's candidate k and quick test from u0 and v in [0, 1).
-// state[j]: 0 done, 1 the scalar sampler, 2 PTRS's full test (direct log-pmf: means below 2^20).
-template <int kSteps>
-[[gnu::always_inline]] inline void poisson_first_impl(std::size_t n, const double* __restrict mu,
-                                                      const double* __restrict u0, const double* __restrict v,
-                                                      double* __restrict out, std::uint8_t* __restrict state) noexcept {
+// Steps t0 .. t0 + S - 1 for n lanes; with kStart the lanes start at step 1 (p = exp(-mu), k = 0; a
+// mean that is not positive gives 0), else they go on from p, cdf, k. still[q] = 1 if lane q is not
+// finished.
+template <int S, bool kStart>
+[[gnu::always_inline]] inline void invert_chunk_impl(std::size_t n, int t0, const double* __restrict mu,
+                                                     const double* __restrict u, double* __restrict p,
+                                                     double* __restrict cdf, double* __restrict k,
+                                                     double* __restrict still) noexcept {
+  double r[S];  // 1 / t for the chunk's steps, held in registers
+  for (int i = 0; i < S; ++i) r[i] = kInvert.r[t0 + i];
+  for (std::size_t q = 0; q < n; ++q) {
+    const double m = kStart ? (mu[q] > 0.0 ? mu[q] : 0.0) : mu[q];
+    double pp = 0.0, cc = 0.0, kk = 0.0;
+    if constexpr (kStart) {
+      pp = fastmath::exp(-m);
+      cc = pp;
+    } else {
+      pp = p[q];
+      cc = cdf[q];
+      kk = k[q];
+    }
+    const double uu = u[q];
+    // the steps written out at compile time (a loop is not unrolled before vectorization)
+    invert_steps(std::make_integer_sequence<int, S>{}, r, m, uu, pp, cc, kk);
+    p[q] = pp;
+    cdf[q] = cc;
+    k[q] = kk;
+    still[q] = (uu >= cc) & (pp > 0.0) ? 1.0 : 0.0;
+  }
+}
+#define AICAST_INVERT_CHUNK(NAME, S, START)                                                                     \
+  AICAST_SIMD_CLONES void NAME(std::size_t n, int t0, const double* __restrict mu, const double* __restrict u, \
+                               double* __restrict p, double* __restrict cdf, double* __restrict k,             \
+                               double* __restrict still) noexcept {                                            \
+    invert_chunk_impl<S, START>(n, t0, mu, u, p, cdf, k, still);                                               \
+  }
+AICAST_INVERT_CHUNK(invert_start2, 2, true)
+AICAST_INVERT_CHUNK(invert_start4, 4, true)
+AICAST_INVERT_CHUNK(invert_start6, 6, true)
+AICAST_INVERT_CHUNK(invert_start8, 8, true)
+AICAST_INVERT_CHUNK(invert_start12, 12, true)
+AICAST_INVERT_CHUNK(invert_start16, 16, true)
+AICAST_INVERT_CHUNK(invert_more8, 8, false)
+#undef AICAST_INVERT_CHUNK
+
+// The sum of the positive means, and which kinds of mean occur: kinds bit 1 a mean of 10 or more, bit 2
+// one in (0, 10), bit 4 one of kPoissonSaddleFrom or more. Eight independent partial sums (a single
+// running sum would not vectorize: its order of additions is fixed).
+inline void mean_stats(std::size_t n, const double* __restrict mu, double& sum, std::uint64_t& kinds) noexcept {
+  double acc[8] = {};
+  std::uint64_t bits = 0;
+  auto kind = [](double x) -> std::uint64_t {
+    return (x >= 10.0 ? 1u : 0u) | ((x > 0.0) & (x < 10.0) ? 2u : 0u) | (x >= kPoissonSaddleFrom ? 4u : 0u);
+  };
+  std::size_t j = 0;
+  for (; j + 8 <= n; j += 8)
+    for (std::size_t i = 0; i < 8; ++i) {
+      const double x = mu[j + i];
+      acc[i] += x > 0.0 ? x : 0.0;
+      bits |= kind(x);
+    }
+  for (; j < n; ++j) {
+    acc[0] += mu[j] > 0.0 ? mu[j] : 0.0;
+    bits |= kind(mu[j]);
+  }
+  sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+  kinds = bits;
+}
+
+// The indices q < n with flag[q] != 0, in order; their number. Groups of eight without one are
+// skipped after one vectorized test (the flags are 0.0 or 1.0).
+inline std::size_t pack_flagged(std::size_t n, const double* __restrict flag, std::uint32_t* __restrict at) noexcept {
+  std::size_t np = 0, q = 0;
+  for (; q + 8 <= n; q += 8) {
+    std::uint64_t any = 0;
+    for (std::size_t i = 0; i < 8; ++i) any |= std::bit_cast<std::uint64_t>(flag[q + i]);
+    if (any == 0) continue;
+    for (std::size_t i = 0; i < 8; ++i) {
+      at[np] = static_cast<std::uint32_t>(q + i);
+      np += flag[q + i] != 0.0;
+    }
+  }
+  for (; q < n; ++q) {
+    at[np] = static_cast<std::uint32_t>(q);
+    np += flag[q] != 0.0;
+  }
+  return np;
+}
+
+// The inversion for n lanes (mu < 10, u) of a batch whose paths start at `first`: k[q] gets lane q's
+// count, also written to out[at[q]] when `at` is given. A first chunk of steps for all lanes, as many
+// as cover the count of the lanes' average mean with probability about 95%; then the unfinished lanes,
+// packed, go on in chunks of 8 steps, packed again after each; the scalar sampler finishes a lane past
+// kMaxInvertSteps.
+void poisson_invert_lanes(Key key, std::uint64_t first, std::uint32_t month, std::uint32_t stream, std::size_t n,
+                    const std::uint32_t* at, const double* mu, const double* u, double* k, double* out) noexcept {
+  alignas(64) double p[kBatch], cdf[kBatch], still[kBatch];
+  alignas(64) double qm[kBatch], qu[kBatch], qp[kBatch], qc[kBatch], qk[kBatch];
+  alignas(64) std::uint32_t qa[kBatch];
+  if (n == 0) return;
+  double sum = 0.0;
+  std::uint64_t kinds = 0;
+  mean_stats(n, mu, sum, kinds);
+  const double avg = sum / static_cast<double>(n);
+  int t = 1;
+  if (avg < 0.35) {
+    invert_start2(n, 1, mu, u, p, cdf, k, still);
+    t += 2;
+  } else if (avg < 1.37) {
+    invert_start4(n, 1, mu, u, p, cdf, k, still);
+    t += 4;
+  } else if (avg < 2.6) {
+    invert_start6(n, 1, mu, u, p, cdf, k, still);
+    t += 6;
+  } else if (avg < 4.0) {
+    invert_start8(n, 1, mu, u, p, cdf, k, still);
+    t += 8;
+  } else if (avg < 7.0) {
+    invert_start12(n, 1, mu, u, p, cdf, k, still);
+    t += 12;
+  } else {
+    invert_start16(n, 1, mu, u, p, cdf, k, still);
+    t += 16;
+  }
+  std::size_t left = pack_flagged(n, still, qa);  // the unfinished lanes
+  for (std::size_t q = 0; q < left; ++q) {
+    const std::uint32_t j = qa[q];
+    qm[q] = mu[j];
+    qu[q] = u[j];
+    qp[q] = p[j];
+    qc[q] = cdf[j];
+    qk[q] = k[j];
+  }
+  for (; left > 0 && t + 7 <= kMaxInvertSteps; t += 8) {
+    invert_more8(left, t, qm, qu, qp, qc, qk, still);
+    std::size_t keep = 0;
+    for (std::size_t q = 0; q < left; ++q) {  // branch-free: write every count, keep the unfinished
+      k[qa[q]] = qk[q];
+      qa[keep] = qa[q];
+      qm[keep] = qm[q];
+      qu[keep] = qu[q];
+      qp[keep] = qp[q];
+      qc[keep] = qc[q];
+      qk[keep] = qk[q];
+      keep += still[q] != 0.0;
+    }
+    left = keep;
+  }
+  for (std::size_t q = 0; q < left; ++q) {
+    const std::uint32_t j = qa[q];
+    Stream s(key, first + (at != nullptr ? at[j] : j), month, stream);
+    k[j] = static_cast<double>(sample_poisson(s, mu[j]));
+  }
+  if (at != nullptr)
+    for (std::size_t q = 0; q < n; ++q) out[at[q]] = k[q];
+}
+
+// PTRS's first attempt for every element from u0 and v in [0, 1): its candidate k and quick test.
+// state[j]: 0 done (accepted, or a mean that is not positive: 0), 1 the scalar sampler, 2 PTRS's full
+// test (direct log-pmf: means below 2^20), 3 the inversion (mu < 10; out is then unset).
+AICAST_SIMD_CLONES void poisson_first(std::size_t n, const double* __restrict mu, const double* __restrict u0,
+                                      const double* __restrict v, double* __restrict out,
+                                      double* __restrict state) noexcept {
   for (std::size_t j = 0; j < n; ++j) {
     const double m = mu[j];
     const bool small = m < 10.0;
@@ -648,48 +847,22 @@ template <int kSteps>
     const double vr = 0.9277 - 3.6224 / (b - 2.0);
     const double u = u0[j] - 0.5;
     const double us = 0.5 - std::fabs(u);
-    double k = std::floor((2.0 * a / us + b) * u + mc + 0.43);
+    const double k = std::floor((2.0 * a / us + b) * u + mc + 0.43);
     const bool quick = (us >= 0.07) & (v[j] <= vr);
     // a mean past kPoissonSaddleFrom whose quick test fails goes to the scalar sampler (its full test
     // takes the saddle-point form there)
-    std::uint8_t st = small ? 1 : (quick ? 0 : (m < kPoissonSaddleFrom ? 2 : 1));
-    if constexpr (kSteps > 0) {
-      const double ms = small ? m : 0.0;
-      double p = fastmath::exp(-ms);
-      double cdf = p;
-      double ki = 0.0;
-      double going = 1.0;
-      const double uu = u0[j];
-      // the steps written out at compile time (a loop of 24 is not unrolled before vectorization)
-      invert_steps(std::make_integer_sequence<int, kSteps>{}, ms, uu, going, p, cdf, ki);
-      invert_step(kSteps + 1, ms, uu, going, p, cdf, ki);  // past the last step: not finished
-      k = small ? ki : k;
-      st = small ? (going > 0.0 ? 1 : 0) : st;
-    }
-    state[j] = !(m > 0.0) ? 0 : st;
+    const double st = small ? 3.0 : (quick ? 0.0 : (m < kPoissonSaddleFrom ? 2.0 : 1.0));
+    state[j] = !(m > 0.0) ? 0.0 : st;
     out[j] = m > 0.0 ? k : 0.0;
   }
 }
-AICAST_SIMD_CLONES void poisson_first(std::size_t n, const double* __restrict mu, const double* __restrict u0,
-                                      const double* __restrict v, double* __restrict out,
-                                      std::uint8_t* __restrict state) noexcept {
-  poisson_first_impl<0>(n, mu, u0, v, out, state);
-}
-AICAST_SIMD_CLONES void poisson_first_invert_short(std::size_t n, const double* __restrict mu,
-                                                   const double* __restrict u0, const double* __restrict v,
-                                                   double* __restrict out, std::uint8_t* __restrict state) noexcept {
-  poisson_first_impl<kInversionStepsShort>(n, mu, u0, v, out, state);
-}
-AICAST_SIMD_CLONES void poisson_first_invert(std::size_t n, const double* __restrict mu, const double* __restrict u0,
-                                             const double* __restrict v, double* __restrict out,
-                                             std::uint8_t* __restrict state) noexcept {
-  poisson_first_impl<kInversionSteps>(n, mu, u0, v, out, state);
-}
 
-// The full test for the elements that failed the quick one (packed): ok[j] |= 1 if k[j] is accepted.
-AICAST_SIMD_CLONES void poisson_full(std::size_t n, const double* __restrict mu, const double* __restrict u0,
-                                     const double* __restrict v, const double* __restrict k,
-                                     std::uint8_t* __restrict ok) noexcept {
+// PTRS's full test for the packed elements that failed the quick one: ok[j] = 1 if it was 1 (a later
+// attempt's quick test passed) or k[j] is accepted. kLargeK: every k is 15 or more.
+template <bool kLargeK>
+[[gnu::always_inline]] inline void poisson_full_impl(std::size_t n, const double* __restrict mu,
+                                                     const double* __restrict u0, const double* __restrict v,
+                                                     const double* __restrict k, double* __restrict ok) noexcept {
   for (std::size_t j = 0; j < n; ++j) {
     const double m = mu[j];
     const double slam = std::sqrt(m);
@@ -700,16 +873,32 @@ AICAST_SIMD_CLONES void poisson_full(std::size_t n, const double* __restrict mu,
     const double us = 0.5 - std::fabs(u);
     const double vj = v[j];
     const bool reject = (k[j] < 0.0) | ((us < 0.013) & (vj > us));
-    const double kk = reject ? 0.0 : k[j];
+    const double kk = reject ? (kLargeK ? 15.0 : 0.0) : k[j];
     const double usc = us > 0.0 ? us : 1.0;
-    ok[j] = ok[j] | (!reject & ptrs_accept(vj, invalpha, a, b, usc, m, fastmath::log(m), kk));
+    const double loglam = fastmath::log(m);
+    bool accept = false;
+    if constexpr (kLargeK)
+      accept = !reject & ptrs_accept_large(vj, invalpha, a, b, usc, m, loglam, kk);
+    else
+      accept = !reject & ptrs_accept(vj, invalpha, a, b, usc, m, loglam, kk);
+    ok[j] = (ok[j] != 0.0) | accept ? 1.0 : 0.0;
   }
+}
+AICAST_SIMD_CLONES void poisson_full(std::size_t n, const double* __restrict mu, const double* __restrict u0,
+                                     const double* __restrict v, const double* __restrict k,
+                                     double* __restrict ok) noexcept {
+  poisson_full_impl<false>(n, mu, u0, v, k, ok);
+}
+AICAST_SIMD_CLONES void poisson_full_large(std::size_t n, const double* __restrict mu, const double* __restrict u0,
+                                           const double* __restrict v, const double* __restrict k,
+                                           double* __restrict ok) noexcept {
+  poisson_full_impl<true>(n, mu, u0, v, k, ok);
 }
 
 // A later PTRS attempt for mu >= 10 from fresh u0, v: its k and the quick test (ok[j] = 1 if passed).
 AICAST_SIMD_CLONES void poisson_quick(std::size_t n, const double* __restrict mu, const double* __restrict u0,
                                       const double* __restrict v, double* __restrict k,
-                                      std::uint8_t* __restrict ok) noexcept {
+                                      double* __restrict ok) noexcept {
   for (std::size_t j = 0; j < n; ++j) {
     const double m = mu[j];
     const double slam = std::sqrt(m);
@@ -719,7 +908,7 @@ AICAST_SIMD_CLONES void poisson_quick(std::size_t n, const double* __restrict mu
     const double u = u0[j] - 0.5;
     const double us = 0.5 - std::fabs(u);
     k[j] = std::floor((2.0 * a / us + b) * u + m + 0.43);
-    ok[j] = (us >= 0.07) & (v[j] <= vr);
+    ok[j] = (us >= 0.07) & (v[j] <= vr) ? 1.0 : 0.0;
   }
 }
 
@@ -727,10 +916,9 @@ AICAST_SIMD_CLONES void poisson_quick(std::size_t n, const double* __restrict mu
 
 void gamma_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t month, std::uint32_t stream,
                  const double* shape, std::size_t shape_stride, double* out) noexcept {
-  alignas(64) double z[kBatch], spare[kBatch], u[kBatch], ub[kBatch], a[kBatch];
-  alignas(64) double ps[kBatch], pz[kBatch], pu[kBatch], pg[kBatch];
+  alignas(64) double z[kBatch], spare[kBatch], u[kBatch], ub[kBatch], a[kBatch], state[kBatch];
+  alignas(64) double ps[kBatch], pz[kBatch], pu[kBatch], pb[kBatch], pg[kBatch], pok[kBatch];
   alignas(64) std::uint32_t at[kBatch], pc[kBatch];
-  alignas(64) std::uint8_t ok[kBatch], pok[kBatch];
   Words extra;
   for_word_batches(key, nullptr, first, n, month, stream, [&](std::size_t start, std::size_t len, const auto& w) {
     bool boost = false;
@@ -740,39 +928,54 @@ void gamma_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t mont
     }
     box_muller_words(len, w[0], w[1], z, spare);
     uniform_open0_words(len, w[2], w[3], u);
+    auto& e = extra.w;
     if (boost) {
       // the boost uniform is the first of the stream's second block
-      auto& e = extra.w;
       philox_words(key, first + start, len, month, stream, e[0], e[1], e[2], e[3], 1u);
       uniform_open0_words(len, e[0], e[1], ub);
-      gamma_first_boost(len, a, z, u, ub, out + start, ok);
+      gamma_first_boost(len, a, z, u, ub, out + start, state);
     } else {
-      gamma_first(len, a, z, u, out + start, ok);
+      gamma_first(len, a, z, u, out + start, state);
     }
-    gamma_resolve(len, a, z, u, ok);
-    // a second attempt, packed, for the rejected lanes of shape >= 1 whose first v was positive
+    gamma_resolve(len, a, z, u, state);
+    // a second attempt, packed, for the lanes whose first attempt was rejected (state 2: the next
+    // uniforms are the second block's first and second) or drew v <= 0 (state 3: the first block's
+    // uniform, then the second block's first)
     std::size_t np = 0;
-    for (std::size_t j = 0; j < len; ++j)
-      if (ok[j] == 2 && a[j] >= 1.0 && 1.0 + z[j] / std::sqrt(9.0 * (a[j] - 1.0 / 3.0)) > 0.0)  // rare
-        at[np++] = static_cast<std::uint32_t>(j);
+    for (std::size_t j = 0; j < len; ++j) {  // branch-free packing
+      at[np] = static_cast<std::uint32_t>(j);
+      np += (state[j] == 2.0) | (state[j] == 3.0);
+    }
     if (np > 0) {
       for (std::size_t q = 0; q < np; ++q) {
-        pc[q] = static_cast<std::uint32_t>(first + start) + at[q];
         ps[q] = a[at[q]];
         pz[q] = spare[at[q]];
       }
-      auto& e = extra.w;
-      philox_words_at(key, pc, np, month, stream, e[0], e[1], e[2], e[3], 1u);
-      uniform_open0_words(np, e[0], e[1], pu);
-      gamma_second(np, ps, pz, pu, pg, pok);
+      if (boost) {
+        // the second block's words are at hand for every lane
+        for (std::size_t q = 0; q < np; ++q) {
+          const std::uint32_t j = at[q];
+          const bool rejected = state[j] == 2.0;
+          pu[q] = rejected ? uniform_open0(e[0][j], e[1][j]) : u[j];
+          pb[q] = rejected ? uniform_open0(e[2][j], e[3][j]) : ub[j];
+        }
+        gamma_second_boost(np, ps, pz, pu, pb, pg, pok);
+      } else {
+        for (std::size_t q = 0; q < np; ++q) pc[q] = static_cast<std::uint32_t>(first + start) + at[q];
+        philox_words_at(key, pc, np, month, stream, e[0], e[1], e[2], e[3], 1u);
+        uniform_open0_words(np, e[0], e[1], pu);
+        for (std::size_t q = 0; q < np; ++q) pu[q] = state[at[q]] == 2.0 ? pu[q] : u[at[q]];
+        gamma_second(np, ps, pz, pu, pg, pok);
+      }
       for (std::size_t q = 0; q < np; ++q)
-        if (pok[q]) {
+        if (pok[q] != 0.0) {
           out[start + at[q]] = pg[q];
-          ok[at[q]] = 0;
+          state[at[q]] = 0.0;
         }
     }
+    // the rare rest: the scalar sampler from the start of the stream
     for (std::size_t j = 0; j < len; ++j)
-      if (ok[j] != 0) {
+      if (state[j] != 0.0) {
         Stream s(key, first + start + j, month, stream);
         out[start + j] = sample_gamma(s, a[j]);
       }
@@ -789,7 +992,7 @@ void beta_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t month
     return;
   }
   alignas(64) double z0[kBatch], z1[kBatch], ux[kBatch], uy[kBatch], sa[kBatch], sb[kBatch], y[kBatch];
-  alignas(64) std::uint8_t okx[kBatch], oky[kBatch];
+  alignas(64) double okx[kBatch], oky[kBatch];
   std::fill_n(sa, kBatch, a);
   std::fill_n(sb, kBatch, b);
   Words extra;
@@ -808,46 +1011,64 @@ void beta_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t month
     gamma_resolve(len, sb, z1, uy, oky);
     for (std::size_t j = 0; j < len; ++j) x[j] = x[j] / (x[j] + y[j]);
     for (std::size_t j = 0; j < len; ++j)
-      if ((okx[j] | oky[j]) != 0) {
+      if (okx[j] != 0.0 || oky[j] != 0.0) {
         Stream s(key, first + start + j, month, stream);
         x[j] = sample_beta(s, a, b);
       }
   });
 }
 
+// Each batch takes one of two ways. Every mean below 10 (the small categories' counts): the
+// inversion for all lanes at once (poisson_invert_lanes). Otherwise PTRS's first attempt for every lane,
+// the lanes below 10 packed for the inversion, the lanes that failed the quick test packed for the
+// full test and the next attempts.
 void poisson_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t month, std::uint32_t stream,
                    const double* mu, double* out) noexcept {
-  alignas(64) double u0[kBatch], v[kBatch];
-  alignas(64) double pm[kBatch], pu[kBatch], pv[kBatch], pk[kBatch];
-  alignas(64) std::uint32_t at[kBatch], pc[kBatch];
-  alignas(64) std::uint8_t state[kBatch], ok[kBatch];
+  alignas(64) double u0[kBatch], v[kBatch], state[kBatch];
+  alignas(64) double pm[kBatch], pu[kBatch], pv[kBatch], pk[kBatch], ok[kBatch];
+  alignas(64) double im[kBatch], iu[kBatch], ik[kBatch];
+  alignas(64) std::uint32_t at[kBatch], pc[kBatch], ai[kBatch];
   for_word_batches(key, nullptr, first, n, month, stream, [&](std::size_t start, std::size_t len, const auto& w) {
     uniform52_words(len, w[0], w[1], u0);
-    uniform52_words(len, w[2], w[3], v);
     const double* m = mu + start;
     double* o = out + start;
-    // the largest mean below 10 picks the inversion's steps (none without one)
-    double top_small = -1.0;
-    for (std::size_t j = 0; j < len; ++j) top_small = m[j] < 10.0 && m[j] > top_small ? m[j] : top_small;
-    if (top_small < 0.0)
-      poisson_first(len, m, u0, v, o, state);
-    else if (top_small < 5.0)
-      poisson_first_invert_short(len, m, u0, v, o, state);
-    else
-      poisson_first_invert(len, m, u0, v, o, state);
-    std::size_t np = 0;
-    for (std::size_t j = 0; j < len; ++j) {
-      if (state[j] == 1) {
-        Stream s(key, first + start + j, month, stream);
-        o[j] = static_cast<double>(sample_poisson(s, m[j]));
-      } else if (state[j] == 2) {
-        at[np] = static_cast<std::uint32_t>(j);
-        pm[np] = m[j];
-        pu[np] = u0[j];
-        pv[np] = v[j];
-        pk[np] = o[j];
-        ++np;
+    // which kinds of mean the batch has (NaN or not positive: a count of 0)
+    double sum = 0.0;
+    std::uint64_t kinds = 0;
+    mean_stats(len, m, sum, kinds);
+    if ((kinds & 1u) == 0) {  // every mean below 10
+      poisson_invert_lanes(key, first + start, month, stream, len, nullptr, m, u0, o, nullptr);
+      return;
+    }
+    uniform52_words(len, w[2], w[3], v);
+    poisson_first(len, m, u0, v, o, state);
+    std::size_t np = 0, ni = 0;
+    for (std::size_t j = 0; j < len; ++j) {  // branch-free packing of the indices
+      at[np] = static_cast<std::uint32_t>(j);
+      np += state[j] == 2.0;
+    }
+    if ((kinds & 2u) != 0)
+      for (std::size_t j = 0; j < len; ++j) {
+        ai[ni] = static_cast<std::uint32_t>(j);
+        ni += state[j] == 3.0;
       }
+    if ((kinds & 4u) != 0)
+      for (std::size_t j = 0; j < len; ++j)
+        if (state[j] == 1.0) {  // a mean past 2^20 whose quick test failed
+          Stream s(key, first + start + j, month, stream);
+          o[j] = static_cast<double>(sample_poisson(s, m[j]));
+        }
+    for (std::size_t q = 0; q < ni; ++q) {
+      im[q] = m[ai[q]];
+      iu[q] = u0[ai[q]];
+    }
+    poisson_invert_lanes(key, first + start, month, stream, ni, ai, im, iu, ik, o);
+    for (std::size_t q = 0; q < np; ++q) {
+      pm[q] = m[at[q]];
+      pu[q] = u0[at[q]];
+      pv[q] = v[at[q]];
+      pk[q] = o[at[q]];
+      ok[q] = 0.0;
     }
     // the elements whose attempt failed the quick test: the full test, then the next attempts (words
     // of the stream's next blocks, as Stream hands them out) for the packed rejects; the scalar
@@ -862,19 +1083,19 @@ void poisson_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t mo
         uniform52_words(np, e[0], e[1], pu);
         uniform52_words(np, e[2], e[3], pv);
         poisson_quick(np, pm, pu, pv, pk, ok);
-      } else {
-        std::fill_n(ok, np, std::uint8_t{0});
       }
-      poisson_full(np, pm, pu, pv, pk, ok);
+      std::uint64_t small_k = 0;  // any candidate below 15 (or negative)
+      for (std::size_t q = 0; q < np; ++q) small_k |= pk[q] < 15.0 ? 1u : 0u;
+      if (small_k != 0)
+        poisson_full(np, pm, pu, pv, pk, ok);
+      else
+        poisson_full_large(np, pm, pu, pv, pk, ok);
       std::size_t left = 0;
-      for (std::size_t q = 0; q < np; ++q) {
-        if (ok[q]) {
-          o[at[q]] = pk[q];
-          continue;
-        }
+      for (std::size_t q = 0; q < np; ++q) {  // branch-free: write every candidate, keep the rejected
+        o[at[q]] = pk[q];
         at[left] = at[q];
         pm[left] = pm[q];
-        ++left;
+        left += ok[q] == 0.0;
       }
       np = left;
       if (t + 1 == kAttempts) break;

@@ -41,7 +41,7 @@ double sample_beta(Stream& s, double a, double b) noexcept;
 // Binomial(n, p): inversion for n min(p, 1-p) < 10, Hormann's BTRS otherwise.
 std::int64_t sample_binomial(Stream& s, std::int64_t n, double p) noexcept;
 
-// log(k!) (table for small k, lgamma beyond).
+// log(k!): Stirling's series at max(k + 1, 16), shifted by the log of an exact integer product below 16.
 double log_factorial(std::int64_t k) noexcept;
 
 // Philox words for the counters (first + j, c1, c2, c3), j in [0, n): w_k[j] is word k of block j.

@@ -12,7 +12,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special
 
 __all__ = ["Design", "design", "estimate", "values_from_uniforms"]
 
@@ -47,6 +46,8 @@ def design(n: int, groups: Sequence[Sequence[int]], d: int, seed: int) -> Design
 def values_from_uniforms(u: np.ndarray, ppf: Sequence, copulas: Sequence[tuple[np.ndarray, Sequence[int]]]) -> np.ndarray:
     """Parameter values from design uniforms: ``ppf[j](u_j)`` for an independent input; for a copula
     group with Cholesky factor ``L`` on columns ``cols``: ``z = L Phi^-1(u)`` then ``ppf_j(Phi(z_j))``."""
+    from scipy import special  # here, not at import: `import aicast` (and `aicast run`) skips SciPy
+
     x = np.empty_like(u)
     grouped: set[int] = set()
     for chol, cols in copulas:
@@ -95,6 +96,8 @@ def estimate(fa: np.ndarray, fb: np.ndarray, fab: np.ndarray, *, bootstrap: int,
         for r in range(bootstrap):
             idx = rng.integers(0, n, n)
             bf[r], bt[r], _ = _indices(fa[idx], fb[idx], fab[:, idx])
+        from scipy import special
+
         z = float(special.ndtri(0.5 + conf / 2.0))
         out["first_conf"] = z * np.std(bf, axis=0, ddof=1)
         out["total_conf"] = z * np.std(bt, axis=0, ddof=1)
