@@ -45,14 +45,15 @@ def test_moving_every_month_is_the_model_without_moves_bit_for_bit():
 def test_engine_matches_a_numpy_replica_with_intermittent_moves(scale):
     """The published gap takes the latent OU gap's value when the uniform of noise stream 0x8002 at
     (path, month) is below p, else keeps its value: a NumPy replica from the same draws, with
-    Student-t innovations on top (both options together)."""
+    Student-t innovations on top and a latent gap starting d from the published one (all options)."""
     n, months, seed, nu, p = 2000, 13, 23, 4.0, 0.35
     pct = scale == "percent"
     c0, g0, mu, vc, k, th, vg, rho = (70.0, 8.0, 0.03, 0.2, 0.8, 0.2, 0.4, 0.6) if pct else (
         1300.0, 90.0, 4.0, 40.0, 0.8, 25.0, 55.0, 0.6)
+    d = 0.15 if pct else 12.0
     lb = ac.LeaderboardGap("lb", closed_start=c0, gap_start=g0, closed_drift_per_month=mu, closed_volatility=vc,
                            gap_reversion=k, equilibrium_gap=th, gap_volatility=vg, innovation_correlation=rho,
-                           gap_innovation_df=nu, gap_move_probability=p, scale=scale)
+                           gap_innovation_df=nu, gap_move_probability=p, gap_latent_offset=d, scale=scale)
     res = run(lb, months=months, paths=n, seed=seed)
     key = T.named_key(seed, "model:lb")
     a = np.exp(-k * DT)
@@ -60,8 +61,8 @@ def test_engine_matches_a_numpy_replica_with_intermittent_moves(scale):
     logit = (lambda x: np.log(x / (100 - x))) if pct else (lambda x: x)
     L = np.full(n, logit(c0))
     C = L.copy()
-    G = L - logit(c0 - g0)
-    H = G.copy()
+    H = L - logit(c0 - g0)
+    G = H + d
     shape = np.full(n, 0.5 * nu)
     for m in range(1, months):
         z0, z1, _ = T.normal_block(seed=key, first=0, n=n, month=m, stream=0x8000)
@@ -129,6 +130,47 @@ def test_bad_move_probability_raises_naming_it(value, match):
             ac.LeaderboardGap("lb", **BASE, gap_move_probability=value)).run(paths=10, progress=False)
 
 
+def test_latent_offset_needs_moves():
+    with pytest.raises(ValueError, match="gap_latent_offset needs gap_move_probability"):
+        ac.Scenario(start="2025-08", horizon="2025-10").add(
+            ac.LeaderboardGap("lb", **BASE, gap_latent_offset=3.0)).run(paths=10, progress=False)
+
+
+# --- the fit ----------------------------------------------------------------------------------
+
+
+def test_intermittent_fit_on_eci():
+    """innovations="intermittent" on the running-best ECI: the move probability's posterior is the
+    Beta(1 + moves, 1 + flat months) of its uniform prior, the months since the last move are
+    counted, and a model starting at or after the data end runs, its gap flat in about 1 - p of
+    the months."""
+    eci = ac.data.eci_best_monthly()
+    fit = ac.fit.leaderboard_gap(eci, innovations="intermittent")
+    gap = (eci["best_closed"] - eci["best_open"]).dropna().to_numpy()
+    moves = int((np.diff(gap) != 0).sum())
+    flat = len(gap) - 1 - moves
+    p = fit.draws["gap_move_probability"]
+    assert abs(p.mean() - (1 + moves) / (2 + len(gap) - 1)) < 4 * p.std() / math.sqrt(len(p)) + 1e-3
+    last_move = int(np.flatnonzero(np.diff(gap) != 0)[-1]) + 1
+    assert fit.months_since_move == len(gap) - 1 - last_move
+    assert "gap_move_probability" in fit.estimates.index and flat > 0
+    for start in (None, fit.last_month, fit.last_month + 3):
+        m = fit.model("lb", start=start)
+        assert {"gap_move_probability", "gap_latent_offset"} <= set(m.params)
+        begin = fit.last_month + 1 if start is None else start
+        res = ac.Scenario(start=begin, horizon=begin + 24, seed=3).add(m).run(paths=4000, progress=False,
+                                                                               keep_paths=True)
+        G = res.paths("lb.gap")
+        share = (np.diff(G, axis=1) != 0).mean()
+        assert abs(share - p.mean()) < 0.05 + 4 * math.sqrt(0.25 / G.shape[0]), share
+    m0 = fit.model("lb", start=fit.last_month)
+    res = ac.Scenario(start=fit.last_month, horizon=fit.last_month + 1, seed=3).add(m0).run(paths=100,
+                                                                                            progress=False)
+    np.testing.assert_allclose(res.quantiles("lb.gap").to_numpy()[0], fit.gap_start, rtol=1e-9)
+    with pytest.raises(ValueError, match="innovations must be one of 'gaussian', 'student_t', 'intermittent'"):
+        ac.fit.leaderboard_gap(eci, innovations="steps")
+
+
 # --- the fit's exact posterior ----------------------------------------------------------------
 
 
@@ -184,3 +226,17 @@ def test_intermittent_posterior_needs_two_moves():
     g = np.array([60, 60, 60, 75, 75, 75.0])
     with pytest.raises(ValueError, match="the gap moved in 1 of 5 transitions"):
         gap_posterior_moves(g, np.ones(5))
+
+
+def test_intermittent_start_rows_match_the_engine_from_the_last_observation():
+    """The start values 3 months after the ECI's end (drawn as whole rows with the parameters and
+    the latent gap's offset) match a run of the model from the last observation 3 months on, at
+    the 10/50/90% quantiles and in the share of paths whose gap has not moved yet."""
+    fit = ac.fit.leaderboard_gap(ac.data.eci_best_monthly(), innovations="intermittent")
+    res = ac.Scenario(start=fit.last_month, horizon=fit.last_month + 3, seed=2).add(
+        fit.model("lb", start=fit.last_month)).run(paths=40_000, progress=False, keep_paths=True)
+    eng = res.paths("lb.gap")[:, -1]
+    rows = fit.model("lb", start=fit.last_month + 3).params["gap_start"].marginal().sample(40_000, seed=1)
+    np.testing.assert_allclose(np.quantile(rows, (0.1, 0.5, 0.9)), np.quantile(eng, (0.1, 0.5, 0.9)), atol=0.35)
+    flat_rows, flat_eng = np.mean(rows == fit.gap_start), np.mean(eng == fit.gap_start)
+    assert abs(flat_rows - flat_eng) < 4 * math.sqrt(0.25 * (1 / 4000 + 1 / 40_000)), (flat_rows, flat_eng)

@@ -19,7 +19,7 @@ constexpr double kDt = 1.0 / 12.0;
 const double kSqrtDt = std::sqrt(kDt);
 
 enum Slot : std::uint32_t {
-  kClosedStart, kGapStart, kDrift, kClosedVol, kReversion, kEquilibrium, kGapVol, kRho, kGapDf, kMoveProb
+  kClosedStart, kGapStart, kDrift, kClosedVol, kReversion, kEquilibrium, kGapVol, kRho, kGapDf, kMoveProb, kLatentOffset
 };
 // noise streams: 0 the normal pair, 1 the gamma precision of Student-t gap innovations, 2 the
 // uniform that decides whether the published gap moves this month
@@ -160,7 +160,7 @@ LeaderboardGap::LeaderboardGap(const ModelSpec& spec) : Model(spec.name) {
   const std::string who = "leaderboard_gap '" + spec.name + "'";
   detail::check_known_params(spec, {"closed_start", "gap_start", "closed_drift_per_month", "closed_volatility",
                                     "gap_reversion", "equilibrium_gap", "gap_volatility", "innovation_correlation",
-                                    "gap_innovation_df", "gap_move_probability"});
+                                    "gap_innovation_df", "gap_move_probability", "gap_latent_offset"});
   if (spec.labels.size() > 1)
     throw std::invalid_argument(who + ": labels must hold at most the scale ('elo' or 'percent'), got " +
                                 std::to_string(spec.labels.size()) + " labels");
@@ -204,6 +204,15 @@ LeaderboardGap::LeaderboardGap(const ModelSpec& spec) : Model(spec.name) {
     move_p_ = detail::param(spec, "gap_move_probability");
     moves_ = true;
   }
+  // optional: the latent gap starts this far (working scale) from the published one
+  if (spec.params.count("gap_latent_offset") != 0) {
+    if (!moves_)
+      throw std::invalid_argument(who + ": gap_latent_offset needs gap_move_probability (without it the gap has no "
+                                  "latent part)");
+    detail::require_support(spec, "gap_latent_offset", -kInf, true, kInf, true);
+    latent_offset_ = detail::param(spec, "gap_latent_offset");
+    offset_ = true;
+  }
   if (scale_ == Scale::percent) {
     // every possible draw must give an open start score closed_start - gap_start inside (0, 100)
     const double lo = closed_start_.lower() - gap_start_.upper();
@@ -241,6 +250,7 @@ void LeaderboardGap::start(ModelState& state, const BlockContext& ctx, std::span
     for (std::size_t i = 0; i < n; ++i) s.half_df[i] *= 0.5;
   }
   if (moves_) ctx.draw(move_p_, kMoveProb, s.move_p);
+  if (offset_) ctx.draw(latent_offset_, kLatentOffset, s.u);  // s.u: scratch until the first step
   const bool percent = scale_ == Scale::percent;
   for (std::size_t i = 0; i < n; ++i) {
     const double c0 = s.closed[i], g0 = s.gap[i];
@@ -263,6 +273,7 @@ void LeaderboardGap::start(ModelState& state, const BlockContext& ctx, std::span
     s.held[i] = s.gap[i];
     s.inv_drift[i] = 1.0 / s.drift[i];
     out[3][i] = s.gap[i] * s.inv_drift[i];
+    if (offset_) s.gap[i] += s.u[i];
     s.vol[i] *= kSqrtDt;
     const double k = s.a[i];  // reversion per year
     const double var_factor = k > 0.0 ? -expm1_portable(-2.0 * k * kDt) / (2.0 * k) : kDt;

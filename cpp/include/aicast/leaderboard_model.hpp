@@ -40,7 +40,10 @@
 //   H(m+1) = G(m+1) if U < p, else H(m),   U ~ Uniform[0, 1) on its own noise stream, H(0) = G(0)
 // so a move is the OU transition over the months since the last move (the OU is Markov), and the
 // months between moves are exactly flat. closed, open, gap and lag_months publish H; the other
-// streams are untouched, so p = 1 gives the same numbers as the model without it.
+// streams are untouched, so p = 1 gives the same numbers as the model without it. With
+// gap_latent_offset = d (optional, only with gap_move_probability; working scale) the latent gap
+// starts at G(0) = H(0) + d: a forecast that starts some months after the gap last moved starts
+// the latent gap where it may have gone since (fit.model draws it from the fitted posterior).
 //
 // Outputs (on the published scale):
 //   closed         C                     ("percent": 100 / (1 + exp(-C)))
@@ -76,10 +79,11 @@ class LeaderboardGap final : public Model {
 
  private:
   Prior closed_start_, gap_start_, closed_drift_, closed_vol_, gap_reversion_, equilibrium_gap_, gap_vol_, rho_, gap_df_,
-      move_p_;
+      move_p_, latent_offset_;
   Scale scale_ = Scale::elo;
   bool student_t_ = false;  // gap_innovation_df given: Student-t gap innovations
   bool moves_ = false;      // gap_move_probability given: the published gap moves in some months only
+  bool offset_ = false;     // gap_latent_offset given: the latent gap starts away from the published one
 };
 
 }  // namespace aicast

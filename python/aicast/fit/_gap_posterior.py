@@ -42,7 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["DF_GRID", "KAPPA_MAX", "KAPPA_MIN", "N_DRAWS", "GapPosterior", "gap_posterior", "gap_posterior_moves",
-           "gap_posterior_t", "moved", "normal_scores_correlation"]
+           "gap_posterior_t", "fit_ou", "moved", "normal_scores_correlation", "ou_terms"]
 
 #: Range of the reversion prior, per month: half-lives from about 58 years (a random walk over
 #: any forecast horizon) to about a day (independent months).
@@ -145,6 +145,7 @@ def gap_posterior(g: np.ndarray, dt: np.ndarray, n_draws: int = N_DRAWS, lam2: f
 
 #: Grid of the move probability's posterior (cell midpoints of [0, 1]).
 _P_GRID = 2_000
+_MLE_KAPPA_MIN = 1e-4  # per month: the MLE's search range; below this the gap is a random walk
 
 
 def moved(g: np.ndarray) -> np.ndarray:
@@ -280,6 +281,55 @@ def gap_posterior_t(
     kw = mass.sum(axis=(0, 2, 3))
     floor = float(mass[..., ls < _LS_LO + 0.25].sum())
     return GapPosterior(grid, kw, kappa, theta, sigma, df[jd], mass.sum(axis=(1, 2, 3)), floor)
+
+
+# --- the OU likelihood at irregular times --------------------------------------------------
+
+
+def ou_terms(kappa: float, dt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """a = exp(-kappa dt) and v = (1 - a^2) / (2 kappa) (the transition variance per unit sigma^2)."""
+    a = np.exp(-kappa * dt)
+    v = -np.expm1(-2.0 * kappa * dt) / (2.0 * kappa)
+    return a, v
+
+
+def _ou_profile(kappa: float, g: np.ndarray, dt: np.ndarray) -> tuple[float, float, float]:
+    """Profile log-likelihood in kappa (theta and sigma^2 at their conditional MLEs)."""
+    a, v = ou_terms(kappa, dt)
+    y = g[1:] - a * g[:-1]
+    b = 1.0 - a
+    w = 1.0 / v
+    theta = float(np.sum(w * b * y) / np.sum(w * b * b))
+    r = y - theta * b
+    s2 = float(np.mean(w * r * r))
+    n = len(y)
+    ll = -0.5 * n * (math.log(2 * math.pi * s2) + 1.0) - 0.5 * float(np.sum(np.log(v)))
+    return ll, theta, s2
+
+
+def fit_ou(g: np.ndarray, dt: np.ndarray) -> tuple[float, float, float, float]:
+    """MLE of (kappa per month, theta, sigma per sqrt(month)) and the log-likelihood."""
+    grid = np.exp(np.linspace(math.log(_MLE_KAPPA_MIN), math.log(KAPPA_MAX), 121))
+    lls = np.array([_ou_profile(k, g, dt)[0] for k in grid])
+    i = int(np.argmax(lls))
+    lo = math.log(grid[max(i - 1, 0)])
+    hi = math.log(grid[min(i + 1, len(grid) - 1)])
+    # golden-section search on log kappa between the grid neighbours of the best point
+    phi = (math.sqrt(5.0) - 1.0) / 2.0
+    c, d = hi - phi * (hi - lo), lo + phi * (hi - lo)
+    fc, fd = _ou_profile(math.exp(c), g, dt)[0], _ou_profile(math.exp(d), g, dt)[0]
+    for _ in range(80):
+        if fc > fd:
+            hi, d, fd = d, c, fc
+            c = hi - phi * (hi - lo)
+            fc = _ou_profile(math.exp(c), g, dt)[0]
+        else:
+            lo, c, fc = c, d, fd
+            d = lo + phi * (hi - lo)
+            fd = _ou_profile(math.exp(d), g, dt)[0]
+    kappa = math.exp((lo + hi) / 2.0)
+    ll, theta, s2 = _ou_profile(kappa, g, dt)
+    return kappa, theta, math.sqrt(s2), ll
 
 
 def normal_scores_correlation(*columns: np.ndarray) -> np.ndarray:

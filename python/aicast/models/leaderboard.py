@@ -43,6 +43,8 @@ class LeaderboardGap(Model):
     bests is: each month it takes the OU gap's value with probability ``p`` (one uniform per path
     and month on its own stream) and otherwise stays exactly unchanged, so a move is the OU
     transition over the months since the last move; without it the gap moves every month.
+    ``gap_latent_offset`` (with ``gap_move_probability``; working scale) starts the latent OU gap
+    that far from ``gap_start``: where it may have gone since the gap last moved.
 
     The frontier ``C`` is the running maximum of a latent score ``L`` (the best model so far
     cannot get worse), so it never decreases on any path. The gap ``G = C - O`` is an
@@ -115,6 +117,7 @@ class LeaderboardGap(Model):
         scale: str = "elo",
         gap_innovation_df: Prior | float | None = None,
         gap_move_probability: Prior | float | None = None,
+        gap_latent_offset: Prior | float | None = None,
     ) -> None:
         if scale not in _SCALES:
             raise ValueError(f"leaderboard_gap '{name}': scale must be 'elo' or 'percent', got {scale!r}")
@@ -126,6 +129,8 @@ class LeaderboardGap(Model):
             tails["gap_innovation_df"] = gap_innovation_df
         if gap_move_probability is not None:
             tails["gap_move_probability"] = gap_move_probability
+        if gap_latent_offset is not None:
+            tails["gap_latent_offset"] = gap_latent_offset
         super().__init__(
             name,
             {
