@@ -76,6 +76,9 @@ class LeaderboardGapFit:
         ``gap_innovation_df``; the priors draw whole rows of this table.
     notes
         Caveats found while fitting (e.g. a reversion the data do not identify).
+    months_since_move
+        Months from the gap's last change to the last observation (``innovations="intermittent"``
+        starts the model's latent gap from where it may have gone since).
     """
 
     _priors: dict[str, Prior] = field(repr=False)
@@ -134,7 +137,8 @@ class LeaderboardGapFit:
         **overrides
             Replace any parameter (``closed_start``, ``gap_start``, ``closed_drift_per_month``,
             ``closed_volatility``, ``gap_reversion``, ``equilibrium_gap``, ``gap_volatility``,
-            ``innovation_correlation``, ``gap_innovation_df``) with a number or a prior, e.g.
+            ``innovation_correlation``, ``gap_innovation_df``, ``gap_move_probability``,
+            ``gap_latent_offset``) with a number or a prior, e.g.
             ``gap_volatility=0``, or ``gap_innovation_df=None`` for Gaussian innovations.
 
         Raises
