@@ -11,7 +11,7 @@ import pytest
 
 import aicast as ac
 from aicast.backtest import ADAPTERS, CutError, rolling_cuts
-from aicast.fit._gap_posterior import KAPPA_MAX, KAPPA_MIN
+from aicast.fit._gap_posterior import KAPPA_MAX, KAPPA_MIN, moved
 from aicast.fit.incidents import ReportingLag, _raw_completeness
 
 LB_TRUTH = dict(closed_drift_per_month=8.0, closed_volatility=50.0, gap_reversion=1.5, equilibrium_gap=40.0,
@@ -198,6 +198,28 @@ def test_student_t_backtest_is_calibrated_on_histories_drawn_from_its_prior():
     check_calibration(pooled)
 
 
+def test_intermittent_backtest_is_calibrated_on_histories_drawn_from_its_prior():
+    """The intermittent-gap fit (innovations="intermittent") on histories drawn from its own prior:
+    the prior_truths above with the move probability drawn from its uniform prior, the published
+    gap intermittent in the engine. Histories whose 5 fitted years hold fewer than 2 moves cannot
+    be fitted and are left out (5 of 120): a selection on the data, which keeps a Bayesian forecast
+    calibrated. Measured: 86.7% / 58.8% (1380 points). The forecast has an atom at the last value
+    (no move in h months: probability (1 - p)^h), so a central interval holding it over-covers
+    when the gap indeed stays flat; the Gaussian fit on the same histories fails here (88.4% /
+    65.4%: its bands are too wide in the flat stretches and too narrow across the moves)."""
+    n = 120
+    ps = np.random.default_rng(11).uniform(0.0, 1.0, n)
+    truths = [{**t, "gap_move_probability": float(p)} for t, p in zip(prior_truths(n, seed=8), ps)]
+    runs = {}
+    for i, t in enumerate(simulate_leaderboard(n, 72, seed=2_000, truths=truths)):
+        if int(moved((t["best_closed"] - t["best_open"]).to_numpy()[:60]).sum()) >= 2:
+            runs[str(i)] = ac.backtest("leaderboard", t, cut="2019-12", horizon=12, paths=2_000, seed=i,
+                                       innovations="intermittent")
+    assert len(runs) >= 115, len(runs)
+    pooled = ac.Backtest.combine(runs)
+    check_calibration(pooled)
+
+
 def rolling_leaderboard_backtest(name, innovations="gaussian"):
     """Monthly cuts 2024-01..2025-06, the gap up to 6 months ahead (cuts without data before or
     after them skipped: ECI's 2024-01, whose frontier had not moved yet). Deterministic (fixed
@@ -240,8 +262,12 @@ def test_rolling_leaderboard_backtests_on_the_shipped_tables_are_calibrated(name
                           "band 22.9%): the history to the first cuts (the gap moved in 3 of 11 months to 2024-02) makes the posterior pick "
                           "df 2.5 with a small scale, rare jumps, while in 2024 the gap moved in most months: "
                           "the gap's volatility changed, which no stationary innovation law fitted before the "
-                          "cut covers", raises=AssertionError, strict=True)
-@pytest.mark.parametrize("innovations", ["gaussian", "student_t"])
+                          "cut covers. An intermittent gap (innovations='intermittent': it moves in each month "
+                          "with a probability estimated before the cut, exactly flat otherwise) covers 80.2% "
+                          "(77 of 96; 50% band 39.6%): the rate of moves changed too (2 of 10 months to 2024-01, "
+                          "13 of 20 since)",
+             raises=AssertionError, strict=True)
+@pytest.mark.parametrize("innovations", ["gaussian", "student_t", "intermittent"])
 def test_rolling_eci_backtest_90_band_reaches_85_percent(innovations):
     m = rolling_leaderboard_backtest("eci_best_monthly", innovations).summary().loc["model"]
     assert m["coverage_90"] >= 0.85, m
@@ -259,6 +285,21 @@ def test_student_t_innovations_on_the_rolling_backtests():
     eci = rolling_leaderboard_backtest("eci_best_monthly", "student_t").summary()
     assert eci.loc["model", "crps"] < eci.drop(index="model")["crps"].min()
     assert eci.loc["model", "coverage_90"] < 0.8
+
+
+def test_intermittent_gap_on_the_rolling_backtests():
+    """The intermittent-gap fit on the shipped tables, as measured (nothing tuned on them): the
+    Arena 92.0% / 45.5%, CRPS 21.7 against 31.2 and 34.0, one cut lost (2024-06); the ECI 80.2% /
+    39.6%, CRPS 2.32 against 3.00 and 3.45, one cut lost (2025-01). Better than the Gaussian fit on
+    the Arena's cuts lost, no better on the ECI's coverage (83.3%), so not the default (the
+    xfail above: the gap moved in 2 of 10 months to 2024-01, in 13 of 20 since)."""
+    arena = rolling_leaderboard_backtest("arena_best_monthly", "intermittent")
+    m = arena.summary().loc["model"]
+    assert 0.85 <= m["coverage_90"] <= 0.95 and 0.40 <= m["coverage_50"] <= 0.60, m
+    assert m["crps"] < arena.summary().drop(index="model")["crps"].min()
+    eci = rolling_leaderboard_backtest("eci_best_monthly", "intermittent").summary()
+    assert eci.loc["model", "crps"] < eci.drop(index="model")["crps"].min()
+    assert 0.75 <= eci.loc["model", "coverage_90"] < 0.85, eci
 
 
 def test_leaderboard_cut_without_an_observation_starts_from_the_latest_one():

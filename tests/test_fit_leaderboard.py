@@ -374,8 +374,9 @@ def test_model_start_defaults_to_the_month_after_the_data_and_forecasts_the_star
         np.testing.assert_allclose(qb[:, 1], qa[:, 1], atol=atol)
         np.testing.assert_allclose(qb[:, 2] - qb[:, 0], qa[:, 2] - qa[:, 0], rtol=rtol)
     # priors(start) are the model's parameters: the same as model() builds (a Gaussian fit has no
-    # gap_innovation_df, the one optional parameter; innovations="student_t" adds it)
-    gaussian = set(MODEL_PARAMETERS) - {"gap_innovation_df"}
+    # gap_innovation_df, innovations="student_t" adds it; nor gap_move_probability and
+    # gap_latent_offset, which innovations="intermittent" adds)
+    gaussian = set(MODEL_PARAMETERS) - {"gap_innovation_df", "gap_move_probability", "gap_latent_offset"}
     assert sorted(fit.priors()) == sorted(gaussian - {"closed_start", "gap_start"})
     assert sorted(fit.priors(fit.last_month + 1)) == sorted(gaussian)
     assert fit.priors(fit.last_month)["gap_start"].is_point
@@ -482,5 +483,5 @@ def test_student_t_fit_carries_the_degrees_of_freedom_as_a_column_of_the_rows():
     # Gaussian on request, and the default fit is Gaussian (no column)
     assert "gap_innovation_df" not in fit.model("lb", gap_innovation_df=None).params
     assert "gap_innovation_df" not in ac.fit.leaderboard_gap(eci).draws
-    with pytest.raises(ValueError, match="innovations must be 'gaussian' or 'student_t', got 'cauchy'"):
+    with pytest.raises(ValueError, match="innovations must be one of 'gaussian', 'student_t', 'intermittent', got 'cauchy'"):
         ac.fit.leaderboard_gap(eci, innovations="cauchy")

@@ -113,6 +113,16 @@ void bind_testing(py::module_& m) {
       },
       "seed"_a, "first"_a, "n"_a, "month"_a, "stream"_a);
   m.def(
+      "uniform_pair_block",
+      [](std::uint64_t seed, std::uint64_t first, std::size_t n, std::uint32_t month, std::uint32_t stream) {
+        std::vector<double> u0(n), u1(n);
+        uniform_pair_block(key_from_seed(seed), first, n, month, stream, u0.data(), u1.data());
+        const auto sz = static_cast<py::ssize_t>(n);
+        return py::make_tuple(to_numpy(std::move(u0), {sz}), to_numpy(std::move(u1), {sz}));
+      },
+      "seed"_a, "first"_a, "n"_a, "month"_a, "stream"_a,
+      "The two uniforms of paths first + j at (month, stream), as the models draw them");
+  m.def(
       "gamma_block",
       [](std::uint64_t seed, std::uint64_t first, std::uint32_t month, std::uint32_t stream, const Array& shape) {
         const auto n = static_cast<std::size_t>(shape.size());

@@ -18,17 +18,24 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kDt = 1.0 / 12.0;
 const double kSqrtDt = std::sqrt(kDt);
 
-enum Slot : std::uint32_t { kClosedStart, kGapStart, kDrift, kClosedVol, kReversion, kEquilibrium, kGapVol, kRho, kGapDf };
-// noise streams: 0 the normal pair, 1 the gamma precision of Student-t gap innovations
+enum Slot : std::uint32_t {
+  kClosedStart, kGapStart, kDrift, kClosedVol, kReversion, kEquilibrium, kGapVol, kRho, kGapDf, kMoveProb, kLatentOffset
+};
+// noise streams: 0 the normal pair, 1 the gamma precision of Student-t gap innovations, 2 the
+// uniform that decides whether the published gap moves this month
 constexpr std::uint32_t kPrecisionStream = 1;
+constexpr std::uint32_t kMoveStream = 2;
 
 struct LeaderboardState final : ModelState {
   explicit LeaderboardState(std::size_t n)
       : latent(n), closed(n), gap(n), drift(n), vol(n), theta(n), a(n), s(n), inv_drift(n), rho(n), s_rho(n), z0(n),
-        z1(n), half_df(n), mult(n, 1.0) {}
+        z1(n), half_df(n), mult(n, 1.0), move_p(n), u(n), u_spare(n), held(n) {}
   // the gap noise loads s_rho on z0 and s on z1 (s_rho = s0 rho, s = s0 sqrt(1 - rho^2)), times
   // mult (1 for Gaussian innovations, sqrt(df / 2 / W) with W ~ Gamma(df / 2) for Student t)
   std::vector<double> latent, closed, gap, drift, vol, theta, a, s, inv_drift, rho, s_rho, z0, z1, half_df, mult;
+  // intermittent moves: the move probability, this month's uniform, and the published gap (gap
+  // then holds the latent OU gap, which the published one takes in the months it moves)
+  std::vector<double> move_p, u, u_spare, held;
 };
 
 std::string fmt(double v) {
@@ -60,29 +67,37 @@ inline double expit_percent(double x) noexcept { return 100.0 / (1.0 + fastmath:
 // L += drift + vol z0; C = max(C, L); G = theta + a (G - theta) + (s_rho z0 + s z1) mult (mult = 1
 // exactly for Gaussian innovations, so they give the same bits as without it). On the percent
 // scale the same dynamics run in logit space and are published in percent.
-template <bool kPercent>
+// With kMoves the published gap g is held[i], which takes the latent gap's value in the months
+// with u[i] < move_p[i] and keeps its value otherwise.
+template <bool kPercent, bool kMoves>
 [[gnu::always_inline]] inline void advance_impl(std::size_t n, double* __restrict latent, double* __restrict closed,
     double* __restrict gap, const double* __restrict drift, const double* __restrict vol,
     const double* __restrict theta, const double* __restrict a, const double* __restrict s,
     const double* __restrict inv_drift, const double* __restrict s_rho, const double* __restrict z0,
-    const double* __restrict z1, const double* __restrict mult, double* __restrict out_closed, double* __restrict out_open,
+    const double* __restrict z1, const double* __restrict mult, const double* __restrict move_p,
+    const double* __restrict u, double* __restrict held, double* __restrict out_closed, double* __restrict out_open,
     double* __restrict out_gap, double* __restrict out_lag, double* __restrict out_latent) noexcept {
   for (std::size_t i = 0; i < n; ++i) {
     latent[i] += drift[i] + vol[i] * z0[i];
     closed[i] = closed[i] > latent[i] ? closed[i] : latent[i];
     gap[i] = theta[i] + a[i] * (gap[i] - theta[i]) + (s_rho[i] * z0[i] + s[i] * z1[i]) * mult[i];
-    out_lag[i] = gap[i] * inv_drift[i];
+    double g = gap[i];
+    if constexpr (kMoves) {
+      g = u[i] < move_p[i] ? g : held[i];
+      held[i] = g;
+    }
+    out_lag[i] = g * inv_drift[i];
     if constexpr (kPercent) {
       const double c = expit_percent(closed[i]);
-      const double o = expit_percent(closed[i] - gap[i]);
+      const double o = expit_percent(closed[i] - g);
       out_closed[i] = c;
       out_open[i] = o;
       out_gap[i] = c - o;
       out_latent[i] = expit_percent(latent[i]);
     } else {
       out_closed[i] = closed[i];
-      out_open[i] = closed[i] - gap[i];
-      out_gap[i] = gap[i];
+      out_open[i] = closed[i] - g;
+      out_gap[i] = g;
       out_latent[i] = latent[i];
     }
   }
@@ -92,18 +107,44 @@ AICAST_SIMD_CLONES void advance_elo(std::size_t n, double* __restrict latent, do
     double* __restrict gap, const double* __restrict drift, const double* __restrict vol,
     const double* __restrict theta, const double* __restrict a, const double* __restrict s,
     const double* __restrict inv_drift, const double* __restrict s_rho, const double* __restrict z0,
-    const double* __restrict z1, const double* __restrict mult, double* __restrict out_closed, double* __restrict out_open,
+    const double* __restrict z1, const double* __restrict mult, const double* __restrict move_p,
+    const double* __restrict u, double* __restrict held, double* __restrict out_closed, double* __restrict out_open,
     double* __restrict out_gap, double* __restrict out_lag, double* __restrict out_latent) noexcept {
-  advance_impl<false>(n, latent, closed, gap, drift, vol, theta, a, s, inv_drift, s_rho, z0, z1, mult, out_closed, out_open, out_gap, out_lag, out_latent);
+  advance_impl<false, false>(n, latent, closed, gap, drift, vol, theta, a, s, inv_drift, s_rho, z0, z1, mult, move_p, u, held,
+                       out_closed, out_open, out_gap, out_lag, out_latent);
 }
 
 AICAST_SIMD_CLONES void advance_percent(std::size_t n, double* __restrict latent, double* __restrict closed,
     double* __restrict gap, const double* __restrict drift, const double* __restrict vol,
     const double* __restrict theta, const double* __restrict a, const double* __restrict s,
     const double* __restrict inv_drift, const double* __restrict s_rho, const double* __restrict z0,
-    const double* __restrict z1, const double* __restrict mult, double* __restrict out_closed, double* __restrict out_open,
+    const double* __restrict z1, const double* __restrict mult, const double* __restrict move_p,
+    const double* __restrict u, double* __restrict held, double* __restrict out_closed, double* __restrict out_open,
     double* __restrict out_gap, double* __restrict out_lag, double* __restrict out_latent) noexcept {
-  advance_impl<true>(n, latent, closed, gap, drift, vol, theta, a, s, inv_drift, s_rho, z0, z1, mult, out_closed, out_open, out_gap, out_lag, out_latent);
+  advance_impl<true, false>(n, latent, closed, gap, drift, vol, theta, a, s, inv_drift, s_rho, z0, z1, mult, move_p, u, held,
+                       out_closed, out_open, out_gap, out_lag, out_latent);
+}
+
+AICAST_SIMD_CLONES void advance_elo_moves(std::size_t n, double* __restrict latent, double* __restrict closed,
+    double* __restrict gap, const double* __restrict drift, const double* __restrict vol,
+    const double* __restrict theta, const double* __restrict a, const double* __restrict s,
+    const double* __restrict inv_drift, const double* __restrict s_rho, const double* __restrict z0,
+    const double* __restrict z1, const double* __restrict mult, const double* __restrict move_p,
+    const double* __restrict u, double* __restrict held, double* __restrict out_closed, double* __restrict out_open,
+    double* __restrict out_gap, double* __restrict out_lag, double* __restrict out_latent) noexcept {
+  advance_impl<false, true>(n, latent, closed, gap, drift, vol, theta, a, s, inv_drift, s_rho, z0, z1, mult, move_p, u, held,
+                       out_closed, out_open, out_gap, out_lag, out_latent);
+}
+
+AICAST_SIMD_CLONES void advance_percent_moves(std::size_t n, double* __restrict latent, double* __restrict closed,
+    double* __restrict gap, const double* __restrict drift, const double* __restrict vol,
+    const double* __restrict theta, const double* __restrict a, const double* __restrict s,
+    const double* __restrict inv_drift, const double* __restrict s_rho, const double* __restrict z0,
+    const double* __restrict z1, const double* __restrict mult, const double* __restrict move_p,
+    const double* __restrict u, double* __restrict held, double* __restrict out_closed, double* __restrict out_open,
+    double* __restrict out_gap, double* __restrict out_lag, double* __restrict out_latent) noexcept {
+  advance_impl<true, true>(n, latent, closed, gap, drift, vol, theta, a, s, inv_drift, s_rho, z0, z1, mult, move_p, u, held,
+                       out_closed, out_open, out_gap, out_lag, out_latent);
 }
 
 // w = sqrt(half_df / w) in place (w > 0 a Gamma(half_df) draw; a draw that underflowed to 0 is
@@ -119,7 +160,7 @@ LeaderboardGap::LeaderboardGap(const ModelSpec& spec) : Model(spec.name) {
   const std::string who = "leaderboard_gap '" + spec.name + "'";
   detail::check_known_params(spec, {"closed_start", "gap_start", "closed_drift_per_month", "closed_volatility",
                                     "gap_reversion", "equilibrium_gap", "gap_volatility", "innovation_correlation",
-                                    "gap_innovation_df"});
+                                    "gap_innovation_df", "gap_move_probability", "gap_latent_offset"});
   if (spec.labels.size() > 1)
     throw std::invalid_argument(who + ": labels must hold at most the scale ('elo' or 'percent'), got " +
                                 std::to_string(spec.labels.size()) + " labels");
@@ -157,6 +198,21 @@ LeaderboardGap::LeaderboardGap(const ModelSpec& spec) : Model(spec.name) {
     gap_df_ = detail::param(spec, "gap_innovation_df");
     student_t_ = true;
   }
+  // optional: without it the published gap moves every month (the OU gap itself)
+  if (spec.params.count("gap_move_probability") != 0) {
+    detail::require_support(spec, "gap_move_probability", 0.0, true, 1.0, false);
+    move_p_ = detail::param(spec, "gap_move_probability");
+    moves_ = true;
+  }
+  // optional: the latent gap starts this far (working scale) from the published one
+  if (spec.params.count("gap_latent_offset") != 0) {
+    if (!moves_)
+      throw std::invalid_argument(who + ": gap_latent_offset needs gap_move_probability (without it the gap has no "
+                                  "latent part)");
+    detail::require_support(spec, "gap_latent_offset", -kInf, true, kInf, true);
+    latent_offset_ = detail::param(spec, "gap_latent_offset");
+    offset_ = true;
+  }
   if (scale_ == Scale::percent) {
     // every possible draw must give an open start score closed_start - gap_start inside (0, 100)
     const double lo = closed_start_.lower() - gap_start_.upper();
@@ -193,6 +249,8 @@ void LeaderboardGap::start(ModelState& state, const BlockContext& ctx, std::span
     ctx.draw(gap_df_, kGapDf, s.half_df);
     for (std::size_t i = 0; i < n; ++i) s.half_df[i] *= 0.5;
   }
+  if (moves_) ctx.draw(move_p_, kMoveProb, s.move_p);
+  if (offset_) ctx.draw(latent_offset_, kLatentOffset, s.u);  // s.u: scratch until the first step
   const bool percent = scale_ == Scale::percent;
   for (std::size_t i = 0; i < n; ++i) {
     const double c0 = s.closed[i], g0 = s.gap[i];
@@ -212,8 +270,10 @@ void LeaderboardGap::start(ModelState& state, const BlockContext& ctx, std::span
       out[4][i] = c;
     }
     s.latent[i] = s.closed[i];
+    s.held[i] = s.gap[i];
     s.inv_drift[i] = 1.0 / s.drift[i];
     out[3][i] = s.gap[i] * s.inv_drift[i];
+    if (offset_) s.gap[i] += s.u[i];
     s.vol[i] *= kSqrtDt;
     const double k = s.a[i];  // reversion per year
     const double var_factor = k > 0.0 ? -expm1_portable(-2.0 * k * kDt) / (2.0 * k) : kDt;
@@ -236,14 +296,20 @@ void LeaderboardGap::step(ModelState& state, const BlockContext& ctx, std::uint3
                 s.mult.data());
     t_multiplier(n, s.half_df.data(), s.mult.data());
   }
+  if (moves_)  // one uniform per path and month on its own stream: the published gap moves when u < p
+    uniform_pair_block(ctx.key, ctx.first_path, n, month, ctx.noise_stream(kMoveStream), s.u.data(), s.u_spare.data());
+  const double* p = s.move_p.data();
+  const double* u = s.u.data();
+  double* h = s.held.data();
+#define AICAST_LB_ARGS                                                                                          \
+  n, s.latent.data(), s.closed.data(), s.gap.data(), s.drift.data(), s.vol.data(), s.theta.data(), s.a.data(), \
+      s.s.data(), s.inv_drift.data(), s.s_rho.data(), s.z0.data(), s.z1.data(), s.mult.data(), p, u, h,         \
+      out[0].data(), out[1].data(), out[2].data(), out[3].data(), out[4].data()
   if (scale_ == Scale::percent)
-    advance_percent(n, s.latent.data(), s.closed.data(), s.gap.data(), s.drift.data(), s.vol.data(), s.theta.data(),
-                    s.a.data(), s.s.data(), s.inv_drift.data(), s.s_rho.data(), s.z0.data(), s.z1.data(),
-                    s.mult.data(), out[0].data(), out[1].data(), out[2].data(), out[3].data(), out[4].data());
+    moves_ ? advance_percent_moves(AICAST_LB_ARGS) : advance_percent(AICAST_LB_ARGS);
   else
-    advance_elo(n, s.latent.data(), s.closed.data(), s.gap.data(), s.drift.data(), s.vol.data(), s.theta.data(),
-                s.a.data(), s.s.data(), s.inv_drift.data(), s.s_rho.data(), s.z0.data(), s.z1.data(), s.mult.data(), out[0].data(),
-                out[1].data(), out[2].data(), out[3].data(), out[4].data());
+    moves_ ? advance_elo_moves(AICAST_LB_ARGS) : advance_elo(AICAST_LB_ARGS);
+#undef AICAST_LB_ARGS
 }
 
 }  // namespace aicast

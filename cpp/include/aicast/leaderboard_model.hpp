@@ -33,6 +33,18 @@
 // (working-scale units per sqrt(year)); gap_reversion is per year (half-life ln 2 / gap_reversion
 // years); closed_drift_per_month is in working-scale units per month and must be positive.
 //
+// With gap_move_probability = p (optional; absent means the gap moves every month, p = 1) the
+// published gap is intermittent, as the gap between two running bests is (a month in which
+// neither best changes leaves it exactly unchanged): G above is then a latent gap, and each month
+// the published gap H takes its value with probability p, else keeps its own:
+//   H(m+1) = G(m+1) if U < p, else H(m),   U ~ Uniform[0, 1) on its own noise stream, H(0) = G(0)
+// so a move is the OU transition over the months since the last move (the OU is Markov), and the
+// months between moves are exactly flat. closed, open, gap and lag_months publish H; the other
+// streams are untouched, so p = 1 gives the same numbers as the model without it. With
+// gap_latent_offset = d (optional, only with gap_move_probability; working scale) the latent gap
+// starts at G(0) = H(0) + d: a forecast that starts some months after the gap last moved starts
+// the latent gap where it may have gone since (fit.model draws it from the fitted posterior).
+//
 // Outputs (on the published scale):
 //   closed         C                     ("percent": 100 / (1 + exp(-C)))
 //   open           O                     ("percent": 100 / (1 + exp(-O)))
@@ -56,7 +68,7 @@ class LeaderboardGap final : public Model {
   std::vector<std::string> outputs() const override {
     return {"closed", "open", "gap", "lag_months", "closed_latent"};
   }
-  std::size_t state_doubles() const override { return 15; }
+  std::size_t state_doubles() const override { return 19; }
   std::unique_ptr<ModelState> new_state(std::size_t n) const override;
   void start(ModelState& state, const BlockContext& ctx, std::span<const std::span<const double>> in,
              std::span<const std::span<double>> out) const override;
@@ -66,9 +78,12 @@ class LeaderboardGap final : public Model {
   Scale scale() const noexcept { return scale_; }
 
  private:
-  Prior closed_start_, gap_start_, closed_drift_, closed_vol_, gap_reversion_, equilibrium_gap_, gap_vol_, rho_, gap_df_;
+  Prior closed_start_, gap_start_, closed_drift_, closed_vol_, gap_reversion_, equilibrium_gap_, gap_vol_, rho_, gap_df_,
+      move_p_, latent_offset_;
   Scale scale_ = Scale::elo;
   bool student_t_ = false;  // gap_innovation_df given: Student-t gap innovations
+  bool moves_ = false;      // gap_move_probability given: the published gap moves in some months only
+  bool offset_ = false;     // gap_latent_offset given: the latent gap starts away from the published one
 };
 
 }  // namespace aicast

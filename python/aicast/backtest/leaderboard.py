@@ -44,7 +44,8 @@ def leaderboard_adapter(
         Series scored: ``"gap"`` (closed - open, default), ``"open"`` or ``"closed"``.
     closed, open, time, scale, innovations
         As in :func:`aicast.fit.leaderboard_gap` (e.g. ``arena_best_monthly``,
-        ``eci_best_monthly``; ``innovations="student_t"`` for heavy-tailed gap innovations).
+        ``eci_best_monthly``; ``innovations="student_t"`` for heavy-tailed gap innovations,
+        ``"intermittent"`` for a gap that moves in some months only).
     horizon
         Score only observations at most this many months after the cut (default: all).
 

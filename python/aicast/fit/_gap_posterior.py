@@ -41,8 +41,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["DF_GRID", "KAPPA_MAX", "KAPPA_MIN", "N_DRAWS", "GapPosterior", "gap_posterior", "gap_posterior_t",
-           "normal_scores_correlation"]
+__all__ = ["DF_GRID", "KAPPA_MAX", "KAPPA_MIN", "N_DRAWS", "GapPosterior", "gap_posterior", "gap_posterior_moves",
+           "gap_posterior_t", "fit_ou", "moved", "normal_scores_correlation", "ou_terms"]
 
 #: Range of the reversion prior, per month: half-lives from about 58 years (a random walk over
 #: any forecast horizon) to about a day (independent months).
@@ -91,9 +91,10 @@ class GapPosterior:
     df: np.ndarray | None = None
     df_weights: np.ndarray | None = None
     scale_floor_mass: float = 0.0
+    move_p: np.ndarray | None = None
 
 
-def gap_posterior(g: np.ndarray, dt: np.ndarray, n_draws: int = N_DRAWS) -> GapPosterior:
+def gap_posterior(g: np.ndarray, dt: np.ndarray, n_draws: int = N_DRAWS, lam2: float | None = None) -> GapPosterior:
     """Posterior of the gap's OU parameters from gaps ``g`` at spacings ``dt`` (months).
 
     Parameters
@@ -104,6 +105,8 @@ def gap_posterior(g: np.ndarray, dt: np.ndarray, n_draws: int = N_DRAWS) -> GapP
         ``len(g) - 1`` positive spacings in months.
     n_draws
         Number of joint draws.
+    lam2
+        Variance scale of the theta prior in months (default: the span ``sum(dt)``).
     """
     g = np.asarray(g, dtype=float)
     dt = np.asarray(dt, dtype=float)
@@ -116,7 +119,7 @@ def gap_posterior(g: np.ndarray, dt: np.ndarray, n_draws: int = N_DRAWS) -> GapP
     y = g[1:] - a * g[:-1]
     b = 1.0 - a
     m0 = float(g[0])
-    lam2 = float(np.sum(dt))
+    lam2 = float(np.sum(dt)) if lam2 is None else float(lam2)
     prec = np.sum(w * b * b, axis=1) + 1.0 / lam2  # posterior precision of theta, in units of 1/sigma^2
     mu = (np.sum(w * b * y, axis=1) + m0 / lam2) / prec
     # residual sum of squares, written as a sum of squares (no cancellation)
@@ -138,6 +141,60 @@ def gap_posterior(g: np.ndarray, dt: np.ndarray, n_draws: int = N_DRAWS) -> GapP
     s2 = 0.5 * q[idx] / rng.gamma(0.5 * n, 1.0, n_draws)
     theta = mu[idx] + np.sqrt(s2 / prec[idx]) * rng.standard_normal(n_draws)
     return GapPosterior(grid, wts, kappa, theta, np.sqrt(s2))
+
+
+#: Grid of the move probability's posterior (cell midpoints of [0, 1]).
+_P_GRID = 2_000
+_MLE_KAPPA_MIN = 1e-4  # per month: the MLE's search range; below this the gap is a random walk
+
+
+def moved(g: np.ndarray) -> np.ndarray:
+    """Which transitions of ``g`` change it: ``|diff| > 1e-12`` times the gaps' magnitude (a gap
+    between two running bests is exactly unchanged in a month in which neither best changes)."""
+    g = np.asarray(g, dtype=float)
+    return np.asarray(np.abs(np.diff(g)) > 1e-12 * max(1.0, float(np.max(np.abs(g)))))
+
+
+def gap_posterior_moves(g: np.ndarray, dt: np.ndarray, n_draws: int = N_DRAWS) -> GapPosterior:
+    """Posterior of an intermittent OU gap: the engine's ``gap_move_probability`` model.
+
+    A latent gap ``X`` is the OU process of :func:`gap_posterior`; the observed gap takes the
+    value of ``X`` in the months it moves, each month independently with probability ``p``, and
+    is exactly unchanged otherwise. Given the months of the moves, the observed gaps at the moves
+    are ``X`` observed at those times (the OU is Markov), so the likelihood factorizes:
+
+    * ``p``: a flat transition of ``dt`` months has probability ``(1 - p)^dt``, a moved one
+      ``1 - (1 - p)^dt`` (exact: the months within it are not observed), with the uniform prior
+      Beta(1, 1) chosen before any data; its posterior is integrated on a fine grid
+      (``Beta(1 + moves, 1 + flat months)`` for monthly data);
+    * ``(kappa, theta, sigma)``: the Gaussian OU posterior of :func:`gap_posterior` on the gaps at
+      the first observation and at every move, with the OU time between moves (a move within a
+      transition of several months is placed at its end: exact for monthly data), and the theta
+      prior's scale the whole table's span.
+
+    The first observation is taken as a move (when the gap last moved before it is not in the
+    data). ``p`` is independent of the rest a posteriori, so its draws are independent of the
+    others. Fewer than two moves leave sigma unidentified: ValueError.
+    """
+    g = np.asarray(g, dtype=float)
+    dt = np.asarray(dt, dtype=float)
+    mv = moved(g)
+    if int(mv.sum()) < 2:
+        raise ValueError(f"the gap moved in {int(mv.sum())} of {len(dt)} transitions: an intermittent gap needs at "
+                         "least 2 moves to estimate its volatility")
+    t = np.concatenate([[0.0], np.cumsum(dt)])
+    keep = np.concatenate([[True], mv])
+    base = gap_posterior(g[keep], np.diff(t[keep]), n_draws, lam2=float(t[-1]))
+    pg = (np.arange(_P_GRID) + 0.5) / _P_GRID
+    ll = np.sum(dt[~mv]) * np.log1p(-pg)
+    for d in dt[mv]:
+        ll = ll + np.log(-np.expm1(d * np.log1p(-pg)))
+    w = np.exp(ll - np.max(ll))
+    w /= w.sum()
+    rng = np.random.default_rng(_SEED + 1)
+    p = pg[rng.choice(_P_GRID, size=n_draws, p=w)] + rng.uniform(-0.5, 0.5, n_draws) / _P_GRID
+    return GapPosterior(base.kappa_grid, base.weights, base.kappa, base.theta, base.sigma,
+                        move_p=np.clip(p, 1e-9, 1.0 - 1e-12))
 
 
 def _conjugate_terms(g: np.ndarray, dt: np.ndarray, grid: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -224,6 +281,55 @@ def gap_posterior_t(
     kw = mass.sum(axis=(0, 2, 3))
     floor = float(mass[..., ls < _LS_LO + 0.25].sum())
     return GapPosterior(grid, kw, kappa, theta, sigma, df[jd], mass.sum(axis=(1, 2, 3)), floor)
+
+
+# --- the OU likelihood at irregular times --------------------------------------------------
+
+
+def ou_terms(kappa: float, dt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """a = exp(-kappa dt) and v = (1 - a^2) / (2 kappa) (the transition variance per unit sigma^2)."""
+    a = np.exp(-kappa * dt)
+    v = -np.expm1(-2.0 * kappa * dt) / (2.0 * kappa)
+    return a, v
+
+
+def _ou_profile(kappa: float, g: np.ndarray, dt: np.ndarray) -> tuple[float, float, float]:
+    """Profile log-likelihood in kappa (theta and sigma^2 at their conditional MLEs)."""
+    a, v = ou_terms(kappa, dt)
+    y = g[1:] - a * g[:-1]
+    b = 1.0 - a
+    w = 1.0 / v
+    theta = float(np.sum(w * b * y) / np.sum(w * b * b))
+    r = y - theta * b
+    s2 = float(np.mean(w * r * r))
+    n = len(y)
+    ll = -0.5 * n * (math.log(2 * math.pi * s2) + 1.0) - 0.5 * float(np.sum(np.log(v)))
+    return ll, theta, s2
+
+
+def fit_ou(g: np.ndarray, dt: np.ndarray) -> tuple[float, float, float, float]:
+    """MLE of (kappa per month, theta, sigma per sqrt(month)) and the log-likelihood."""
+    grid = np.exp(np.linspace(math.log(_MLE_KAPPA_MIN), math.log(KAPPA_MAX), 121))
+    lls = np.array([_ou_profile(k, g, dt)[0] for k in grid])
+    i = int(np.argmax(lls))
+    lo = math.log(grid[max(i - 1, 0)])
+    hi = math.log(grid[min(i + 1, len(grid) - 1)])
+    # golden-section search on log kappa between the grid neighbours of the best point
+    phi = (math.sqrt(5.0) - 1.0) / 2.0
+    c, d = hi - phi * (hi - lo), lo + phi * (hi - lo)
+    fc, fd = _ou_profile(math.exp(c), g, dt)[0], _ou_profile(math.exp(d), g, dt)[0]
+    for _ in range(80):
+        if fc > fd:
+            hi, d, fd = d, c, fc
+            c = hi - phi * (hi - lo)
+            fc = _ou_profile(math.exp(c), g, dt)[0]
+        else:
+            lo, c, fc = c, d, fd
+            d = lo + phi * (hi - lo)
+            fd = _ou_profile(math.exp(d), g, dt)[0]
+    kappa = math.exp((lo + hi) / 2.0)
+    ll, theta, s2 = _ou_profile(kappa, g, dt)
+    return kappa, theta, math.sqrt(s2), ll
 
 
 def normal_scores_correlation(*columns: np.ndarray) -> np.ndarray:

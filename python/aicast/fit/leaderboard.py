@@ -21,7 +21,16 @@ import pandas as pd
 from .._months import parse_month
 from ..models import LeaderboardGap
 from ..priors import Prior, joint_empirical, lognormal, normal, point, student_t, truncate
-from ._gap_posterior import KAPPA_MAX, KAPPA_MIN, gap_posterior, gap_posterior_t, normal_scores_correlation
+from ._gap_posterior import (
+    KAPPA_MIN,
+    fit_ou,
+    gap_posterior,
+    gap_posterior_moves,
+    gap_posterior_t,
+    moved,
+    normal_scores_correlation,
+    ou_terms,
+)
 
 __all__ = ["LeaderboardGapFit", "leaderboard_gap"]
 
@@ -30,12 +39,13 @@ __all__ = ["LeaderboardGapFit", "leaderboard_gap"]
 MIN_POINTS = 6
 
 _DAYS_PER_MONTH = 365.25 / 12.0
-_KAPPA_MIN = 1e-4  # per month: the MLE's search range; below this the gap is a random walk
-_KAPPA_MAX = KAPPA_MAX  # per month: above this successive gaps are independent
 _Z90 = 1.6448536269514722
 #: Parameters of :class:`~aicast.LeaderboardGap` that ``fit.model`` accepts as overrides.
 MODEL_PARAMETERS = ("closed_start", "gap_start", "closed_drift_per_month", "closed_volatility", "gap_reversion",
-                    "equilibrium_gap", "gap_volatility", "innovation_correlation", "gap_innovation_df")
+                    "equilibrium_gap", "gap_volatility", "innovation_correlation", "gap_innovation_df",
+                    "gap_move_probability", "gap_latent_offset")
+#: Laws of the gap's moves :func:`leaderboard_gap` fits.
+INNOVATIONS = ("gaussian", "student_t", "intermittent")
 _START_SEED = 7_919  # fixed: the same fit and start give the same start priors
 
 
@@ -66,6 +76,9 @@ class LeaderboardGapFit:
         ``gap_innovation_df``; the priors draw whole rows of this table.
     notes
         Caveats found while fitting (e.g. a reversion the data do not identify).
+    months_since_move
+        Months from the gap's last change to the last observation (``innovations="intermittent"``
+        starts the model's latent gap from where it may have gone since).
     """
 
     _priors: dict[str, Prior] = field(repr=False)
@@ -80,6 +93,7 @@ class LeaderboardGapFit:
     correlation: np.ndarray = field(repr=False)
     draws: pd.DataFrame = field(repr=False)
     notes: list[str] = field(default_factory=list)
+    months_since_move: float = 0.0
 
     def priors(self, start: Any = None) -> dict[str, Prior]:
         """The fitted parameters as priors, for :class:`~aicast.LeaderboardGap`.
@@ -95,7 +109,7 @@ class LeaderboardGapFit:
             return dict(self._priors)
         p = self._start_month(start)
         h = (p - self.last_month).n
-        if h == 0:
+        if h == 0 and "gap_move_probability" not in self.draws:
             return {"closed_start": point(self.closed_start), "gap_start": point(self.gap_start), **self._priors}
         return self._start_priors(h)
 
@@ -123,7 +137,8 @@ class LeaderboardGapFit:
         **overrides
             Replace any parameter (``closed_start``, ``gap_start``, ``closed_drift_per_month``,
             ``closed_volatility``, ``gap_reversion``, ``equilibrium_gap``, ``gap_volatility``,
-            ``innovation_correlation``, ``gap_innovation_df``) with a number or a prior, e.g.
+            ``innovation_correlation``, ``gap_innovation_df``, ``gap_move_probability``,
+            ``gap_latent_offset``) with a number or a prior, e.g.
             ``gap_volatility=0``, or ``gap_innovation_df=None`` for Gaussian innovations.
 
         Raises
@@ -173,7 +188,7 @@ class LeaderboardGapFit:
         xg0 = xc0 - fwd(self.closed_start - self.gap_start)
         rng = np.random.default_rng(_START_SEED)
         extra: list[tuple[str, np.ndarray]] = []
-        if "gap_innovation_df" not in d:
+        if "gap_innovation_df" not in d and "gap_move_probability" not in d:
             z1, z2 = rng.standard_normal(n), rng.standard_normal(n)
             xc = xc0 + drift * h + cvol * math.sqrt(h / 12.0) * z1
             a = np.exp(-kappa * h)
@@ -181,18 +196,37 @@ class LeaderboardGapFit:
             xg = theta + (xg0 - theta) * a + sigma * np.sqrt(v) * (rho * z1 + np.sqrt(1.0 - rho * rho) * z2)
         else:
             # the engine's monthly steps: Gaussian frontier innovations, Student-t gap innovations
-            # (a normal over the square root of a Gamma(nu / 2, rate nu / 2) precision)
-            nu = d["gap_innovation_df"].to_numpy()
-            extra.append(("gap_innovation_df", nu))
+            # (a normal over the square root of a Gamma(nu / 2, rate nu / 2) precision), and a
+            # published gap that takes the latent gap's value in the months it moves
+            nu = d["gap_innovation_df"].to_numpy() if "gap_innovation_df" in d else np.full(n, math.inf)
+            if "gap_innovation_df" in d:
+                extra.append(("gap_innovation_df", nu))
+            move_p = d["gap_move_probability"].to_numpy() if "gap_move_probability" in d else np.ones(n)
+            if "gap_move_probability" in d:
+                extra.append(("gap_move_probability", move_p))
             a = np.exp(-kappa)
             s_gap = sigma * np.sqrt(-np.expm1(-2.0 * kappa) / (2.0 * kappa))
             xc = np.full(n, float(xc0))
             xg = np.full(n, float(xg0))
+            latent = xg.copy()
+            moves = "gap_move_probability" in d
+            if moves and self.months_since_move > 0:
+                # the latent gap has run (unseen) since the gap last moved: its OU transition over those months
+                k = self.months_since_move
+                latent = theta + (xg - theta) * np.exp(-kappa * k) + sigma * np.sqrt(
+                    -np.expm1(-2.0 * kappa * k) / (2.0 * kappa)) * rng.standard_normal(n)
+            heavy = bool(np.any(np.isfinite(nu)))
             for _ in range(h):
                 z1, z2 = rng.standard_normal(n), rng.standard_normal(n)
-                w = rng.gamma(0.5 * nu) / (0.5 * nu)
+                w = rng.gamma(0.5 * nu) / (0.5 * nu) if heavy else np.ones(n)
                 xc = xc + drift + cvol * math.sqrt(1.0 / 12.0) * z1
-                xg = theta + (xg - theta) * a + s_gap * (rho * z1 + np.sqrt(1.0 - rho * rho) * z2) / np.sqrt(w)
+                latent = theta + (latent - theta) * a + s_gap * (rho * z1 + np.sqrt(1.0 - rho * rho) * z2) / np.sqrt(w)
+                if moves:
+                    xg = np.where(rng.uniform(size=n) < move_p, latent, xg)
+                else:
+                    xg = latent
+            if moves:
+                extra.append(("gap_latent_offset", latent - xg))
         closed = back(xc)
         gap = closed - back(xc - xg)
         names = ["closed_drift_per_month", "closed_volatility", "innovation_correlation", "gap_reversion",
@@ -201,6 +235,8 @@ class LeaderboardGapFit:
         cols += [c for _, c in extra]
         out: dict[str, Prior] = {**self._priors}
         out.update(dict(zip(names, joint_empirical(np.column_stack(cols)))))
+        if h == 0:  # the observed start values, exactly
+            out.update(closed_start=point(self.closed_start), gap_start=point(self.gap_start))
         return out
 
     def __repr__(self) -> str:
@@ -258,55 +294,6 @@ def _last_month(v: Any) -> pd.Period:
     if isinstance(v, pd.Period):
         return v.asfreq("M")
     return pd.Period(v, freq="M")
-
-
-# --- the OU likelihood at irregular times --------------------------------------------------
-
-
-def _ou_terms(kappa: float, dt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """a = exp(-kappa dt) and v = (1 - a^2) / (2 kappa) (the transition variance per unit sigma^2)."""
-    a = np.exp(-kappa * dt)
-    v = -np.expm1(-2.0 * kappa * dt) / (2.0 * kappa)
-    return a, v
-
-
-def _ou_profile(kappa: float, g: np.ndarray, dt: np.ndarray) -> tuple[float, float, float]:
-    """Profile log-likelihood in kappa (theta and sigma^2 at their conditional MLEs)."""
-    a, v = _ou_terms(kappa, dt)
-    y = g[1:] - a * g[:-1]
-    b = 1.0 - a
-    w = 1.0 / v
-    theta = float(np.sum(w * b * y) / np.sum(w * b * b))
-    r = y - theta * b
-    s2 = float(np.mean(w * r * r))
-    n = len(y)
-    ll = -0.5 * n * (math.log(2 * math.pi * s2) + 1.0) - 0.5 * float(np.sum(np.log(v)))
-    return ll, theta, s2
-
-
-def _fit_ou(g: np.ndarray, dt: np.ndarray) -> tuple[float, float, float, float]:
-    """MLE of (kappa per month, theta, sigma per sqrt(month)) and the log-likelihood."""
-    grid = np.exp(np.linspace(math.log(_KAPPA_MIN), math.log(_KAPPA_MAX), 121))
-    lls = np.array([_ou_profile(k, g, dt)[0] for k in grid])
-    i = int(np.argmax(lls))
-    lo = math.log(grid[max(i - 1, 0)])
-    hi = math.log(grid[min(i + 1, len(grid) - 1)])
-    # golden-section search on log kappa between the grid neighbours of the best point
-    phi = (math.sqrt(5.0) - 1.0) / 2.0
-    c, d = hi - phi * (hi - lo), lo + phi * (hi - lo)
-    fc, fd = _ou_profile(math.exp(c), g, dt)[0], _ou_profile(math.exp(d), g, dt)[0]
-    for _ in range(80):
-        if fc > fd:
-            hi, d, fd = d, c, fc
-            c = hi - phi * (hi - lo)
-            fc = _ou_profile(math.exp(c), g, dt)[0]
-        else:
-            lo, c, fc = c, d, fd
-            d = lo + phi * (hi - lo)
-            fd = _ou_profile(math.exp(d), g, dt)[0]
-    kappa = math.exp((lo + hi) / 2.0)
-    ll, theta, s2 = _ou_profile(kappa, g, dt)
-    return kappa, theta, math.sqrt(s2), ll
 
 
 def _chi2_ppf(z: float, df: int) -> float:
@@ -383,6 +370,13 @@ def leaderboard_gap(
         first of ``month``, ``snapshot``, ``date`` present.
     scale
         ``"elo"``, or ``"percent"`` for a bounded score in (0, 100), fitted in logit space.
+    innovations
+        ``"gaussian"`` (default), ``"student_t"`` (heavy-tailed gap innovations,
+        :func:`~aicast.fit._gap_posterior.gap_posterior_t`) or ``"intermittent"``: a gap between
+        two running bests, exactly flat in the months neither best changes, moving in each month
+        with probability ``gap_move_probability`` (uniform prior) to the value of a latent OU gap
+        (:func:`~aicast.fit._gap_posterior.gap_posterior_moves`; needs 2 moves; the model's latent
+        gap starts from where it may have gone since the last move, ``gap_latent_offset``).
 
     Returns
     -------
@@ -409,8 +403,8 @@ def leaderboard_gap(
         raise TypeError(f"table must be a pandas DataFrame, got {type(table).__name__}")
     if scale not in ("elo", "percent"):
         raise ValueError(f"scale must be 'elo' or 'percent', got {scale!r}")
-    if innovations not in ("gaussian", "student_t"):
-        raise ValueError(f"innovations must be 'gaussian' or 'student_t', got {innovations!r}")
+    if innovations not in INNOVATIONS:
+        raise ValueError(f"innovations must be one of {', '.join(map(repr, INNOVATIONS))}, got {innovations!r}")
     time = resolve_columns(table, time, closed, open)
     t_all = _months(table[time], time)
     if np.any(np.isnan(t_all)):
@@ -473,8 +467,14 @@ def leaderboard_gap(
     g = xc - xo
     if np.ptp(g) <= 1e-12 * max(1.0, float(np.max(np.abs(g)))):
         raise ValueError("the gap is constant over the table: its dynamics cannot be estimated")
-    kappa_mle, theta_mle, sigma_mle, ll = _fit_ou(g, dt)
-    post = gap_posterior_t(g, dt) if innovations == "student_t" else gap_posterior(g, dt)
+    kappa_mle, theta_mle, sigma_mle, ll = fit_ou(g, dt)
+    if innovations == "intermittent":
+        try:
+            post = gap_posterior_moves(g, dt)
+        except ValueError as e:
+            raise ValueError(f"innovations='intermittent': {e}") from None
+    else:
+        post = gap_posterior_t(g, dt) if innovations == "student_t" else gap_posterior(g, dt)
     rev = post.kappa * 12.0
     gvol = post.sigma * math.sqrt(12.0)
     kappa_med, theta_med = float(np.median(post.kappa)), float(np.median(post.theta))
@@ -493,6 +493,8 @@ def leaderboard_gap(
             "forecast mixes a mean-reverting gap with a near random walk"
         )
     tail_cols = [] if post.df is None else [post.df]
+    if post.move_p is not None:
+        tail_cols.append(post.move_p)
     if post.scale_floor_mass > 0.05:
         notes.append(
             f"the gap moves in steps (many months without change): {100 * post.scale_floor_mass:.0f}% of the "
@@ -503,12 +505,15 @@ def leaderboard_gap(
     gap_priors = joint_empirical(np.column_stack([rev, post.theta, gvol, *tail_cols]))
 
     # correlation of the standardized innovations of the frontier and of the gap (at the posterior
-    # medians), with a Fisher-z interval
-    a_i, v_i = _ou_terms(kappa_med, dt)
-    r_c = (dc - drift * dt) / np.sqrt(dt)
-    r_g = (g[1:] - theta_med - a_i * (g[:-1] - theta_med)) / np.sqrt(v_i)
-    rho = float(np.corrcoef(r_c, r_g)[0, 1])
-    n_tr = len(dt)
+    # medians), with a Fisher-z interval; an intermittent gap over the spans between its moves
+    at = np.flatnonzero(np.r_[True, moved(g)]) if innovations == "intermittent" else np.arange(n)
+    t_m, xc_m, g_m = t[at], xc[at], g[at]
+    dt_m = np.diff(t_m)
+    a_i, v_i = ou_terms(kappa_med, dt_m)
+    r_c = (np.diff(xc_m) - drift * dt_m) / np.sqrt(dt_m)
+    r_g = (g_m[1:] - theta_med - a_i * (g_m[:-1] - theta_med)) / np.sqrt(v_i)
+    rho = float(np.clip(np.corrcoef(r_c, r_g)[0, 1], -0.99, 0.99))  # +-1 from 3 moves
+    n_tr = len(dt_m)
     z_half = _Z90 / math.sqrt(max(n_tr - 3, 1))
     rho_lo, rho_hi = math.tanh(math.atanh(rho) - z_half), math.tanh(math.atanh(rho) + z_half)
     rho_se = (1.0 - rho * rho) / math.sqrt(max(n_tr - 3, 1))
@@ -542,6 +547,9 @@ def leaderboard_gap(
     if post.df is not None:
         priors["gap_innovation_df"] = gap_priors[3]
         rows["gap_innovation_df"] = post_row(post.df, priors["gap_innovation_df"], math.nan)
+    if post.move_p is not None:
+        priors["gap_move_probability"] = gap_priors[3]
+        rows["gap_move_probability"] = post_row(post.move_p, priors["gap_move_probability"], float(np.mean(moved(g))))
     hl_lo, hl_med, hl_hi = np.quantile(half_life, [0.05, 0.5, 0.95])
     rows["gap_half_life_years"] = {"estimate": float(hl_med), "se": float(np.std(half_life)), "lo90": float(hl_lo),
                                    "hi90": float(hl_hi), "mle": math.log(2.0) / (12.0 * kappa_mle)}
@@ -550,6 +558,8 @@ def leaderboard_gap(
     draws = pd.DataFrame({"gap_reversion": rev, "equilibrium_gap": post.theta, "gap_volatility": gvol})
     if post.df is not None:
         draws["gap_innovation_df"] = post.df
+    if post.move_p is not None:
+        draws["gap_move_probability"] = post.move_p
     return LeaderboardGapFit(
         _priors=priors,
         estimates=estimates,
@@ -563,4 +573,5 @@ def leaderboard_gap(
         correlation=corr,
         draws=draws,
         notes=notes,
+        months_since_move=float(t[-1] - t[np.flatnonzero(np.r_[True, moved(g)])[-1]]),
     )

@@ -38,7 +38,13 @@ class LeaderboardGap(Model):
     With ``gap_innovation_df=nu`` the gap's monthly innovations are Student t with ``nu``
     degrees of freedom (scale ``gap_volatility``; a normal scale mixture, one exact
     ``Gamma(nu / 2, rate nu / 2)`` precision per path and month), so a few large jumps of the
-    gap can sit beside many quiet months; without it they are Gaussian.
+    gap can sit beside many quiet months; without it they are Gaussian. With
+    ``gap_move_probability=p`` the published gap is intermittent, as the gap between two running
+    bests is: each month it takes the OU gap's value with probability ``p`` (one uniform per path
+    and month on its own stream) and otherwise stays exactly unchanged, so a move is the OU
+    transition over the months since the last move; without it the gap moves every month.
+    ``gap_latent_offset`` (with ``gap_move_probability``; working scale) starts the latent OU gap
+    that far from ``gap_start``: where it may have gone since the gap last moved.
 
     The frontier ``C`` is the running maximum of a latent score ``L`` (the best model so far
     cannot get worse), so it never decreases on any path. The gap ``G = C - O`` is an
@@ -110,6 +116,8 @@ class LeaderboardGap(Model):
         innovation_correlation: Prior | float = 0.0,
         scale: str = "elo",
         gap_innovation_df: Prior | float | None = None,
+        gap_move_probability: Prior | float | None = None,
+        gap_latent_offset: Prior | float | None = None,
     ) -> None:
         if scale not in _SCALES:
             raise ValueError(f"leaderboard_gap '{name}': scale must be 'elo' or 'percent', got {scale!r}")
@@ -119,6 +127,10 @@ class LeaderboardGap(Model):
             isinstance(gap_innovation_df, (int, float)) and math.isinf(gap_innovation_df) and gap_innovation_df > 0
         ):
             tails["gap_innovation_df"] = gap_innovation_df
+        if gap_move_probability is not None:
+            tails["gap_move_probability"] = gap_move_probability
+        if gap_latent_offset is not None:
+            tails["gap_latent_offset"] = gap_latent_offset
         super().__init__(
             name,
             {
