@@ -112,19 +112,8 @@ def gap_posterior(g: np.ndarray, dt: np.ndarray, n_draws: int = N_DRAWS, lam2: f
     dt = np.asarray(dt, dtype=float)
     n = len(dt)
     grid = np.exp(np.linspace(math.log(KAPPA_MIN), math.log(KAPPA_MAX), _GRID))
-    kdt = np.outer(grid, dt)
-    a = np.exp(-kdt)
-    v = -np.expm1(-2.0 * kdt) / (2.0 * grid[:, None])
-    w = 1.0 / v
-    y = g[1:] - a * g[:-1]
-    b = 1.0 - a
-    m0 = float(g[0])
     lam2 = float(np.sum(dt)) if lam2 is None else float(lam2)
-    prec = np.sum(w * b * b, axis=1) + 1.0 / lam2  # posterior precision of theta, in units of 1/sigma^2
-    mu = (np.sum(w * b * y, axis=1) + m0 / lam2) / prec
-    # residual sum of squares, written as a sum of squares (no cancellation)
-    resid = y - mu[:, None] * b
-    q = np.sum(w * resid * resid, axis=1) + (mu - m0) ** 2 / lam2
+    _, v, _, _, mu, prec, q = _conjugate_terms(g, dt, grid, lam2)
     log_ml = (
         -0.5 * np.sum(np.log(v), axis=1)
         - 0.5 * np.log(lam2 * prec)
@@ -197,9 +186,12 @@ def gap_posterior_moves(g: np.ndarray, dt: np.ndarray, n_draws: int = N_DRAWS) -
                         move_p=np.clip(p, 1e-9, 1.0 - 1e-12))
 
 
-def _conjugate_terms(g: np.ndarray, dt: np.ndarray, grid: np.ndarray) -> tuple[np.ndarray, ...]:
+def _conjugate_terms(g: np.ndarray, dt: np.ndarray, grid: np.ndarray,
+                     lam2: float | None = None) -> tuple[np.ndarray, ...]:
     """Per reversion node: a, v, y, b of the regression, and the Gaussian posterior's mean and
-    precision of theta and residual sum of squares q."""
+    precision of theta (in units of 1/sigma^2; theta's prior has variance scale ``lam2``
+    months, default the span) and residual sum of squares q (a sum of squares: no
+    cancellation)."""
     kdt = np.outer(grid, dt)
     a = np.exp(-kdt)
     v = -np.expm1(-2.0 * kdt) / (2.0 * grid[:, None])
@@ -207,7 +199,7 @@ def _conjugate_terms(g: np.ndarray, dt: np.ndarray, grid: np.ndarray) -> tuple[n
     y = g[1:] - a * g[:-1]
     b = 1.0 - a
     m0 = float(g[0])
-    lam2 = float(np.sum(dt))
+    lam2 = float(np.sum(dt)) if lam2 is None else float(lam2)
     prec = np.sum(w * b * b, axis=1) + 1.0 / lam2
     mu = (np.sum(w * b * y, axis=1) + m0 / lam2) / prec
     resid = y - mu[:, None] * b

@@ -68,12 +68,13 @@ class LeaderboardGapFit:
         The month of the last observation; forecasts start after it by default.
     correlation
         Rank (normal-scores) correlation of the posterior draws of (gap_reversion,
-        equilibrium_gap, gap_volatility, gap_innovation_df): a summary; the priors carry the
-        draws themselves.
+        equilibrium_gap, gap_volatility and the optional tail or move parameter): a summary; the
+        priors carry the draws themselves.
     draws
         Joint posterior draws of ``gap_reversion`` (per year), ``equilibrium_gap``,
-        ``gap_volatility`` (per sqrt(year); the scale of the Student-t innovations) and
-        ``gap_innovation_df``; the priors draw whole rows of this table.
+        ``gap_volatility`` (per sqrt(year); with Student-t innovations, their scale), and
+        ``gap_innovation_df`` or ``gap_move_probability`` when the fit has them; the priors
+        draw whole rows of this table.
     notes
         Caveats found while fitting (e.g. a reversion the data do not identify).
     months_since_move
@@ -343,16 +344,19 @@ def leaderboard_gap(
         G_{i+1} = theta + (G_i - theta) a_i + eps_i,   a_i = exp(-kappa dt_i),
         Var eps_i = sigma^2 (1 - a_i^2) / (2 kappa),
 
-    observed at irregular times, with Student-t innovations (scale ``sigma sqrt(v_i)``, ``nu``
-    degrees of freedom: a few large jumps of the gap among quiet months): its parameters (kappa
-    per month, theta, sigma, nu) get their joint posterior under a uniform prior on ``nu`` over
-    (2.5, 5, 10, 30, 100), a log-uniform prior on kappa (half-lives from a day to 58 years, so a short
-    history that cannot tell a slow reversion from a random walk keeps the random walk in play)
-    and a normal prior on theta around the first observed gap with the spread a random walk
-    covers over the table's span (:func:`aicast.fit._gap_posterior.gap_posterior_t`: a grid in
-    kappa, theta and log sigma for each ``nu``). The priors are that joint posterior: its draws,
-    each path taking one whole row (:func:`~aicast.joint_empirical`); the estimates table also
-    gives the maximum-likelihood estimates of the Gaussian model (``mle``).
+    observed at irregular times. By default (``innovations="gaussian"``) the innovations are
+    Gaussian and its parameters (kappa per month, theta, sigma) get their joint posterior under a
+    log-uniform prior on kappa (half-lives from a day to 58 years, so a short history that cannot
+    tell a slow reversion from a random walk keeps the random walk in play), a normal prior on
+    theta around the first observed gap with the spread a random walk covers over the table's
+    span, and the reference prior 1/sigma^2 on sigma^2 (:func:`aicast.fit._gap_posterior.gap_posterior`: a grid in
+    kappa, the rest conjugate). With ``innovations="student_t"`` the gap's innovations are
+    Student t (scale ``sigma sqrt(v_i)``, ``nu`` degrees of freedom: a few large jumps among quiet
+    months), with a uniform prior on ``nu`` over (2.5, 5, 10, 30, 100)
+    (:func:`~aicast.fit._gap_posterior.gap_posterior_t`); with ``"intermittent"`` the gap moves
+    only in some months (see ``innovations`` below). The priors are that joint posterior: its
+    draws, each path taking one whole row (:func:`~aicast.joint_empirical`); the estimates table
+    also gives the maximum-likelihood estimates of the Gaussian model (``mle``).
     ``innovation_correlation`` is the correlation of the
     standardized frontier and gap innovations, with a Fisher-z interval. Uneven spacing and
     missing months enter through ``dt_i``.
