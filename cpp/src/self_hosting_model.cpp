@@ -235,9 +235,10 @@ void SelfHosting::write(ModelState& state, std::uint32_t month, std::span<const 
   const double* volume = volume_link_.empty() ? s.volume.data()
                                               : checked_link(in[linked ? 1 : 0], 0.0, *this, "volume", volume_link_,
                                                              month, "finite and non-negative");
-  self_hosting_kernel(n, static_cast<double>(month), price, volume, s.capacity.data(),
-                      s.gpu_cost.data(), s.fixed.data(), s.staff.data(), s.month_log_decline.data(), s.month_log_growth.data(), out[0].data(),
-                      out[1].data(), out[2].data(), out[3].data(), out[4].data(), out[5].data(), out[6].data());
+  self_hosting_kernel(n, static_cast<double>(month), price, volume, s.capacity.data(), s.gpu_cost.data(),
+                      s.fixed.data(), s.staff.data(), s.month_log_decline.data(), s.month_log_growth.data(),
+                      out[0].data(), out[1].data(), out[2].data(), out[3].data(), out[4].data(), out[5].data(),
+                      out[6].data());
 }
 
 // ---------------------------------------------------------------------------------------------
