@@ -23,16 +23,18 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kPerMillion = 1e6;
 
 enum ShSlot : std::uint32_t { kVolume, kGpus, kGpuPrice, kDepreciation, kGpuHour, kGpuDecline, kPower, kOps, kStaff,
-                             kTps, kUtil, kDecode, kPrefill, kInputShare, kCachedShare, kApiPrice };
+                             kTps, kUtil, kDecode, kPrefill, kInputShare, kCachedShare, kApiPrice, kThroughputGrowth };
 
 struct ShState final : ModelState {
   explicit ShState(std::size_t n)
-      : volume(n), capacity(n), gpu_cost(n), fixed(n), staff(n), month_log_decline(n), tmp(n), api_price(n) {}
+      : volume(n), capacity(n), gpu_cost(n), fixed(n), staff(n), month_log_decline(n), tmp(n), api_price(n),
+        month_log_growth(n) {}
   // volume: tokens per month; capacity: tokens per month per replica; gpu_cost: USD per month per
   // replica for the GPUs at start-month prices; fixed: power + ops, USD per month per replica;
   // staff: USD per month; month_log_decline: ln(gpu_price_annual_decline) / 12
   std::vector<double> volume, capacity, gpu_cost, fixed, staff, month_log_decline, tmp;
   std::vector<double> api_price;  // a constant API price (USD per million tokens), drawn once per path
+  std::vector<double> month_log_growth;  // ln(throughput_annual_growth) / 12; capacity: the start month's
 };
 
 enum TdSlot : std::uint32_t { kBase, kElasticity, kGrowth, kReference };
@@ -48,7 +50,8 @@ AICAST_SIMD_CLONES void self_hosting_kernel(std::size_t n, double m, const doubl
                                             const double* __restrict volume, const double* __restrict capacity,
                                             const double* __restrict gpu_cost, const double* __restrict fixed,
                                             const double* __restrict staff_in,
-                                            const double* __restrict month_log_decline, double* __restrict o0,
+                                            const double* __restrict month_log_decline,
+                                            const double* __restrict month_log_growth, double* __restrict o0,
                                             double* __restrict o1, double* __restrict o2, double* __restrict o3,
                                             double* __restrict o4, double* __restrict o5,
                                             double* __restrict o6) noexcept {
@@ -56,7 +59,9 @@ AICAST_SIMD_CLONES void self_hosting_kernel(std::size_t n, double m, const doubl
     const double p = price[i];
     const double decline = fastmath::exp(-month_log_decline[i] * m);  // exactly 1 in month 0 or without decline
     const double h = gpu_cost[i] * decline + fixed[i];
-    const double v = volume[i], cap = capacity[i], staff = staff_in[i];
+    // exactly the start capacity in month 0 or without throughput growth (exp(0) = 1)
+    const double cap = capacity[i] * fastmath::exp(month_log_growth[i] * m);
+    const double v = volume[i], staff = staff_in[i];
     const double replicas = v <= cap ? 1.0 : std::ceil(v / cap);
     const double self_host = staff + replicas * h;
     const double api = v * p / kPerMillion;
@@ -94,7 +99,8 @@ SelfHosting::SelfHosting(const ModelSpec& spec) : Model(spec.name) {
   detail::check_known_params(spec, {"volume_per_month", "gpus", "gpu_price", "depreciation_months", "gpu_hour_price",
                                     "gpu_price_annual_decline", "power_per_month", "ops_per_month", "staff_per_month",
                                     "tokens_per_second_per_gpu", "utilization", "decode_tokens_per_second_per_gpu",
-                                    "prefill_tokens_per_second_per_gpu", "input_share", "cached_share", "api_price"});
+                                    "prefill_tokens_per_second_per_gpu", "input_share", "cached_share", "api_price",
+                                    "throughput_annual_growth"});
   const bool constant_price = spec.params.count("api_price") > 0;
   price_ = link_target(spec, "api_price", !constant_price, {"api_price", "volume"});
   if (constant_price && !price_.empty())
@@ -118,6 +124,10 @@ SelfHosting::SelfHosting(const ModelSpec& spec) : Model(spec.name) {
   detail::require_support(spec, "depreciation_months", 0.0, true, kInf, true);
   detail::require_support(spec, "gpu_hour_price", 0.0, false, kInf, true);
   detail::require_support(spec, "gpu_price_annual_decline", 0.0, true, kInf, true);
+  if (spec.params.count("throughput_annual_growth") > 0) {
+    detail::require_support(spec, "throughput_annual_growth", 0.0, true, kInf, true);
+    throughput_growth_ = detail::param(spec, "throughput_annual_growth");
+  }
   detail::require_support(spec, "power_per_month", 0.0, false, kInf, true);
   detail::require_support(spec, "ops_per_month", 0.0, false, kInf, true);
   detail::require_support(spec, "staff_per_month", 0.0, false, kInf, true);
@@ -199,11 +209,13 @@ void SelfHosting::start(ModelState& state, const BlockContext& ctx, std::span<co
     ctx.draw(tps_, kTps, tps);
   }
   ctx.draw(utilization_, kUtil, util);
+  ctx.draw(throughput_growth_, kThroughputGrowth, s.month_log_growth);
   for (std::size_t i = 0; i < n; ++i) {
     s.capacity[i] = gpus[i] * tps[i] * util[i] * kSecondsPerMonth;
     s.gpu_cost[i] = gpus[i] * (price[i] / depr[i] + hour[i] * kHoursPerMonth);
     s.fixed[i] += s.tmp[i];
     s.month_log_decline[i] = fastmath::log(s.month_log_decline[i]) / 12.0;
+    s.month_log_growth[i] = fastmath::log(s.month_log_growth[i]) / 12.0;
   }
   write(state, 0, in, out);
 }
@@ -223,9 +235,10 @@ void SelfHosting::write(ModelState& state, std::uint32_t month, std::span<const 
   const double* volume = volume_link_.empty() ? s.volume.data()
                                               : checked_link(in[linked ? 1 : 0], 0.0, *this, "volume", volume_link_,
                                                              month, "finite and non-negative");
-  self_hosting_kernel(n, static_cast<double>(month), price, volume, s.capacity.data(),
-                      s.gpu_cost.data(), s.fixed.data(), s.staff.data(), s.month_log_decline.data(), out[0].data(),
-                      out[1].data(), out[2].data(), out[3].data(), out[4].data(), out[5].data(), out[6].data());
+  self_hosting_kernel(n, static_cast<double>(month), price, volume, s.capacity.data(), s.gpu_cost.data(),
+                      s.fixed.data(), s.staff.data(), s.month_log_decline.data(), s.month_log_growth.data(),
+                      out[0].data(), out[1].data(), out[2].data(), out[3].data(), out[4].data(), out[5].data(),
+                      out[6].data());
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -19,6 +19,11 @@
 //   costs to rent one hour (rented around the clock); usually one of the two is zero. Both fall
 //   by gpu_price_annual_decline per year: replica_cost(t) is the cost of a deployment set up
 //   in month t at that month's prices.
+//   The same capability is served with more tokens per second per GPU as models, quantization and
+//   inference software improve (a self-hoster of open weights gets these too): throughput grows by
+//   throughput_annual_growth (g, default 1 = fixed) a year, so
+//     capacity(t) = capacity(0) * g^t        (capacity above is capacity(0), the start month's)
+//   and every formula below uses capacity(t) of its month.
 //   Serving V takes replicas(V) = max(1, ceil(V / capacity)); staff are shared by all replicas.
 //     self_host_cost = staff_per_month + replicas(V) * replica_cost          (USD per month)
 //     api_cost       = V * P / 1e6                                           (USD per month)
@@ -63,7 +68,7 @@ class SelfHosting final : public Model {
     if (!volume_link_.empty()) in.push_back(volume_link_);
     return in;
   }
-  std::size_t state_doubles() const override { return 8; }
+  std::size_t state_doubles() const override { return 9; }
   std::unique_ptr<ModelState> new_state(std::size_t n) const override;
   void start(ModelState& state, const BlockContext& ctx, std::span<const std::span<const double>> in,
              std::span<const std::span<double>> out) const override;
@@ -76,6 +81,7 @@ class SelfHosting final : public Model {
   std::string price_, volume_link_;
   Prior api_price_, volume_, gpus_, gpu_price_, depreciation_months_, gpu_hour_price_, gpu_decline_, power_, ops_, staff_,
       tps_, utilization_, decode_, prefill_, input_share_, cached_share_;  // cached_share_: the point 0 unless given
+  Prior throughput_growth_ = Prior::point(1.0);  // throughput_annual_growth: the point 1 unless given
   bool split_ = false;  // throughput from decode and prefill rates and the token mix
 };
 

@@ -55,7 +55,7 @@ class SelfHosting(Model):
     A *replica* is one server of ``gpus`` GPUs. It serves up to ``capacity`` tokens per month
     and costs ``replica_cost`` USD per month; staff are shared by all replicas::
 
-        capacity       = gpus * tps * utilization * 2,628,000 s
+        capacity       = gpus * tps * utilization * 2,628,000 s * throughput_annual_growth ** t
         replica_cost   = gpus * (gpu_price / depreciation_months + gpu_hour_price * 730)
                          * gpu_price_annual_decline ** (-t) + power_per_month + ops_per_month
         replicas       = max(1, ceil(volume_per_month / capacity))
@@ -67,7 +67,15 @@ class SelfHosting(Model):
     tokens). GPU costs fall by ``gpu_price_annual_decline`` per year: month ``t`` shows the
     cost of a deployment set up at that month's prices. A month has 730 hours.
 
-    ``tps`` is the throughput of one GPU in tokens *of the workload's mix* (input and output
+    The API price of a fixed capability falls mostly because newer, smaller models and better
+    inference software serve that capability with less compute; whoever self-hosts open
+    weights gets those too. ``throughput_annual_growth`` (``g``) carries that: the tokens per
+    second per GPU for the same capability grow by ``g`` a year, ``tps(t) = tps * g ** t``, so
+    ``capacity`` is month ``t``'s (and so are the replica count, the break-even volume and
+    :meth:`prob_cheaper`). With ``g = 1`` (the default) throughput is fixed forever and only GPU
+    prices fall, which favours the API whenever its price falls faster than GPU prices.
+
+    ``tps`` is the start month's throughput of one GPU in tokens *of the workload's mix* (input and output
     together, counted as the API bills them) per second. Give it as one measured number,
     ``tokens_per_second_per_gpu``, or let the model build it from the decode rate (output
     tokens generated per second), the prefill rate (input tokens processed per second, usually
@@ -133,6 +141,11 @@ class SelfHosting(Model):
         positive.
     gpu_price_annual_decline
         Factor by which GPU purchase and rental prices fall per year (> 0; 1 = flat).
+    throughput_annual_growth
+        Factor by which the tokens per second per GPU *for the same capability* grow per year
+        (> 0; 1 = fixed throughput, the default): newer, smaller models of that capability,
+        quantization and better serving software. It scales the whole throughput, blended or
+        built from the decode and prefill rates.
     power_per_month
         Electricity per replica, USD per month (>= 0).
     ops_per_month
@@ -184,6 +197,7 @@ class SelfHosting(Model):
         depreciation_months: Prior | float = 36.0,
         gpu_hour_price: Prior | float = 0.0,
         gpu_price_annual_decline: Prior | float = 1.0,
+        throughput_annual_growth: Prior | float = 1.0,
         power_per_month: Prior | float = 0.0,
         ops_per_month: Prior | float = 0.0,
         staff_per_month: Prior | float = 0.0,
@@ -213,6 +227,7 @@ class SelfHosting(Model):
                 "depreciation_months": depreciation_months,
                 "gpu_hour_price": gpu_hour_price,
                 "gpu_price_annual_decline": gpu_price_annual_decline,
+                "throughput_annual_growth": throughput_annual_growth,
                 "power_per_month": power_per_month,
                 "ops_per_month": ops_per_month,
                 "staff_per_month": staff_per_month,
@@ -235,7 +250,8 @@ class SelfHosting(Model):
         so all volumes see the same price paths and parameter draws (common random
         numbers): the map is smooth in volume and costs one run, whatever the grid. The
         run must keep paths (``Scenario.run(..., keep_paths=True)``); the formula is the
-        engine's, applied to the kept series ``capacity``, ``replica_cost``,
+        engine's, applied to the kept series ``capacity`` (each month's, with its throughput
+        growth), ``replica_cost``,
         ``staff_cost`` and the linked price.
 
         Parameters
