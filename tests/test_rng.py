@@ -67,6 +67,22 @@ def test_stream_and_scattered_normals_equal_the_block():
     np.testing.assert_array_equal(T.normals_at(3, paths, 4, 2), z0[paths - 100])
 
 
+@pytest.mark.parametrize(
+    ("weights", "mus", "sigmas"),
+    [([0.54, 0.46], [0.12, -0.14], [0.11, 0.13]), ([1, 2, 3], [0.0, 1.0, -2.0], [1.0, 0.5, 2.0]), ([1.0], [0.3], [0.2])],
+)
+def test_batched_normal_mixture_equals_prior_sample(weights, mus, sigmas):
+    # the price model's batched first jumps of a mixture-of-normals jump size
+    paths = np.random.default_rng(2).permutation(5000).astype(np.uint32)[:3001]
+    batched, scalar = T.normal_mixture_at(9, paths, 7, 1, weights, mus, sigmas)
+    np.testing.assert_array_equal(batched, scalar)
+    # and the mixture's mean (5 standard errors)
+    w = np.asarray(weights, float) / np.sum(weights)
+    mean = float(np.dot(w, mus))
+    var = float(np.dot(w, np.square(sigmas) + np.square(mus))) - mean**2
+    assert abs(np.mean(batched) - mean) < 5 * np.sqrt(var / len(paths))
+
+
 def test_fast_log_exp_cos_sin_match_numpy_to_a_few_ulps():
     rng = np.random.default_rng(1)
     x = np.concatenate([rng.uniform(2.0**-52, 1.0, 200_000), rng.lognormal(0, 30, 200_000)])

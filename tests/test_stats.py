@@ -166,3 +166,62 @@ def test_moments_with_infinities():
     assert (mean, sd) == (7.0, 0.0)
     _, mean, sd = T.summarize(np.full(1000, 0.1), [0.5])
     assert (mean, sd) == (0.1, 0.0)
+
+
+# Integer-valued data (incident counts, yearly and cumulative totals) take a counting path when the
+# key range's ends are integers less than 2**15 apart (stats.cpp, kCountRange); every value is
+# checked to be the integer it is counted as, and anything else goes the general way. Both must
+# give np.quantile's bits and the documented moments.
+COUNT_RANGE = 2**15
+
+
+def _integer_datasets():
+    rng = np.random.default_rng(11)
+    n = 100_003
+    yield "poisson", rng.poisson(40.0, n).astype(float)
+    yield "negative binomial", rng.negative_binomial(5, 0.01, n).astype(float)
+    yield "one value", np.array([17.0])
+    yield "two values", np.array([3.0, -2.0])
+    yield "all equal", np.full(n, 5.0)
+    yield "all zero", np.zeros(n)
+    yield "zeros and ones", (rng.random(n) < 0.01).astype(float)
+    yield "negative", rng.integers(-500, -3, n).astype(float)
+    yield "around zero", rng.integers(-3, 4, n).astype(float)
+    yield "range at the threshold", np.concatenate([[0.0, COUNT_RANGE - 1.0], rng.integers(0, COUNT_RANGE, n)])
+    yield "range past the threshold", np.concatenate([[0.0, float(COUNT_RANGE)], rng.integers(0, COUNT_RANGE, n)])
+    yield "negative at the threshold", np.concatenate([[-COUNT_RANGE + 1.0, 0.0], -rng.integers(0, COUNT_RANGE, n)])
+    yield "large offset", 2.0**52 - 2.0**14 + rng.integers(0, 2**14, n)
+    yield "past 2**52", 2.0**52 + 2 * rng.integers(0, 2**10, n)
+    signed = rng.integers(-3, 4, n).astype(float)
+    signed[::13] = -0.0
+    yield "signed zeros", signed
+    yield "one fraction", np.concatenate([rng.poisson(40.0, n), [12.5]]).astype(float)
+    yield "fraction in the last chunk", np.concatenate([rng.poisson(40.0, n), [1e-300]]).astype(float)
+    yield "integer ends, fractions inside", np.concatenate([[0.0, 100.0], rng.random(n) * 100])
+    with_inf = rng.poisson(40.0, n).astype(float)
+    with_inf[::101] = np.inf
+    yield "with +inf", with_inf
+    yield "small n", rng.poisson(3.0, 7).astype(float)
+
+
+@pytest.mark.parametrize(("name", "data"), list(_integer_datasets()), ids=[n for n, _ in _integer_datasets()])
+def test_integer_data_quantiles_and_moments(name, data):
+    for levels in (LEVELS, list(ac.DEFAULT_QUANTILES), [0.5]):
+        got, mean, sd = T.summarize(data, levels)
+        np.testing.assert_array_equal(np.array(got), _expected(data, levels))
+        if np.all(np.isfinite(data)):
+            np.testing.assert_array_equal(np.array(got), np.quantile(data, levels))
+            assert (mean, sd) == _moments_reference(data)
+        assert T.summarize(data, [])[1:] == (mean, sd) or np.isnan(mean)  # the same moments without quantiles
+
+
+@settings(max_examples=200, deadline=None, derandomize=True, database=None)
+@given(
+    st.lists(st.integers(-(2**16), 2**16), min_size=1, max_size=5000),
+    st.lists(st.floats(0, 1), min_size=1, max_size=12),
+)
+def test_integer_quantiles_bit_identical_property(values, levels):
+    data = np.array(values, dtype=float)
+    got, mean, sd = T.summarize(data, levels)
+    np.testing.assert_array_equal(np.array(got), np.quantile(data, levels))
+    assert (mean, sd) == _moments_reference(data)

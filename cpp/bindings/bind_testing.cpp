@@ -4,6 +4,7 @@
 
 #include "aicast/buffer.hpp"
 #include "aicast/fastmath.hpp"
+#include "aicast/priors.hpp"
 #include "aicast/rng.hpp"
 #include "aicast/samplers.hpp"
 #include "aicast/stats.hpp"
@@ -95,6 +96,27 @@ void bind_testing(py::module_& m) {
         return to_numpy(std::move(z), {static_cast<py::ssize_t>(n)});
       },
       "seed"_a, "paths"_a, "month"_a, "stream"_a);
+  m.def(
+      "normal_mixture_at",
+      [](std::uint64_t seed, const py::array_t<std::uint32_t, py::array::c_style | py::array::forcecast>& paths,
+         std::uint32_t month, std::uint32_t stream, std::vector<double> weights, std::vector<double> mus,
+         std::vector<double> sigmas) {
+        std::vector<Prior> comps;
+        for (std::size_t c = 0; c < mus.size(); ++c) comps.push_back(Prior::normal(mus[c], sigmas[c]));
+        const Prior mix = Prior::mixture(comps, weights);  // normalizes the weights
+        const auto n = static_cast<std::size_t>(paths.size());
+        std::vector<double> batched(n), scalar(n);
+        normal_mixture_at(key_from_seed(seed), paths.data(), n, month, stream, mix.weights().size(),
+                          mix.weights().data(), mus.data(), sigmas.data(), batched.data());
+        for (std::size_t j = 0; j < n; ++j) {
+          Stream st(key_from_seed(seed), paths.data()[j], month, stream);
+          scalar[j] = mix.sample(st);
+        }
+        return py::make_tuple(to_numpy(std::move(batched), {static_cast<py::ssize_t>(n)}),
+                              to_numpy(std::move(scalar), {static_cast<py::ssize_t>(n)}));
+      },
+      "seed"_a, "paths"_a, "month"_a, "stream"_a, "weights"_a, "mus"_a, "sigmas"_a,
+      "A mixture of normals drawn in a batch (normal_mixture_at) and by Prior::sample on each path's stream");
   m.def(
       "named_key",
       [](std::uint64_t seed, const std::string& name) {

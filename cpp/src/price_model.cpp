@@ -214,6 +214,16 @@ PriceDecline::PriceDecline(const ModelSpec& spec) : Model(spec.name) {
     throw std::invalid_argument(os.str());
   }
   jumps_ = !(jump_rate_.is_point() && jump_rate_.params()[0] == 0.0);
+  normal_mixture_ = jump_log_size_.kind() == Prior::Kind::mixture &&
+                    std::all_of(jump_log_size_.components().begin(), jump_log_size_.components().end(),
+                                [](const Prior& c) { return c.kind() == Prior::Kind::normal; });
+  if (normal_mixture_) {
+    mix_weight_ = jump_log_size_.weights();
+    for (const Prior& c : jump_log_size_.components()) {
+      mix_mu_.push_back(c.params()[0]);
+      mix_sigma_.push_back(c.params()[1]);
+    }
+  }
   if (spec.labels.size() > 1 || (spec.labels.size() == 1 && spec.labels[0] != "running_minimum"))
     throw std::invalid_argument("price_decline '" + spec.name +
                                 "': labels may only hold the option 'running_minimum', got " +
@@ -276,15 +286,23 @@ void PriceDecline::step(ModelState& state, const BlockContext& ctx, std::uint32_
     // jumps multiply E, so they can go before the diffusion step
     const std::size_t nj = find_jumpers(n, s.u.data(), s.jump_p0.data(), s.flags.data(), s.jumpers.data());
     const auto kind = jump_log_size_.kind();
-    const bool batched = kind == Prior::Kind::normal || kind == Prior::Kind::lognormal;
+    const bool mixture = kind == Prior::Kind::mixture && normal_mixture_;
+    const bool batched = kind == Prior::Kind::normal || kind == Prior::Kind::lognormal || mixture;
     if (nj > 0 && batched) {
-      // the first jump of every jumping path at once, from the first normal of its jump stream:
+      // the first jump of every jumping path at once, from the first draws of its jump stream:
       // the factor exp(J), J = jump_log_size_.sample(Stream(key, path, month, stream 1))
       for (std::size_t j = 0; j < nj; ++j) s.jump_paths[j] = static_cast<std::uint32_t>(ctx.first_path + s.jumpers[j]);
-      normals_at(ctx.key, s.jump_paths.data(), nj, month, ctx.noise_stream(1), s.jump_z.data());
-      const double mu = jump_log_size_.params()[0], sd = jump_log_size_.params()[1];
-      exp_affine(nj, mu, sd, s.jump_z.data());                                      // exp(J), or J if lognormal
-      if (kind == Prior::Kind::lognormal) exp_affine(nj, 0.0, 1.0, s.jump_z.data());  // exp(J)
+      if (mixture) {
+        // J = Prior::sample of the mixture on the stream, component and normal in batches
+        normal_mixture_at(ctx.key, s.jump_paths.data(), nj, month, ctx.noise_stream(1), mix_weight_.size(),
+                          mix_weight_.data(), mix_mu_.data(), mix_sigma_.data(), s.jump_z.data());
+        exp_affine(nj, 0.0, 1.0, s.jump_z.data());  // exp(J)
+      } else {
+        normals_at(ctx.key, s.jump_paths.data(), nj, month, ctx.noise_stream(1), s.jump_z.data());
+        const double mu = jump_log_size_.params()[0], sd = jump_log_size_.params()[1];
+        exp_affine(nj, mu, sd, s.jump_z.data());                                      // exp(J), or J if lognormal
+        if (kind == Prior::Kind::lognormal) exp_affine(nj, 0.0, 1.0, s.jump_z.data());  // exp(J)
+      }
     }
     for (std::size_t j = 0; j < nj; ++j) {
       const std::size_t i = s.jumpers[j];

@@ -507,6 +507,31 @@ void normals_at(Key key, const std::uint32_t* paths, std::size_t n, std::uint32_
   });
 }
 
+void normal_mixture_at(Key key, const std::uint32_t* paths, std::size_t n, std::uint32_t month, std::uint32_t stream,
+                       std::size_t ncomp, const double* weight, const double* mu, const double* sigma,
+                       double* out) noexcept {
+  alignas(64) double u[kBatch];
+  alignas(64) double spare[kBatch];
+  for_word_batches(key, paths, 0, n, month, stream, [&](std::size_t start, std::size_t len, const auto& w) {
+    uniform52_words(len, w[0], w[1], u);  // 1 - Stream::uniform()
+    double* z = out + start;
+    box_muller_words(len, w[2], w[3], z, spare);  // the stream's next normal
+    for (std::size_t j = 0; j < len; ++j) {
+      // Prior::sample's pick: the first component whose running weight sum exceeds u, else the last
+      std::size_t c = ncomp - 1;
+      double acc = 0.0;
+      for (std::size_t i = 0; i + 1 < ncomp; ++i) {
+        acc += weight[i];
+        if (u[j] < acc) {
+          c = i;
+          break;
+        }
+      }
+      z[j] = mu[c] + sigma[c] * z[j];
+    }
+  });
+}
+
 void affine(std::size_t n, double mu, double sigma, double* x) noexcept { affine_kernel(n, mu, sigma, x); }
 void exp_affine(std::size_t n, double mu, double sigma, double* x) noexcept { exp_affine_kernel(n, mu, sigma, x); }
 

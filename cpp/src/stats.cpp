@@ -161,10 +161,8 @@ double pass1_mean(const MomentSums& s, std::size_t n, const double* given) {
   return given ? *given : s.sum.value() / static_cast<double>(n);
 }
 
-// Mean and sd without quantiles: two plain passes.
-void moments(const double* x, std::size_t n, MomentSums& s, const double* given_m1) noexcept {
-  for (std::size_t c0 = 0; c0 < n; c0 += kChunk) s.sum.add(sum_chunk(x + c0, std::min(kChunk, n - c0), 0, 0, nullptr));
-  const double m1 = pass1_mean(s, n, given_m1);
+// Pass 2 of the moments alone: the deviations from m1 (none from an infinite m1).
+void deviations(const double* x, std::size_t n, MomentSums& s, double m1) noexcept {
   if (!std::isinf(m1))
     for (std::size_t c0 = 0; c0 < n; c0 += kChunk) {
       double dev = 0, sq = 0;
@@ -172,6 +170,12 @@ void moments(const double* x, std::size_t n, MomentSums& s, const double* given_
       s.dev.add(dev);
       s.sq.add(sq);
     }
+}
+
+// Mean and sd without quantiles: two plain passes.
+void moments(const double* x, std::size_t n, MomentSums& s, const double* given_m1) noexcept {
+  for (std::size_t c0 = 0; c0 < n; c0 += kChunk) s.sum.add(sum_chunk(x + c0, std::min(kChunk, n - c0), 0, 0, nullptr));
+  deviations(x, n, s, pass1_mean(s, n, given_m1));
 }
 
 // The ranks the levels need: floor(h) and floor(h) + 1, sorted, unique.
@@ -386,6 +390,81 @@ void histogram_select(std::span<const double> data, std::int64_t kmin, std::int6
   }
 }
 
+// Exact quantiles of integer-valued data by counting (incident counts, yearly and cumulative
+// totals): when the key range's ends are integers at most kCountRange - 1 apart, one pass counts
+// each value's occurrences, checking that every value is the integer it is counted as, bit for
+// bit (so -0.0, fractions and NaN fail the check); the wanted order statistics are then read off
+// the cumulative counts, exactly the values histogram_select would select. The moments' sums are
+// the same chunk sums as everywhere else. Values that fail the check leave the caller to the
+// general path.
+constexpr std::uint64_t kCountRange = std::uint64_t{1} << 15;
+
+// The range's ends as integers lo, lo + width - 1 (width <= kCountRange), when they are.
+bool integer_range(const KeyRange& r, double& lo, std::size_t& width) noexcept {
+  const double a = from_key(static_cast<std::uint64_t>(r.lo) ^ kSign);
+  const double b = from_key(static_cast<std::uint64_t>(r.hi) ^ kSign);
+  constexpr double kExact = 4503599627370496.0;  // 2^52: integers and their differences exact
+  if (!(std::abs(a) < kExact && std::abs(b) < kExact) || a != std::floor(a) || b != std::floor(b)) return false;
+  if (!(b - a < static_cast<double>(kCountRange))) return false;
+  lo = a;
+  width = static_cast<std::size_t>(b - a) + 1;
+  return true;
+}
+
+// Each value's index x - lo into idx (clamped to [0, top], so a value outside the range cannot
+// index outside the counts); false unless every value equals, in bits, lo + its index.
+AICAST_SIMD_CLONES
+bool integer_indices(const double* x, std::size_t n, double lo, double top, std::uint32_t* idx) noexcept {
+  std::uint64_t bad = 0;
+  for (std::size_t j = 0; j < n; ++j) {
+    double d = x[j] - lo;
+    d = d > 0.0 ? d : 0.0;
+    d = d < top ? d : top;
+    const auto k = static_cast<std::int32_t>(d);
+    idx[j] = static_cast<std::uint32_t>(k);
+    bad |= std::bit_cast<std::uint64_t>(static_cast<double>(k) + lo) ^ std::bit_cast<std::uint64_t>(x[j]);
+  }
+  return bad == 0;
+}
+
+// Both passes and the selection by counting; false (sums untouched) when a value is not an
+// integer of the range.
+bool count_select(std::span<const double> data, const KeyRange& range, MomentSums& sums, const double* given_m1,
+                  SummaryScratch& s) {
+  double lo = 0;
+  std::size_t width = 0;
+  if (!integer_range(range, lo, width)) return false;
+  const std::size_t n = data.size();
+  const double* x = data.data();
+  const double top = static_cast<double>(width - 1);
+  s.bins.resize(kChunk);
+  s.hist.assign(kCopies * width, 0);
+  std::uint32_t* idx = s.bins.data();
+  std::uint32_t* hist = s.hist.data();
+  MomentSums own;
+  for (std::size_t c0 = 0; c0 < n; c0 += kChunk) {
+    const std::size_t len = std::min(kChunk, n - c0);
+    if (!integer_indices(x + c0, len, lo, top, idx)) return false;
+    own.sum.add(sum_chunk(x + c0, len, 0, 0, nullptr));
+    std::size_t j = 0;
+    for (; j + 2 <= len; j += 2) {
+      ++hist[idx[j]];
+      ++hist[width + idx[j + 1]];
+    }
+    for (; j < len; ++j) ++hist[idx[j]];
+  }
+  sums = own;
+  deviations(x, n, sums, pass1_mean(sums, n, given_m1));
+  const std::size_t nr = s.ranks.size();
+  s.rank_value.resize(nr);
+  std::size_t cum = 0, r = 0;
+  for (std::size_t v = 0; v < width && r < nr; ++v) {
+    cum += hist[v] + hist[width + v];
+    for (; r < nr && s.ranks[r] < cum; ++r) s.rank_value[r] = static_cast<double>(static_cast<std::int32_t>(v)) + lo;
+  }
+  return true;
+}
+
 }  // namespace
 
 void extend_key_range(std::span<const double> data, KeyRange& range) noexcept {
@@ -434,7 +513,7 @@ void summarize(std::span<const double> data, std::span<const double> levels, std
       // all values have the same bits
       moments(data.data(), n, ms, first_mean);
       scratch.rank_value.assign(scratch.ranks.size(), from_key(static_cast<std::uint64_t>(r.lo) ^ kSign));
-    } else {
+    } else if (!count_select(data, r, ms, first_mean, scratch)) {
       histogram_select(data, r.lo, r.hi, ms, first_mean, scratch);
     }
     finish_quantiles(n, levels, quantiles, scratch);

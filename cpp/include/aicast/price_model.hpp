@@ -53,6 +53,8 @@ class PriceDecline final : public Model {
   Prior start_price_, annual_decline_, volatility_, jump_rate_, jump_log_size_, floor_, floor_annual_decline_,
       latent_premium_;
   bool jumps_;
+  bool normal_mixture_ = false;  // jump_log_size a mixture of normals: first jumps batched too
+  std::vector<double> mix_weight_, mix_mu_, mix_sigma_;  // its weights and components
   bool running_minimum_ = false;
   double jump_sum(double count, Stream& js, std::uint64_t path, std::uint32_t month) const;
 };

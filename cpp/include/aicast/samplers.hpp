@@ -75,6 +75,13 @@ void normal_block(Key key, std::uint64_t first, std::size_t n, std::uint32_t mon
 void normals_at(Key key, const std::uint32_t* paths, std::size_t n, std::uint32_t month, std::uint32_t stream,
                 double* z0) noexcept;
 
+// out[j] = Prior::sample of a mixture of normals (weights weight[0, ncomp), normalized; components
+// mu[c] + sigma[c] z) on Stream(key, paths[j], month, stream), for scattered paths: the component
+// picked by 1 - the stream's first uniform (words 0-1 of its first block), z its next normal
+// (Box-Muller z0 of words 2-3). The same bits as the scalar draw; vectorized but for the pick.
+void normal_mixture_at(Key key, const std::uint32_t* paths, std::size_t n, std::uint32_t month, std::uint32_t stream,
+                       std::size_t ncomp, const double* weight, const double* mu, const double* sigma,
+                       double* out) noexcept;
 // x[i] = mu + sigma x[i] and x[i] = exp(mu + sigma x[i]) in place: normal and lognormal draws from
 // standard normals, with the same bits as Prior::sample's formulas; vectorized.
 void affine(std::size_t n, double mu, double sigma, double* x) noexcept;
