@@ -103,49 +103,26 @@ template <bool kPercent, bool kMoves>
   }
 }
 
-AICAST_SIMD_CLONES void advance_elo(std::size_t n, double* __restrict latent, double* __restrict closed,
-    double* __restrict gap, const double* __restrict drift, const double* __restrict vol,
-    const double* __restrict theta, const double* __restrict a, const double* __restrict s,
-    const double* __restrict inv_drift, const double* __restrict s_rho, const double* __restrict z0,
-    const double* __restrict z1, const double* __restrict mult, const double* __restrict move_p,
-    const double* __restrict u, double* __restrict held, double* __restrict out_closed, double* __restrict out_open,
-    double* __restrict out_gap, double* __restrict out_lag, double* __restrict out_latent) noexcept {
-  advance_impl<false, false>(n, latent, closed, gap, drift, vol, theta, a, s, inv_drift, s_rho, z0, z1, mult, move_p, u, held,
-                       out_closed, out_open, out_gap, out_lag, out_latent);
-}
+// One vectorizable function per form (scale x intermittent moves): GCC does not vectorize a
+// target-clones loop that tests a run-time bool, so the forms are template arguments.
+#define AICAST_LEADERBOARD_ADVANCE(NAME, PERCENT, MOVES)                                                            \
+  AICAST_SIMD_CLONES void NAME(std::size_t n, double* __restrict latent, double* __restrict closed,                  \
+      double* __restrict gap, const double* __restrict drift, const double* __restrict vol,                          \
+      const double* __restrict theta, const double* __restrict a, const double* __restrict s,                        \
+      const double* __restrict inv_drift, const double* __restrict s_rho, const double* __restrict z0,               \
+      const double* __restrict z1, const double* __restrict mult, const double* __restrict move_p,                   \
+      const double* __restrict u, double* __restrict held, double* __restrict out_closed,                            \
+      double* __restrict out_open, double* __restrict out_gap, double* __restrict out_lag,                           \
+      double* __restrict out_latent) noexcept {                                                                      \
+    advance_impl<PERCENT, MOVES>(n, latent, closed, gap, drift, vol, theta, a, s, inv_drift, s_rho, z0, z1, mult,     \
+                                 move_p, u, held, out_closed, out_open, out_gap, out_lag, out_latent);                \
+  }
 
-AICAST_SIMD_CLONES void advance_percent(std::size_t n, double* __restrict latent, double* __restrict closed,
-    double* __restrict gap, const double* __restrict drift, const double* __restrict vol,
-    const double* __restrict theta, const double* __restrict a, const double* __restrict s,
-    const double* __restrict inv_drift, const double* __restrict s_rho, const double* __restrict z0,
-    const double* __restrict z1, const double* __restrict mult, const double* __restrict move_p,
-    const double* __restrict u, double* __restrict held, double* __restrict out_closed, double* __restrict out_open,
-    double* __restrict out_gap, double* __restrict out_lag, double* __restrict out_latent) noexcept {
-  advance_impl<true, false>(n, latent, closed, gap, drift, vol, theta, a, s, inv_drift, s_rho, z0, z1, mult, move_p, u, held,
-                       out_closed, out_open, out_gap, out_lag, out_latent);
-}
-
-AICAST_SIMD_CLONES void advance_elo_moves(std::size_t n, double* __restrict latent, double* __restrict closed,
-    double* __restrict gap, const double* __restrict drift, const double* __restrict vol,
-    const double* __restrict theta, const double* __restrict a, const double* __restrict s,
-    const double* __restrict inv_drift, const double* __restrict s_rho, const double* __restrict z0,
-    const double* __restrict z1, const double* __restrict mult, const double* __restrict move_p,
-    const double* __restrict u, double* __restrict held, double* __restrict out_closed, double* __restrict out_open,
-    double* __restrict out_gap, double* __restrict out_lag, double* __restrict out_latent) noexcept {
-  advance_impl<false, true>(n, latent, closed, gap, drift, vol, theta, a, s, inv_drift, s_rho, z0, z1, mult, move_p, u, held,
-                       out_closed, out_open, out_gap, out_lag, out_latent);
-}
-
-AICAST_SIMD_CLONES void advance_percent_moves(std::size_t n, double* __restrict latent, double* __restrict closed,
-    double* __restrict gap, const double* __restrict drift, const double* __restrict vol,
-    const double* __restrict theta, const double* __restrict a, const double* __restrict s,
-    const double* __restrict inv_drift, const double* __restrict s_rho, const double* __restrict z0,
-    const double* __restrict z1, const double* __restrict mult, const double* __restrict move_p,
-    const double* __restrict u, double* __restrict held, double* __restrict out_closed, double* __restrict out_open,
-    double* __restrict out_gap, double* __restrict out_lag, double* __restrict out_latent) noexcept {
-  advance_impl<true, true>(n, latent, closed, gap, drift, vol, theta, a, s, inv_drift, s_rho, z0, z1, mult, move_p, u, held,
-                       out_closed, out_open, out_gap, out_lag, out_latent);
-}
+AICAST_LEADERBOARD_ADVANCE(advance_elo, false, false)
+AICAST_LEADERBOARD_ADVANCE(advance_percent, true, false)
+AICAST_LEADERBOARD_ADVANCE(advance_elo_moves, false, true)
+AICAST_LEADERBOARD_ADVANCE(advance_percent_moves, true, true)
+#undef AICAST_LEADERBOARD_ADVANCE
 
 // w = sqrt(half_df / w) in place (w > 0 a Gamma(half_df) draw; a draw that underflowed to 0 is
 // taken as the smallest normal double, so the multiplier stays finite)
