@@ -11,23 +11,9 @@ import numpy as np
 import pytest
 
 import aicast as ac
+from test_self_hosting import _own, _run  # the same deployment and runner as the fixed-throughput tests
 
 INF = math.inf
-
-
-def _own(**kw):
-    """Two GPUs bought at $30k each over 36 months, $300 power, $500 upkeep, $10k staff a month."""
-    args = {"api_price": "api", "volume_per_month": 100e6, "gpus": 2, "gpu_price": 30_000, "depreciation_months": 36,
-            "power_per_month": 300, "ops_per_month": 500, "staff_per_month": 10_000,
-            "tokens_per_second_per_gpu": 1000, "utilization": 0.5, "gpu_price_annual_decline": 1.25}
-    args.update(kw)
-    return ac.SelfHosting("own", **args)
-
-
-def _run(*models, start="2026-01", horizon="2027-01", paths=4, seed=3, **kw):
-    sc = ac.Scenario(start=start, horizon=horizon, seed=seed)
-    sc.add(*models)
-    return sc.run(paths=paths, progress=False, keep_paths=True, **kw)
 
 
 def test_capacity_cost_and_break_even_grow_by_hand():
