@@ -1,4 +1,4 @@
-"""Every notebook in notebooks/ runs top to bottom."""
+"""Every notebook in notebooks/ runs top to bottom, and the README quotes its tables as printed."""
 
 from __future__ import annotations
 
@@ -6,8 +6,51 @@ from pathlib import Path
 
 import pytest
 
+from aicast.report import README_TABLE
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+README_TAG = "<!-- table printed by notebooks/{} -->"  # the line before such a table in the README
+
+
+def printed_text(nb) -> str:
+    """Everything the executed notebook printed (streams and plain-text results), in order."""
+    parts = []
+    for cell in nb.cells:
+        for o in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            if o.output_type == "stream":
+                parts.append(o.text)
+            elif "data" in o:
+                parts.append(o.data.get("text/plain", ""))
+    return "\n".join(parts)
+
+
+def rows_after(text: str, marker: str) -> list[str]:
+    """The Markdown table rows after each line equal to ``marker`` (separator rows left out)."""
+    rows, lines = [], text.splitlines()
+    for i, line in enumerate(lines):
+        if line.strip() == marker:
+            for row in lines[i + 1:]:
+                if not row.startswith("|"):
+                    break
+                if set(row) - set("|-: "):
+                    rows.append(row.strip())
+    return rows
+
+
+def test_rows_are_found_only_after_the_marker():
+    text = "| a | b |\nTable in the README:\n| year | 2025 |\n|---|---|\n| median | 353 |\nafter\n| x |"
+    assert rows_after(text, README_TABLE) == ["| year | 2025 |", "| median | 353 |"]
+    assert rows_after("| year | 2025 |", README_TABLE) == []
+
+
+def test_the_readme_tags_tables_of_notebooks_that_exist():
+    """Guards the guard: the README has tagged tables, each naming a notebook that prints tables."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    tagged = {p.name for p in NOTEBOOKS if rows_after(readme, README_TAG.format(p.name))}
+    assert tagged >= {"03_incident_growth.ipynb"}, tagged
+    for name in tagged:
+        assert "print(README_TABLE)" in (ROOT / "notebooks" / name).read_text(encoding="utf-8"), name
 
 
 def _hand_to_docs(path: Path, nb) -> None:
@@ -42,4 +85,10 @@ def test_notebook_runs(path):
     client.execute()
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
     assert not errors
+    # the README's tables tagged with this notebook hold exactly the rows it printed
+    printed = rows_after(printed_text(nb), README_TABLE)
+    quoted = rows_after((ROOT / "README.md").read_text(encoding="utf-8"), README_TAG.format(path.name))
+    assert sorted(quoted) == sorted(printed), (
+        f"the README's tables from {path.name} differ from what it printed (update the README):\n"
+        f"README only: {sorted(set(quoted) - set(printed))}\nprinted only: {sorted(set(printed) - set(quoted))}")
     _hand_to_docs(path, nb)

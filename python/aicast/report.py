@@ -21,7 +21,11 @@ from . import style
 if TYPE_CHECKING:
     from .result import Result
 
-__all__ = ["build_report", "render_charts"]
+__all__ = ["README_TABLE", "build_report", "markdown_table", "render_charts"]
+
+#: The line a notebook prints before rows that the README quotes: ``tests/test_notebooks.py``
+#: checks that the README holds every such row, so the README's numbers are the notebook's.
+README_TABLE = "Table in the README:"
 
 _CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 72rem;
@@ -58,6 +62,30 @@ def render_charts(res: Result, series: list[str], dpi: int = 100) -> dict[str, b
         plt.close(fig)
         out[s] = buf.getvalue()
     return out
+
+
+def markdown_table(table: Any, index: bool = True) -> str:
+    """A table as GitHub-flavoured Markdown, one row a line, cells as ``str(cell)``.
+
+    Format the numbers first (the cells are written as they are). With ``index=True`` the index
+    is the first column, headed by the index's name.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> print(markdown_table(pd.DataFrame({"2025": ["353"], "2026": ["527"]}, index=pd.Index(["median"], name="year"))))
+    | year | 2025 | 2026 |
+    |---|---|---|
+    | median | 353 | 527 |
+    """
+    cols = [str(c) for c in table.columns]
+    rows = [[str(v) for v in r] for r in table.itertuples(index=False, name=None)]
+    if index:
+        cols = [str(table.index.name or "")] + cols
+        rows = [[str(i)] + r for i, r in zip(table.index, rows, strict=True)]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
 
 
 def _fmt(x: Any) -> str:
