@@ -167,3 +167,35 @@ def test_every_listed_table_as_of_is_not_before_its_newest_row():
         for c in cols:
             newest = str(df[c].max())[:10]
             assert newest[: len(ac.data.as_of(t))] <= ac.data.as_of(t), (t, c, newest)
+
+
+def test_models_built_from_fits_say_how_old_their_data_are():
+    """Every fit's model() records the newest month its fit saw; a scenario reports them (and a
+    mapping set by hand replaces them); a fit that ends early says so."""
+    arena = ac.data.arena_best_monthly()
+    pe = ac.data.prices_epoch()
+    trend = ac.fit.price_trend(pe, score="mmlu", threshold=43.9)
+    models = [
+        ac.fit.leaderboard_gap(arena).model("lb"),
+        ac.fit.leaderboard_gap(arena[arena["month"] <= "2024-12"]).model("early"),
+        ac.fit.incident_growth().model("aiid"),
+        trend.model("gpt3"),
+        ac.fit.pool([trend, ac.fit.price_trend(pe, score="mmlu", threshold=64.8)]).model("pooled", start_price=1.0),
+        ac.fit.list_price(tier="mid").model("mid"),
+    ]
+    assert [m.data_as_of for m in models] == [
+        {"lb: leaderboard gap fit": "2025-08"},
+        {"early: leaderboard gap fit": "2024-12"},
+        {"aiid: incident fit": "2025-03"},
+        {"gpt3: price trend fit (mmlu >= 43.9)": trend.data_as_of},
+        {"pooled: pooled price trend fit (2 thresholds)": trend.data_as_of},
+        {"mid: list price fit (mid tier)": "2026-07"},
+    ]
+    assert trend.data_as_of == "2025-02"
+    sc = ac.Scenario("2025-09", "2026-06").add(models[0], models[2])
+    assert sc.data_as_of == {"lb: leaderboard gap fit": "2025-08", "aiid: incident fit": "2025-03"}
+    res = sc.run(paths=500, progress=False)
+    assert "data as of 2025-03 to 2025-08" in repr(res)
+    assert ac.PriceDecline("typed", start_price=1.0, annual_decline=2.0).data_as_of == {}
+    sc.data_as_of = {"my table": "2026-01"}
+    assert sc.data_as_of == {"my table": "2026-01"} and sc._snapshot().data_as_of == {"my table": "2026-01"}

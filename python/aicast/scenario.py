@@ -59,7 +59,7 @@ class Scenario:
         self.outputs: Any = None
         self.data_tables: dict[str, str] = {}
         self.source: str | None = None
-        self._data_as_of: dict[str, str] = {}
+        self._data_as_of: dict[str, str] | None = None  # None: the models' dates (Model.data_as_of)
 
     @classmethod
     def from_fits(
@@ -116,14 +116,21 @@ class Scenario:
         """How old the data behind this scenario are: data source -> date of its snapshot.
 
         Filled from the shipped tables a scenario file reads (:attr:`data_tables`, dated by
-        :func:`aicast.data.as_of`) and from any dates set here, e.g. by code that builds models
-        from fits (``sc.data_as_of = {"api_prices_2026-07": "2026-07"}`` adds to them). Plots,
-        reprs and reports print it ("data as of 2026-07"); empty means the inputs were typed in.
+        :func:`aicast.data.as_of`) and from the models built by a fit's ``model()``, which record
+        the newest month their fit saw (:attr:`Model.data_as_of`, e.g. ``{"lb: leaderboard gap
+        fit": "2025-08"}``). Setting it (``sc.data_as_of = {"api_prices_2026-07": "2026-07"}``)
+        replaces the models' dates with yours, e.g. to name a newer observed start price; the
+        tables' dates stay. Plots, reprs and reports print it ("data as of 2026-07"); empty
+        means the inputs were typed in.
         """
         from .data import TABLES, as_of
 
         out = {t: as_of(t) for t in self.data_tables if t in TABLES}
-        out.update(self._data_as_of)
+        if self._data_as_of is None:
+            for m in self.models:
+                out.update(m.data_as_of)
+        else:
+            out.update(self._data_as_of)
         return out
 
     @data_as_of.setter
@@ -278,7 +285,7 @@ class Scenario:
         s.models = list(self.models)
         for k in ("name", "description", "paths", "outputs", "data_tables", "data_as_of", "source"):
             setattr(s, k, getattr(self, k))
-        s._data_as_of = dict(self._data_as_of)
+        s._data_as_of = None if self._data_as_of is None else dict(self._data_as_of)
         return s
 
     def to_toml(self, path: Any = None) -> str:

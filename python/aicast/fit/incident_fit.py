@@ -12,7 +12,7 @@ import pandas as pd
 
 from .. import _engine
 from .._months import parse_month
-from ..models import IncidentGrowth
+from ..models import IncidentGrowth, dated
 from ..priors import Prior, as_prior, correlate, lognormal
 from .reporting_lag import ReportingLag
 
@@ -224,7 +224,7 @@ class IncidentFit:
             kw["categories"] = self.relative_growth(s)
         for k, v in overrides.items():
             kw[k] = v if v is None or isinstance(v, (str, dict)) else as_prior(v, f"IncidentFit.model: {k}")
-        return IncidentGrowth(name, **kw)
+        return dated(IncidentGrowth(name, **kw), "incident fit", self.last_month)
 
     # --- reporting --------------------------------------------------------------------------
     def summary(self) -> pd.DataFrame:

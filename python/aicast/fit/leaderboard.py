@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .._months import parse_month
-from ..models import LeaderboardGap
+from ..models import LeaderboardGap, dated
 from ..priors import Prior, joint_empirical, lognormal, normal, point, student_t, truncate
 from ._gap_posterior import (
     KAPPA_MIN,
@@ -163,7 +163,7 @@ class LeaderboardGapFit:
             )
         params: dict[str, Any] = self.priors(self._start_month(start))
         params.update(overrides)
-        return LeaderboardGap(name, scale=self.scale, **params)
+        return dated(LeaderboardGap(name, scale=self.scale, **params), "leaderboard gap fit", self.last_month)
 
     def _start_priors(self, h: int) -> dict[str, Prior]:
         """Priors of every parameter for a start ``h >= 1`` months after the last observation.

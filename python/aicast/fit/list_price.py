@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .._months import parse_month
-from ..models import TierListPrice
+from ..models import TierListPrice, dated
 from .prices import _html_table
 
 __all__ = ["ListPriceFit", "list_price", "list_price_history"]
@@ -177,7 +177,7 @@ class ListPriceFit:
         """
         pri: dict[str, Any] = self.priors(start if start is not None else self.last_month + 1)
         pri.update(overrides)
-        return TierListPrice(name, **pri)
+        return dated(TierListPrice(name, **pri), f"list price fit ({self.tier} tier)", self.data_as_of)
 
     to_model = model
 

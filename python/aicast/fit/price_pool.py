@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..models import PriceDecline
+from ..models import PriceDecline, dated
 from ._frontier import _check_table, _score_column
 from ._observed import _inflate, _level_volatility_prior, _observed
 from .prices import PriceTrend, _default_floor, _ModelAlias, price_trend
@@ -115,7 +115,7 @@ class PooledPriceTrend(_ModelAlias):
         _default_floor(overrides)
         overrides.setdefault("running_minimum", True)
         pri.update(overrides)
-        return PriceDecline(name, **pri)
+        return dated(PriceDecline(name, **pri), f"pooled price trend fit ({len(self.fits)} thresholds)", self.data_as_of)
 
     def __repr__(self) -> str:
         lo, hi = self.priors()["annual_decline"].interval(self.confidence)

@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 
 from .._months import parse_month
-from ..models import PriceDecline
+from ..models import PriceDecline, dated
 from ._frontier import (
     DAYS_PER_YEAR,
     SCORE_ALIASES,
@@ -375,7 +375,7 @@ class PriceTrend(_ModelAlias):
         if not overrides["running_minimum"]:
             pri.pop("latent_premium", None)  # a free latent price starts at the observed one
         pri.update(overrides)
-        return PriceDecline(name, **pri)
+        return dated(PriceDecline(name, **pri), f"price trend fit ({self._label()})", self.data_as_of)
 
     def summary(self) -> dict[str, Any]:
         """One row of numbers (used by :func:`price_trends`)."""

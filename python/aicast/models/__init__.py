@@ -12,7 +12,7 @@ kind, which is how scenario files find it.
 
 from __future__ import annotations
 
-from ._base import MODEL_CLASSES, Model, model_class
+from ._base import MODEL_CLASSES, Model, dated, model_class
 from .incidents import IncidentGrowth
 from .leaderboard import LeaderboardGap, convergence_table
 from .price import PriceDecline, TierListPrice
@@ -30,5 +30,6 @@ __all__ = [
     "TokenDemand",
     "Workload",
     "convergence_table",
+    "dated",
     "model_class",
 ]

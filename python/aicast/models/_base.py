@@ -7,12 +7,14 @@ soon as it is built, so a bad value fails here, before any simulation.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from .. import _engine
 from ..priors import Prior, as_prior
 
-__all__ = ["MODEL_CLASSES", "Model", "model_class"]
+__all__ = ["MODEL_CLASSES", "Model", "dated", "model_class"]
+
+M = TypeVar("M", bound="Model")
 
 #: Every model class by its engine kind (filled as subclasses are defined).
 MODEL_CLASSES: dict[str, type[Model]] = {}
@@ -31,6 +33,10 @@ class Model:
 
     Subclasses set ``kind`` to the engine's model kind and call ``super().__init__`` with
     their parameters; defining the subclass registers it in :data:`MODEL_CLASSES`.
+
+    ``data_as_of`` maps the data behind the model's priors to how old they are (``{"lb: leaderboard
+    gap fit": "2025-08"}``): set by every fit's ``model()``, empty for a model typed in by hand;
+    a :class:`~aicast.Scenario` reports them in its ``data_as_of``.
     """
 
     kind: ClassVar[str] = ""
@@ -55,6 +61,7 @@ class Model:
         }
         self.links: dict[str, str] = dict(links or {})
         self.labels: list[str] = list(labels or [])
+        self.data_as_of: dict[str, str] = {}
         outputs, inputs = _engine.describe_model(self.spec())
         self._outputs: list[str] = list(outputs)
         self.inputs: list[str] = list(inputs)
@@ -101,3 +108,10 @@ class Model:
             f" &rarr; {html.escape(', '.join(self.series))}<table><tr><th>parameter</th><th>prior</th>"
             f"<th>median [90% interval]</th></tr>{''.join(rows)}{links}</table>"
         )
+
+
+def dated(model: M, what: str, as_of: Any) -> M:
+    """``model`` with ``data_as_of = {"<name>: <what>": as_of}``: a fit's ``model()`` records how
+    old its data are (``as_of``: the newest month the fit saw, ``"YYYY-MM"``)."""
+    model.data_as_of = {f"{model.name}: {what}": str(as_of)}
+    return model
