@@ -229,7 +229,9 @@ annual_decline = {data = "api_prices_2026-07", column = "blended_per_mtok", wher
     one = t[(t["provider"] == "openai") & (t["model"] == "gpt-5.1")]["blended_per_mtok"].iloc[0]
     assert sc["m"].params["annual_decline"].params[0] == float(one)
     assert sc.data_tables == {"api_prices_2026-07": data.table_hash("api_prices_2026-07")}
-    assert "data" not in sc.to_toml()  # the saved scenario holds the resolved numbers
+    text = sc.to_toml()
+    assert "{data =" not in text  # the saved scenario holds the resolved numbers ...
+    assert '[data_as_of]\napi_prices_2026-07 = "2026-07"' in text  # ... and how old their table is
 
 
 GOOD_HEAD = 'start = "2026-02"\nhorizon = "2030-12"\n'
@@ -354,6 +356,10 @@ MALFORMED = {
                   r"models\.lb\.scale: .*scale must be 'elo' or 'percent', got 'logit'"),
     "scale_not_a_string": (GOOD_HEAD + LEADERBOARD.replace('"percent"', "2"),
                            r"models\.lb\.scale: .*scale must be 'elo' or 'percent', got 2"),
+    "as_of_bad_date": (GOOD_HEAD + '[data_as_of]\n"my fit" = "2025-13"\n' + GOOD_MODEL,
+                       r'data_as_of\.my fit: must be a date "YYYY-MM" or "YYYY-MM-DD", got string \'2025-13\''),
+    "as_of_not_a_table": (GOOD_HEAD + "data_as_of = 3\n" + GOOD_MODEL,
+                          r'data_as_of: must be a table of source = "YYYY-MM", got integer 3'),
     "leaderboard_event_series": (GOOD_HEAD + LEADERBOARD + '[outputs]\nevents = ["lb.opne > 70 by 2027-12"]\n',
                                  r"outputs\.events\[0\]: unknown series 'lb\.opne'; did you mean 'lb\.open'\?"),
 }
@@ -655,3 +661,19 @@ def test_validate_files_lists_problems_per_file(tmp_path):
     got = validate_files([ROOT / "scenarios" / "baseline.toml", bad])
     assert got[str(ROOT / "scenarios" / "baseline.toml")] == []
     assert [(p.key, p.message) for p in got[str(bad)]] == [("models.frontier.volatility", "must be a number, got nan")]
+
+
+def test_data_as_of_of_fitted_models_survives_the_file_and_extends_merges_it(tmp_path):
+    """A scenario built from fits knows how old their data are; its file keeps that
+    ([data_as_of]), a file that extends it adds to it, and the result says so."""
+    fit = ac.fit.incident_growth()
+    sc = ac.Scenario("2025-04", "2026-12", seed=3).add(fit.model("aiid"))
+    text = sc.to_toml()
+    assert '[data_as_of]\n"aiid: incident fit" = "2025-03"' in text
+    base = _write(tmp_path, "fitted.toml", text)
+    assert load_scenario(base).data_as_of == {"aiid: incident fit": "2025-03"}
+    child = _write(tmp_path, "child.toml", 'extends = "fitted.toml"\n[data_as_of]\n"my prices" = "2026-07-24"\n'
+                   + GOOD_MODEL)
+    sc2 = load_scenario(child)
+    assert sc2.data_as_of == {"aiid: incident fit": "2025-03", "my prices": "2026-07-24"}
+    assert "data as of 2025-03 to 2026-07-24" in repr(sc2.run(paths=200, progress=False))

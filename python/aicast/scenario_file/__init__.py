@@ -20,6 +20,9 @@ A scenario file holds everything a run needs::
     params = ["frontier.annual_decline", "mid.annual_decline"]
     correlation = 0.8                    # two members; or matrix = [[1, 0.8], [0.8, 1]]
 
+    [data_as_of]                         # optional: how old the data behind the numbers are
+    "frontier: price trend fit" = "2025-02"   # source = "YYYY-MM" or "YYYY-MM-DD"
+
     [outputs]
     quantiles = [0.05, 0.5, 0.95]        # computed besides the default levels
     events = ["frontier.price < 1", "frontier.price < 1 by 2027-12"]

@@ -41,7 +41,9 @@ __all__ = ["Outputs", "load_scenario", "validate_files"]
 
 
 _TOP_KEYS = ("extends", "name", "description", "start", "horizon", "seed", "paths", "models",
-             "correlations", "outputs")
+             "correlations", "outputs", "data_as_of")
+
+_AS_OF_DATE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$")
 
 
 _OUTPUT_KEYS = ("quantiles", "events", "series", "keep_paths", "plots")
@@ -240,6 +242,16 @@ def _build(doc: dict[str, Any], chk: _Checker, default_name: str) -> Scenario | 
     desc = doc.get("description", "")
     if not isinstance(desc, str):
         chk.error("description", f"must be a string, got {_describe(desc)}")
+    as_of_doc = doc.get("data_as_of", {})
+    given_as_of: dict[str, str] = {}
+    if not isinstance(as_of_doc, dict):
+        chk.error("data_as_of", f"must be a table of source = \"YYYY-MM\", got {_describe(as_of_doc)}")
+    else:
+        for src, date in as_of_doc.items():
+            if isinstance(date, str) and _AS_OF_DATE.match(date):
+                given_as_of[str(src)] = date
+            else:
+                chk.error(_join("data_as_of", src), f"must be a date \"YYYY-MM\" or \"YYYY-MM-DD\", got {_describe(date)}")
 
     tables: dict[str, str] = {}
     # models: convert every argument first (priors), then correlations, then build
@@ -344,7 +356,7 @@ def _build(doc: dict[str, Any], chk: _Checker, default_name: str) -> Scenario | 
     sc.data_tables = dict(sorted(tables.items()))
     from .. import data as _data
 
-    sc.data_as_of = {t: _data.as_of(t) for t in sc.data_tables if t in _data.TABLES}
+    sc.data_as_of = {**{t: _data.as_of(t) for t in sc.data_tables if t in _data.TABLES}, **given_as_of}
     return sc
 
 

@@ -255,10 +255,10 @@ def _merge(base: dict[str, Any], over: dict[str, Any], origins: dict[str, str], 
                     models[name] = table
                     origins[kp] = file
             out[k] = models
-        elif k == "outputs" and isinstance(v, dict) and isinstance(base.get(k), dict):
+        elif k in ("outputs", "data_as_of") and isinstance(v, dict) and isinstance(base.get(k), dict):
             out[k] = {**base[k], **v}
             for p in v:
-                origins[f"outputs.{p}"] = file
+                origins[f"{k}.{p}"] = file
         else:
             out[k] = v
             origins[k] = file

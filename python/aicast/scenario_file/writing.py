@@ -158,6 +158,8 @@ def dumps(sc: Scenario, *, check: bool = True) -> str:
                 lines += ["rows = ["] + [f"  {_value(r)}," for r in v] + ["]"]
             else:
                 lines.append(f"{k} = {_value(v)}")
+    if sc.data_as_of:  # all of them: a data reference is written as its value, so its table is not read back
+        lines += ["", "[data_as_of]"] + [f"{_key(k)} = {_value(v)}" for k, v in sc.data_as_of.items()]
     outputs = getattr(sc, "outputs", None)
     if outputs is not None:
         lines += ["", "[outputs]"] + [f"{k} = {_value(v)}" for k, v in outputs.to_dict().items()]
@@ -200,6 +202,8 @@ def _check_same(a: Scenario, b: Scenario) -> None:
                 fail(f"{ma.name}.{k}: correlation group")
     if _correlation_groups(a) != _correlation_groups(b):
         fail("correlation groups")
+    if a.data_as_of != b.data_as_of:
+        fail(f"data_as_of: {a.data_as_of} vs {b.data_as_of}")
 
 
 def scenario_hash(text: str) -> str:
