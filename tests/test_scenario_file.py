@@ -159,6 +159,7 @@ def test_baseline_is_the_default_scenario():
 
     base, default = load_scenario(ROOT / "scenarios" / "baseline.toml"), default_scenario()
     assert (base.start, base.horizon, base.seed) == (default.start, default.horizon, default.seed)
+    assert base.data_as_of == {"api_prices_2026-07": "2026-07", **default.data_as_of}
     for m, d in zip(base.models, default.models):
         assert m.name == d.name
         assert getattr(m, "running_minimum", None) == getattr(d, "running_minimum", None), m.name
@@ -588,6 +589,9 @@ def test_fitted_worked_files_equal_the_fits_on_shipped_data():
             if b.correlation is not None:
                 np.testing.assert_array_equal(a.correlation, b.correlation)
     assert got["aiid"].links == {"price": "frontier_capability.price"}
+    # and they say how old the fits' data are, as the fits' models do
+    assert want.data_as_of.items() <= got.data_as_of.items() and got.data_as_of["aiid: incident fit"] == "2025-03"
+    assert lb.data_as_of == lb_fit.model("lb").data_as_of == {"lb: leaderboard gap fit": "2025-08"}
 
 
 # --- property: any prior survives TOML text exactly ----------------------------------------
@@ -677,3 +681,16 @@ def test_data_as_of_of_fitted_models_survives_the_file_and_extends_merges_it(tmp
     sc2 = load_scenario(child)
     assert sc2.data_as_of == {"aiid: incident fit": "2025-03", "my prices": "2026-07-24"}
     assert "data as of 2025-03 to 2026-07-24" in repr(sc2.run(paths=200, progress=False))
+
+
+def test_the_readme_example_file_loads(tmp_path):
+    """The README's example scenario file (name = "bear") is a file that works."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index('name = "bear"')
+    text = readme[start:readme.index("```", start)]
+    text = text.replace('extends = "baseline.toml"', f'extends = "{(ROOT / "scenarios" / "baseline.toml").as_posix()}"')
+    sc = load_scenario(_write(tmp_path, "bear.toml", text))
+    assert sc.name == "bear" and sc.paths == 200_000 and sc.seed == 7
+    assert sc.data_as_of["my price fit"] == "2026-07"
+    assert sc["frontier_capability"].params["annual_decline"].params != load_scenario(
+        ROOT / "scenarios" / "baseline.toml")["frontier_capability"].params["annual_decline"].params
