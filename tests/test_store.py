@@ -52,7 +52,9 @@ def test_run_writes_a_complete_folder(baseline_dir):
     text = (baseline_dir / "scenario.toml").read_text()
     assert m["scenario"]["toml"] == text and m["scenario"]["sha256"] == scenario_hash(text)
     assert m["data_tables"] == {"api_prices_2026-07": data.table_hash("api_prices_2026-07")}
-    assert m["data_as_of"] == {"api_prices_2026-07": "2026-07"}
+    assert m["data_as_of"] == {"api_prices_2026-07": "2026-07", "capability prices (prices_epoch, Epoch AI)": "2025-02",
+                               "tier start prices (api_prices_2026-07, LiteLLM)": "2026-07",
+                               "flagship list prices (flagship_prices)": "2026-07"}
     assert m["events"] == [["frontier_capability.price", "<", 1.0], ["mid_capability.price", "<", 0.2],
                            ["open_capability.price", "<", 0.1], ["frontier_list.price", ">", 15.0]]
     assert {"engine_seconds", "run_seconds", "write_seconds", "started_utc", "finished_utc"} <= set(m["timings"])
