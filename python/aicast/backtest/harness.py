@@ -10,7 +10,10 @@ last observation in the engine (``keep_paths=True``, so the forecast distributio
 engine's own sample), and scores each observation with :mod:`aicast.scores`: PIT, whether it
 fell inside the central 50% and 90% intervals, CRPS and the mean pinball loss over
 :data:`PINBALL_LEVELS`. Baselines are point forecasts, scored by the same functions (their
-CRPS is the absolute error; their intervals have zero width).
+CRPS is the absolute error; their intervals have zero width). :meth:`Backtest.summary` gives each
+coverage a standard error from a moving-block bootstrap over cuts
+(:mod:`aicast.backtest._coverage_se`), since the scores of one cut, and of neighbouring cuts,
+are dependent.
 
 Adapters, one module each: ``"price_decline"`` (alias ``"price"``) in
 :mod:`aicast.backtest.price`, ``"leaderboard_gap"`` (alias ``"leaderboard"``) in
