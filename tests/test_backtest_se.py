@@ -172,7 +172,7 @@ def test_serially_dependent_cuts():
     """Thresholded AR(1) hits across 240 monthly cuts (latent lag-1 correlation 0.5), one score
     per cut at lead 12 months: the default block is 12 cuts. The true SE of the coverage (exact,
     from bivariate normal orthant probabilities; checked against 20,000 simulated histories) is
-    1.37x (90%) and 1.45x (50%) the naive binomial one. Over 100 histories the bootstrap's mean
+    1.37x (90%) and 1.52x (50%) the naive binomial one. Over 100 histories the bootstrap's mean
     variance equals its exact expectation tr(A cov) (the block bootstrap as a quadratic form)
     within 4 standard errors estimated across histories, and that expectation is the long-run
     variance less the block bootstrap's known downward bias (the Bartlett window of width 12
