@@ -123,7 +123,9 @@ def list_price_backtest(paths: int = 4000) -> ac.Backtest:
 
 
 def test_capability_price_backtest_on_shipped_data_covers_and_beats_baselines():
-    """Nothing is tuned on what is scored: each cut's fit (and its pooled scatter) sees rows up to the cut only."""
+    """Nothing is tuned on what is scored: each cut's fit (and its pooled scatter) sees rows up to the cut only.
+    Measured: 91.1% (SE 2.5) / 54.5% (SE 4.1) on 101 points; the SEs are summary()'s block bootstrap over
+    the 7 cuts (blocks of 3, all thresholds of a cut together): rough, and biased low with so few cuts."""
     s = _check_backtest(capability_backtest())
     assert s.loc["model", "n"] >= 100
 
@@ -131,12 +133,15 @@ def test_capability_price_backtest_on_shipped_data_covers_and_beats_baselines():
 def test_capability_price_from_the_last_observed_price_covers_the_cheapest_offer_each_month():
     """Started at the last frontier price (a point: how the default scenario starts from today's
     prices), the level's random-walk volatility fitted up to each cut, scored on the price of the
-    capability (the cheapest offer) in every later month."""
+    capability (the cheapest offer) in every later month. Measured: 86.5% (SE 2.8) / 51.7% (SE 1.5)
+    on 429 months."""
     s = _check_backtest(capability_backtest(start="last", observe="monthly"))
     assert s.loc["model", "n"] >= 400
 
 
 @pytest.mark.slow
 def test_list_price_backtest_on_shipped_data_covers_and_beats_baselines():
+    """Measured: 86.8% (SE 3.7) / 52.8% (SE 4.8) on 606 months (25 cuts in blocks of 12, the three
+    tiers of a cut together; three blocks per replicate, so the SE is rough and biased low)."""
     s = _check_backtest(list_price_backtest())
     assert s.loc["model", "n"] >= 500

@@ -10,7 +10,10 @@ last observation in the engine (``keep_paths=True``, so the forecast distributio
 engine's own sample), and scores each observation with :mod:`aicast.scores`: PIT, whether it
 fell inside the central 50% and 90% intervals, CRPS and the mean pinball loss over
 :data:`PINBALL_LEVELS`. Baselines are point forecasts, scored by the same functions (their
-CRPS is the absolute error; their intervals have zero width).
+CRPS is the absolute error; their intervals have zero width). :meth:`Backtest.summary` gives each
+coverage a standard error from a moving-block bootstrap over cuts
+(:mod:`aicast.backtest._coverage_se`), since the scores of one cut, and of neighbouring cuts,
+are dependent.
 
 Adapters, one module each: ``"price_decline"`` (alias ``"price"``) in
 :mod:`aicast.backtest.price`, ``"leaderboard_gap"`` (alias ``"leaderboard"``) in
@@ -39,6 +42,7 @@ import pandas as pd
 from .. import scores
 from .._months import parse_month
 from ..scenario import Scenario
+from ._coverage_se import coverage_se
 from ._registry import ADAPTERS, CutError
 
 __all__ = ["COVERAGE_LEVELS", "PINBALL_LEVELS", "Backtest", "backtest", "rolling_cuts"]
@@ -95,8 +99,39 @@ class Backtest:
         first = next(iter(items.values()))
         return cls(pd.concat(frames, ignore_index=True), fits, first.model_kind, first.paths, first.seed, skipped)
 
-    def summary(self, by_cut: bool = False) -> pd.DataFrame:
-        """Coverage of the 50% and 90% intervals, mean CRPS and pinball loss per forecaster."""
+    def summary(self, by_cut: bool = False, *, block: int | None = None) -> pd.DataFrame:
+        """Coverage of the 50% and 90% intervals with standard errors, mean CRPS and pinball loss.
+
+        Parameters
+        ----------
+        by_cut
+            One row per (cut, forecaster) instead of one per forecaster.
+        block
+            Block length, in cuts, of the bootstrap of the coverage's standard error (``None``:
+            the cuts spanned by the longest lead time scored; monthly cuts: the horizon in months).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``n`` (scores), ``coverage_50`` and ``coverage_90`` (share of the observations inside
+            the central 50% and 90% intervals) with their standard errors ``coverage_50_se`` and
+            ``coverage_90_se``, ``crps``, ``pinball`` and ``mean_pit``. The scores of a backtest
+            are dependent (one cut's months share one fit; consecutive cuts forecast overlapping
+            months), so the SE is a moving-block bootstrap over cuts in time order: every score
+            of a drawn cut (all its months and keys) moves with it (2,000 replicates from a fixed
+            seed, never the forecast's: the same numbers at every call). With a single cut it is
+            NaN (one cut cannot show how dependent its scores are); per cut (``by_cut=True``) it
+            is a binomial SE with an effective number of scores from the autocovariance of the
+            hits by lead-time distance, pooled over all cuts. Details and measured biases:
+            :mod:`aicast.backtest._coverage_se`.
+
+        Raises
+        ------
+        ValueError
+            If ``block`` is not a positive integer.
+        """
+        if block is not None:
+            block = _check_int(block, "block")
         keys = ["cut", "forecaster"] if by_cut else ["forecaster"]
         g = self.scores.groupby(keys, sort=False)
         out = pd.DataFrame(
@@ -109,6 +144,11 @@ class Backtest:
                 "mean_pit": g["pit"].mean(),
             }
         )
+        cols = ["coverage_50_se", "coverage_90_se"]
+        se = (pd.DataFrame(np.nan, index=out.index, columns=cols) if self.scores.empty
+              else coverage_se(self.scores, by_cut=by_cut, block=block).reindex(out.index))
+        out.insert(2, "coverage_50_se", se["coverage_50_se"])
+        out.insert(4, "coverage_90_se", se["coverage_90_se"])
         return out
 
     @property
@@ -144,8 +184,9 @@ class Backtest:
         if self.scores.empty:
             return head + ">"
         s = self.summary()
-        lines = [f"  {f}: 50% covers {r.coverage_50:.0%}, 90% covers {r.coverage_90:.0%}, CRPS {r.crps:.4g}, "
-                 f"pinball {r.pinball:.4g}, mean PIT {r.mean_pit:.2f} (n={int(r.n)})" for f, r in s.iterrows()]
+        lines = [f"  {f}: 50% covers {r.coverage_50:.0%} ({_se_text(r.coverage_50_se)}), 90% covers "
+                 f"{r.coverage_90:.0%} ({_se_text(r.coverage_90_se)}), CRPS {r.crps:.4g}, pinball {r.pinball:.4g}, "
+                 f"mean PIT {r.mean_pit:.2f} (n={int(r.n)})" for f, r in s.iterrows()]
         return head + "\n" + "\n".join(lines) + ">"
 
     def _repr_html_(self) -> str:
@@ -154,7 +195,13 @@ class Backtest:
         table = self.summary().to_html(float_format=lambda x: f"{x:.4g}") if not self.scores.empty else ""
         return (f"<b>aicast.Backtest</b> {html.escape(self.model_kind)}: cuts {html.escape(self._cuts_text())}; "
                 f"{len(self.pit)} observations, {self.paths:,} paths (coverage: share of observations inside "
-                f"the central 50% / 90% intervals; CRPS and pinball loss: lower is better){table}")
+                f"the central 50% / 90% intervals, with standard errors from a block bootstrap over cuts; CRPS and "
+                f"pinball loss: lower is better){table}")
+
+
+def _se_text(se: float) -> str:
+    """A coverage's standard error in percentage points, or why there is none (one cut)."""
+    return "SE n/a: one cut" if np.isnan(se) else f"SE {100 * se:.1f}"
 
 
 def _score_point(x: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
