@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import html
 import re
+from pathlib import Path
 
 import pytest
 from browser_check import check_page_or_skip
@@ -14,6 +15,8 @@ from browser_check import check_page_or_skip
 import aicast as ac
 from aicast.cli import main
 from aicast.store import load, read_manifest, run_to_folder
+
+ROOT = Path(__file__).resolve().parents[1]
 
 SCENARIO = """
 name = "report-check"
@@ -199,3 +202,28 @@ def test_models_built_from_fits_say_how_old_their_data_are():
     assert ac.PriceDecline("typed", start_price=1.0, annual_decline=2.0).data_as_of == {}
     sc.data_as_of = {"my table": "2026-01"}
     assert sc.data_as_of == {"my table": "2026-01"} and sc._snapshot().data_as_of == {"my table": "2026-01"}
+
+
+def test_comparisons_sensitivities_and_backtests_say_how_old_their_data_are():
+    import matplotlib.pyplot as plt
+
+    base = ac.Scenario.from_toml(ROOT / "scenarios" / "baseline.toml")
+    variant = ac.Scenario.from_toml(ROOT / "scenarios" / "subsidy-end.toml")
+    cmp = ac.compare(base, variant, paths=500, series=["frontier_capability.price"])
+    assert cmp.data_as_of == {**base.data_as_of, **variant.data_as_of}
+    assert repr(cmp).endswith("data as of 2025-02 to 2026-07)")
+    assert cmp.plot_delta("frontier_capability.price").get_title().endswith("\ndata as of 2025-02 to 2026-07")
+    s = ac.sensitivity(base, "frontier_capability.price", n=64, at="2027-12")
+    assert s.data_as_of == base.data_as_of and repr(s).endswith("; data as of 2025-02 to 2026-07)")
+    assert s.plot_tornado().get_title().endswith("\ndata as of 2025-02 to 2026-07")
+    f = ac.sobol(lambda x: x["a"] * x["b"], {"a": ac.to(1, 3), "b": ac.normal(0, 1)}, n=64)
+    assert f.data_as_of == {} and "data as of" not in repr(f)  # a function has no data
+    plt.close("all")
+    yearly = ac.data.aiid_yearly()
+    bt = ac.backtest("incidents", yearly, cut="2022-12", horizon=12, paths=500)
+    assert bt.data_as_of == {"aiid_yearly": "2025-03-28"}
+    assert "data as of 2025-03-28" in repr(bt).splitlines()[0] and "data as of 2025-03-28" in bt._repr_html_()
+    assert ac.Backtest.combine({"a": bt, "b": bt}).data_as_of == bt.data_as_of
+    own = yearly.copy()
+    own.attrs = {}
+    assert ac.backtest("incidents", own, cut="2022-12", horizon=12, paths=500).data_as_of == {}

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .. import style
 from .._checks import _check_positive_int
 from .._months import month_index
 from ._paths import event_hits, kept_paths
@@ -96,15 +97,21 @@ class Comparison:
         if ratio and bool(np.all(df[["q0.05", "q0.95"]].to_numpy() > 0)):
             ax.set_yscale("log")
         what = "variant / base" if ratio else "variant - base"
-        ax.set_title(f"{series}: {what}, same streams, {self.paths:,} paths")
+        ax.set_title(f"{series}: {what}, same streams, {self.paths:,} paths\n{style.as_of_text(self.data_as_of)}")
         ax.set_ylabel(f"{series} ({what})")
         ax.grid(True, alpha=0.3)
         ax.legend(loc="best", frameon=False)
         return ax
 
+    @property
+    def data_as_of(self) -> dict[str, str]:
+        """How old the data behind both scenarios are (:attr:`aicast.Scenario.data_as_of`, merged)."""
+        return {**self.base.data_as_of, **self.variant.data_as_of}
+
     def __repr__(self) -> str:
+        as_of_text = style.as_of_text
         return (f"Comparison({len(self.values)} series, {self.paths:,} paths on common random numbers, "
-                f"{self.months[0]} to {self.months[-1]})")
+                f"{self.months[0]} to {self.months[-1]}, {as_of_text(self.data_as_of)})")
 
 
 def _table(d: np.ndarray, a: np.ndarray | None, b: np.ndarray | None, q: Sequence[float],

@@ -24,7 +24,7 @@ per-prior Sobol indices are not defined for them without an ordering; the group 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -65,6 +65,7 @@ class SobolResult:
     n: int
     conf: float
     evaluations: int
+    data_as_of: dict[str, str] = field(default_factory=dict)  # of a scenario's data (sensitivity); empty for sobol
 
     @property
     def inputs(self) -> list[str]:
@@ -107,7 +108,7 @@ class SobolResult:
         ax.set_yticks(y, list(t.index))
         ax.set_xlim(0, max(1.0, float(np.nanmax(t["ST"] + t["ST_conf"]))))
         ax.set_xlabel(f"share of the variance of {self._what()}")
-        ax.set_title(f"Sobol indices, {self.output} at {self._row(at)} ({self.n:,} base rows)")
+        ax.set_title(f"Sobol indices, {self.output} at {self._row(at)} ({self.n:,} base rows){self._as_of_line()}")
         ax.legend(loc="lower right", frameon=False)
         ax.grid(True, axis="x", alpha=0.3)
         return ax
@@ -128,10 +129,15 @@ class SobolResult:
             ax.fill_between(x, df[name] - conf[name], df[name] + conf[name], color=f"C{k}", alpha=0.15, lw=0)
         ax.set_ylim(0, 1)
         ax.set_ylabel(f"{'total' if total else 'first-order'} Sobol index")
-        ax.set_title(f"What drives {self._what()} over time")
+        ax.set_title(f"What drives {self._what()} over time{self._as_of_line()}")
         ax.grid(True, alpha=0.3)
         ax.legend(loc="best", frameon=False, fontsize=8)
         return ax
+
+    def _as_of_line(self) -> str:
+        from ..style import as_of_text
+
+        return f"\n{as_of_text(self.data_as_of)}" if self.data_as_of else ""
 
     def _what(self) -> str:
         return self.output if self.statistic == "mean" else f"{self.output} ({self.statistic})"
@@ -140,7 +146,8 @@ class SobolResult:
         t = self.table()
         lead = ", ".join(f"{k} {v:.2f}" for k, v in t["ST"].head(3).items())
         return (f"SobolResult({self._what()}, {len(self.inputs)} inputs, n={self.n:,}, "
-                f"{self.evaluations:,} evaluations; total at {self.first.index[-1]}: {lead})")
+                f"{self.evaluations:,} evaluations; total at {self.first.index[-1]}: {lead}"
+                f"{self._as_of_line().replace(chr(10), '; ')})")
 
 
 def _check_conf(conf: Any) -> float:
@@ -261,12 +268,13 @@ def _to_values(ps: Sequence[Prior], groups: Sequence[Sequence[int]]) -> Callable
 
 
 def _result(est: dict[str, np.ndarray], labels: list[str], index: pd.Index, output: str, statistic: str, n: int,
-            conf: float, evaluations: int) -> SobolResult:
+            conf: float, evaluations: int, data_as_of: dict[str, str] | None = None) -> SobolResult:
     def frame(a: np.ndarray) -> pd.DataFrame:
         return pd.DataFrame(a.T, index=index, columns=labels)
 
     return SobolResult(frame(est["first"]), frame(est["total"]), frame(est["first_conf"]), frame(est["total_conf"]),
-                       pd.Series(est["variance"], index=index), output, statistic, n, conf, evaluations)
+                       pd.Series(est["variance"], index=index), output, statistic, n, conf, evaluations,
+                       dict(data_as_of or {}))
 
 
 def sensitivity(
@@ -357,4 +365,4 @@ def sensitivity(
     est = _sobol.estimate(fa, fb, np.concatenate([fab, fc[None]], axis=0), bootstrap=bootstrap, conf=conf,
                           seed=seed + 1)
     labels = [" + ".join(names[j] for j in g) for g in groups] + [NOISE]
-    return _result(est, labels, months[cols], output, statistic, n, conf, len(u))
+    return _result(est, labels, months[cols], output, statistic, n, conf, len(u), scenario.data_as_of)

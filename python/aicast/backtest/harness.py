@@ -69,6 +69,9 @@ class Backtest:
         The fitted object of each cut.
     model_kind, paths, seed
         What was run.
+    data_as_of
+        How old the scored table is (a shipped table: ``{name: date of its snapshot}``; empty for a
+        table of your own); the reprs print it.
     """
 
     scores: pd.DataFrame
@@ -77,6 +80,7 @@ class Backtest:
     paths: int
     seed: int
     skipped: dict[Any, str] = field(default_factory=dict)
+    data_as_of: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def combine(cls, backtests: Mapping[str, Backtest]) -> Backtest:
@@ -97,7 +101,8 @@ class Backtest:
         fits = {(k, c): f for k, b in items.items() for c, f in b.fits.items()}
         skipped = {(k, c): r for k, b in items.items() for c, r in b.skipped.items()}
         first = next(iter(items.values()))
-        return cls(pd.concat(frames, ignore_index=True), fits, first.model_kind, first.paths, first.seed, skipped)
+        as_of = {k: v for b in items.values() for k, v in b.data_as_of.items()}
+        return cls(pd.concat(frames, ignore_index=True), fits, first.model_kind, first.paths, first.seed, skipped, as_of)
 
     def summary(self, by_cut: bool = False, *, block: int | None = None) -> pd.DataFrame:
         """Coverage of the 50% and 90% intervals with standard errors, mean CRPS and pinball loss.
@@ -173,6 +178,11 @@ class Backtest:
         ax.legend(loc="upper center")
         return ax
 
+    def _as_of_text(self) -> str:
+        from ..style import as_of_text
+
+        return f", {as_of_text(self.data_as_of)}" if self.data_as_of else ""
+
     def _cuts_text(self) -> str:
         cuts = [str(c) for c in self.fits]
         text = ", ".join(cuts) if len(cuts) <= 4 else f"{len(cuts)} cuts, {cuts[0]} to {cuts[-1]}"
@@ -180,7 +190,7 @@ class Backtest:
 
     def __repr__(self) -> str:
         head = (f"<aicast.Backtest {self.model_kind}: cuts {self._cuts_text()}; {len(self.pit)} observations, "
-                f"{self.paths:,} paths")
+                f"{self.paths:,} paths{self._as_of_text()}")
         if self.scores.empty:
             return head + ">"
         s = self.summary()
@@ -194,7 +204,7 @@ class Backtest:
 
         table = self.summary().to_html(float_format=lambda x: f"{x:.4g}") if not self.scores.empty else ""
         return (f"<b>aicast.Backtest</b> {html.escape(self.model_kind)}: cuts {html.escape(self._cuts_text())}; "
-                f"{len(self.pit)} observations, {self.paths:,} paths (coverage: share of observations inside "
+                f"{len(self.pit)} observations, {self.paths:,} paths{html.escape(self._as_of_text())} (coverage: share of observations inside "
                 f"the central 50% / 90% intervals, with standard errors from a block bootstrap over cuts; CRPS and "
                 f"pinball loss: lower is better){table}")
 
@@ -330,7 +340,16 @@ def backtest(
     out = pd.concat(rows, ignore_index=True)
     out["in_50"] = out["in_50"].astype(bool)
     out["in_90"] = out["in_90"].astype(bool)
-    return Backtest(scores=out, fits=fits, model_kind=model_kind, paths=paths, seed=seed, skipped=skipped)
+    return Backtest(scores=out, fits=fits, model_kind=model_kind, paths=paths, seed=seed, skipped=skipped,
+                    data_as_of=_table_as_of(table))
+
+
+def _table_as_of(table: pd.DataFrame) -> dict[str, str]:
+    """``{name: snapshot date}`` of a shipped table (``attrs["name"]``, set by :func:`aicast.data.load`)."""
+    from ..data import TABLES, as_of
+
+    name = table.attrs.get("name") if hasattr(table, "attrs") else None
+    return {name: as_of(name)} if isinstance(name, str) and name in TABLES else {}
 
 
 def rolling_cuts(first: Any, last: Any, every: int = 6) -> list[pd.Period]:
