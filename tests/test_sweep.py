@@ -36,6 +36,10 @@ def test_grid_sweep_is_one_tidy_table_of_independent_runs():
     # faster decline: cheaper at the horizon, on the same streams
     means = df.groupby("frontier.volatility")["frontier.price:mean"].apply(list)
     assert all(np.all(np.diff(v) < 0) for v in means)
+    assert df.attrs["data_as_of"] == {}  # typed-in priors; a base from data carries its dates:
+    dated = base()
+    dated.data_as_of = {"my prices": "2026-07"}
+    assert ac.sweep(dated, {"frontier.volatility": [0.2]}, paths=100).attrs["data_as_of"] == {"my prices": "2026-07"}
 
 
 def test_latin_hypercube_has_one_point_per_stratum():

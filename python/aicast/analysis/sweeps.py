@@ -177,7 +177,8 @@ def sweep(
     Returns
     -------
     pandas.DataFrame
-        One row per variant (index ``variant``), identical however and wherever it ran.
+        One row per variant (index ``variant``), identical however and wherever it ran;
+        ``attrs["data_as_of"]`` is the base scenario's :attr:`~aicast.Scenario.data_as_of`.
     """
     paths = _check_positive_int(paths, "paths")
     table = _variants(grid, samples, ranges, _check_seed(seed))
@@ -224,6 +225,7 @@ def sweep(
     rows = [done[i] for i in range(len(table))]
     df = pd.concat([table, pd.DataFrame(rows)], axis=1)
     df.index.name = "variant"
+    df.attrs["data_as_of"] = base.data_as_of  # how old the data behind the base scenario are
     return df
 
 
