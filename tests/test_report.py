@@ -155,6 +155,8 @@ def test_data_as_of_is_checked_and_copied():
     sc = ac.Scenario()
     with pytest.raises(TypeError, match="data_as_of must map source names to date strings, got 3"):
         sc.data_as_of = 3  # type: ignore[assignment]
+    with pytest.raises(ValueError, match=r"""data_as_of\['mine'\] must be a date "YYYY-MM" or "YYYY-MM-DD", got 'recent'"""):
+        sc.data_as_of = {"mine": "recent"}
     sc.data_as_of = {"prices_epoch": "2025-03-13"}
     assert sc._snapshot().data_as_of == {"prices_epoch": "2025-03-13"}
     with pytest.raises(ValueError, match="unknown aicast data table 'nope'"):

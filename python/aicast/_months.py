@@ -38,3 +38,7 @@ def month_index(start: pd.Period, value: Any, field: str, months: int) -> int:
         last = start + (months - 1)
         raise ValueError(f"{field} must lie between {start} and {last}, got {p}")
     return i
+
+
+#: A data-as-of date: ``"YYYY-MM"`` or ``"YYYY-MM-DD"`` (Scenario.data_as_of, scenario files).
+AS_OF_DATE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$")

@@ -10,7 +10,7 @@ import pandas as pd
 
 from . import _engine
 from ._checks import MAX_MONTHS, MAX_PATHS, MAX_THREADS, _check_memory_limit, _check_positive_int, _short
-from ._months import parse_month
+from ._months import AS_OF_DATE, parse_month
 from ._progress import progress_bar
 from .events import DEFAULT_QUANTILES, Event, _levels, parse_event
 from .fit.price_pool import pool
@@ -139,6 +139,9 @@ class Scenario:
             isinstance(k, str) and isinstance(v, str) for k, v in value.items()
         ):
             raise TypeError(f"data_as_of must map source names to date strings, got {value!r}")
+        for k, v in value.items():
+            if not AS_OF_DATE.match(v):
+                raise ValueError(f'data_as_of[{k!r}] must be a date "YYYY-MM" or "YYYY-MM-DD", got {v!r}')
         self._data_as_of = dict(value)
 
     @property

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .._checks import MAX_MONTHS, MAX_PATHS
-from .._months import parse_month
+from .._months import AS_OF_DATE, parse_month
 from ..events import parse_event
 from ..models import MODEL_CLASSES, Model
 from ..scenario import Scenario
@@ -42,8 +42,6 @@ __all__ = ["Outputs", "load_scenario", "validate_files"]
 
 _TOP_KEYS = ("extends", "name", "description", "start", "horizon", "seed", "paths", "models",
              "correlations", "outputs", "data_as_of")
-
-_AS_OF_DATE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$")
 
 
 _OUTPUT_KEYS = ("quantiles", "events", "series", "keep_paths", "plots")
@@ -248,7 +246,7 @@ def _build(doc: dict[str, Any], chk: _Checker, default_name: str) -> Scenario | 
         chk.error("data_as_of", f"must be a table of source = \"YYYY-MM\", got {_describe(as_of_doc)}")
     else:
         for src, date in as_of_doc.items():
-            if isinstance(date, str) and _AS_OF_DATE.match(date):
+            if isinstance(date, str) and AS_OF_DATE.match(date):
                 given_as_of[str(src)] = date
             else:
                 chk.error(_join("data_as_of", src), f"must be a date \"YYYY-MM\" or \"YYYY-MM-DD\", got {_describe(date)}")
