@@ -109,9 +109,8 @@ class Comparison:
         return {**self.base.data_as_of, **self.variant.data_as_of}
 
     def __repr__(self) -> str:
-        as_of_text = style.as_of_text
         return (f"Comparison({len(self.values)} series, {self.paths:,} paths on common random numbers, "
-                f"{self.months[0]} to {self.months[-1]}, {as_of_text(self.data_as_of)})")
+                f"{self.months[0]} to {self.months[-1]}, {style.as_of_text(self.data_as_of)})")
 
 
 def _table(d: np.ndarray, a: np.ndarray | None, b: np.ndarray | None, q: Sequence[float],

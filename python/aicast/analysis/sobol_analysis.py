@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .. import style
 from .._checks import _check_positive_int
 from .._months import month_index
 from ..priors import Prior, _check_seed, as_prior
@@ -135,9 +136,7 @@ class SobolResult:
         return ax
 
     def _as_of_line(self) -> str:
-        from ..style import as_of_text
-
-        return f"\n{as_of_text(self.data_as_of)}" if self.data_as_of else ""
+        return f"\n{style.as_of_text(self.data_as_of)}" if self.data_as_of else ""
 
     def _what(self) -> str:
         return self.output if self.statistic == "mean" else f"{self.output} ({self.statistic})"

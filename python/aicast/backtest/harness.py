@@ -39,8 +39,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import scores
+from .. import scores, style
 from .._months import parse_month
+from ..data import TABLES, as_of
 from ..scenario import Scenario
 from ._coverage_se import coverage_se
 from ._registry import ADAPTERS, CutError
@@ -101,8 +102,8 @@ class Backtest:
         fits = {(k, c): f for k, b in items.items() for c, f in b.fits.items()}
         skipped = {(k, c): r for k, b in items.items() for c, r in b.skipped.items()}
         first = next(iter(items.values()))
-        as_of = {k: v for b in items.values() for k, v in b.data_as_of.items()}
-        return cls(pd.concat(frames, ignore_index=True), fits, first.model_kind, first.paths, first.seed, skipped, as_of)
+        dates = {k: v for b in items.values() for k, v in b.data_as_of.items()}
+        return cls(pd.concat(frames, ignore_index=True), fits, first.model_kind, first.paths, first.seed, skipped, dates)
 
     def summary(self, by_cut: bool = False, *, block: int | None = None) -> pd.DataFrame:
         """Coverage of the 50% and 90% intervals with standard errors, mean CRPS and pinball loss.
@@ -179,9 +180,7 @@ class Backtest:
         return ax
 
     def _as_of_text(self) -> str:
-        from ..style import as_of_text
-
-        return f", {as_of_text(self.data_as_of)}" if self.data_as_of else ""
+        return f", {style.as_of_text(self.data_as_of)}" if self.data_as_of else ""
 
     def _cuts_text(self) -> str:
         cuts = [str(c) for c in self.fits]
@@ -346,8 +345,6 @@ def backtest(
 
 def _table_as_of(table: pd.DataFrame) -> dict[str, str]:
     """``{name: snapshot date}`` of a shipped table (``attrs["name"]``, set by :func:`aicast.data.load`)."""
-    from ..data import TABLES, as_of
-
     name = table.attrs.get("name") if hasattr(table, "attrs") else None
     return {name: as_of(name)} if isinstance(name, str) and name in TABLES else {}
 
