@@ -286,7 +286,7 @@ class Scenario:
         """A copy that later changes to this scenario do not affect (used for replays)."""
         s = Scenario(self.start, self.horizon, self.seed)
         s.models = list(self.models)
-        for k in ("name", "description", "paths", "outputs", "data_tables", "data_as_of", "source"):
+        for k in ("name", "description", "paths", "outputs", "data_tables", "source"):
             setattr(s, k, getattr(self, k))
         s._data_as_of = None if self._data_as_of is None else dict(self._data_as_of)
         return s
